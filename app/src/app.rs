@@ -1,0 +1,108 @@
+//! Start-up: configuration checks, database, keys, settings, demo data.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+use techreg_views::layout::AssetUrls;
+
+use crate::config::{Config, SmsDriver};
+use crate::security::keys::{KeyProvider, LocalKeyFiles};
+use crate::settings::Settings;
+use crate::{db, demo, http};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunMode {
+    /// The default: refuses demo data, the logging SMS driver and keys
+    /// generated on the fly.
+    Production,
+    /// `serve --demo`: seeds demo data, generates keys, prints passwords.
+    Demo,
+    /// Whole-app tests: generated keys and the logging SMS driver, no seed.
+    Test,
+}
+
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub mode: RunMode,
+    pub db: DatabaseConnection,
+    pub settings: Settings,
+    pub keys: Arc<dyn KeyProvider>,
+    pub redis: Option<redis::Client>,
+    pub assets: AssetUrls,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BootError {
+    #[error("数据库连接失败 / cannot open database: {0}")]
+    Database(sea_orm::DbErr),
+    #[error("数据库迁移失败 / migration failed: {0}")]
+    Migration(sea_orm::DbErr),
+    #[error(
+        "数据库有未执行的迁移 {0:?}；请运行 `techreg migrate` / pending migrations, run `techreg migrate`"
+    )]
+    Pending(Vec<String>),
+    #[error(transparent)]
+    Keys(#[from] crate::security::keys::KeyError),
+    #[error("生产模式拒绝启动 / refusing to start in production mode: {0}")]
+    Refused(String),
+    #[error("会话存储地址无效 / key `session.store`: {0}")]
+    Redis(String),
+}
+
+/// Everything `serve` needs before it accepts the first request.
+pub async fn boot(config: Config, mode: RunMode) -> Result<Arc<AppState>, BootError> {
+    let config = Arc::new(config);
+    if mode == RunMode::Production && config.sms.driver == SmsDriver::Log {
+        return Err(BootError::Refused(
+            "短信通道为 log（仅供演示和测试），请配置 sms.driver = \"http\" / sms.driver = \"log\" is for demo and tests only".into(),
+        ));
+    }
+    let db = db::connect(config.database_url.expose())
+        .await
+        .map_err(BootError::Database)?;
+    if config.auto_migrate || mode != RunMode::Production {
+        db::migrate(&db).await.map_err(BootError::Migration)?;
+    } else {
+        let pending = db::pending_migrations(&db)
+            .await
+            .map_err(BootError::Database)?;
+        if !pending.is_empty() {
+            return Err(BootError::Pending(pending));
+        }
+    }
+    let generate = mode != RunMode::Production;
+    let (keys, generated) = LocalKeyFiles::open(&config.data_dir, generate)?;
+    for path in &generated {
+        tracing::warn!(
+            path = %path.display(),
+            "!!! 已临时生成密钥文件，仅可用于演示或测试；生产环境请使用 `techreg keys init` 生成并妥善保管 / generated a key on the fly: demo and test only"
+        );
+    }
+    if mode == RunMode::Production
+        && demo::has_demo_data(&db)
+            .await
+            .map_err(BootError::Database)?
+    {
+        return Err(BootError::Refused(
+            "数据库中含有演示数据，请使用全新的生产数据库 / the database holds demo data".into(),
+        ));
+    }
+    if mode == RunMode::Demo {
+        demo::seed(&db).await.map_err(BootError::Database)?;
+    }
+    let redis = match config.redis_url() {
+        Some(url) => Some(redis::Client::open(url).map_err(|e| BootError::Redis(e.to_string()))?),
+        None => None,
+    };
+    let settings = Settings::new(db.clone(), config.clone());
+    let assets = http::assets::urls();
+    Ok(Arc::new(AppState {
+        config,
+        mode,
+        db,
+        settings,
+        keys: Arc::new(keys),
+        redis,
+        assets,
+    }))
+}

@@ -1,0 +1,95 @@
+//! Database connection and migrations (SQLite embedded, PostgreSQL in
+//! production).
+
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm_migration::MigratorTrait;
+use techreg_migrations::Migrator;
+
+/// Opens the database; for SQLite, creates the file and its folder.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let url = prepare_sqlite_url(url)?;
+    let mut options = ConnectOptions::new(url.clone());
+    options
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(5))
+        .sqlx_logging(false);
+    if url.starts_with("sqlite:") {
+        // One writer at a time on SQLite; a small pool keeps readers parallel.
+        options.max_connections(8).min_connections(1);
+    } else {
+        options.max_connections(20).min_connections(1);
+    }
+    let db = Database::connect(options).await?;
+    if url.starts_with("sqlite:") {
+        use sea_orm::ConnectionTrait;
+        db.execute_unprepared(
+            "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;",
+        )
+        .await?;
+    }
+    Ok(db)
+}
+
+/// Makes sure the folder of an SQLite file exists and that sqlx may create
+/// the file (`mode=rwc`).
+fn prepare_sqlite_url(url: &str) -> Result<String, DbErr> {
+    let Some(rest) = url.strip_prefix("sqlite:") else {
+        return Ok(url.to_owned());
+    };
+    let rest = rest.trim_start_matches("//");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path != ":memory:" && !path.is_empty() {
+        if let Some(parent) = std::path::Path::new(path).parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    DbErr::Custom(format!("cannot create {}: {e}", parent.display()))
+                })?;
+            }
+        }
+    }
+    let query = if query.contains("mode=") {
+        query.to_owned()
+    } else if query.is_empty() {
+        "mode=rwc".to_owned()
+    } else {
+        format!("{query}&mode=rwc")
+    };
+    Ok(format!("sqlite://{path}?{query}"))
+}
+
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}
+
+/// Names of migrations not yet applied.
+pub async fn pending_migrations(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
+    Ok(Migrator::get_pending_migrations(db)
+        .await?
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prepare_sqlite_url;
+
+    #[test]
+    fn sqlite_urls_get_create_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("sub/x.db");
+        let url = prepare_sqlite_url(&format!("sqlite://{}", file.display())).unwrap();
+        assert!(url.ends_with("x.db?mode=rwc"), "{url}");
+        assert!(file.parent().unwrap().exists());
+        assert_eq!(
+            prepare_sqlite_url("postgres://h/db").unwrap(),
+            "postgres://h/db"
+        );
+        assert_eq!(
+            prepare_sqlite_url("sqlite::memory:").unwrap(),
+            "sqlite://:memory:?mode=rwc"
+        );
+    }
+}

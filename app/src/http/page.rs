@@ -1,0 +1,145 @@
+//! Page rendering: the same partial answers an htmx request, and inside the
+//! layout answers any other request.
+
+use std::sync::Arc;
+
+use maud::Markup;
+use poem::http::{HeaderValue, StatusCode, header};
+use poem::web::Html;
+use poem::{FromRequest, IntoResponse, Request, RequestBody, Response, Result};
+use techreg_views::components::Flash;
+use techreg_views::layout::{self, Shell};
+use techreg_views::pages::errors;
+
+use super::flash;
+use super::middleware::{RequestId, SessionId, state, wants_fragment};
+use crate::app::AppState;
+use crate::security::csrf;
+use crate::security::keys::KeyName;
+
+/// What every handler needs to answer: state, fragment or page, CSRF token.
+pub struct Ctx {
+    pub state: Arc<AppState>,
+    pub fragment: bool,
+    pub csrf_token: String,
+    pub request_id: String,
+    flashes: Vec<Flash>,
+}
+
+impl<'a> FromRequest<'a> for Ctx {
+    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> Result<Self> {
+        let state = state(req);
+        let key = state.keys.secret(KeyName::Web);
+        let csrf_token = req
+            .extensions()
+            .get::<SessionId>()
+            .map(|s| csrf::token_for(key, &s.id))
+            .unwrap_or_default();
+        let fragment = wants_fragment(req);
+        let flashes = if fragment {
+            Vec::new()
+        } else {
+            super::middleware::cookie(req, flash::COOKIE)
+                .and_then(|v| flash::decode(key, v))
+                .into_iter()
+                .collect()
+        };
+        Ok(Self {
+            fragment,
+            csrf_token,
+            request_id: req
+                .extensions()
+                .get::<RequestId>()
+                .map(|r| r.0.clone())
+                .unwrap_or_default(),
+            flashes,
+            state,
+        })
+    }
+}
+
+impl Ctx {
+    async fn shell(&self, title: &str) -> Shell {
+        let announcement = self
+            .state
+            .settings
+            .get_string("portal.announcement")
+            .await
+            .unwrap_or_default();
+        Shell {
+            title: title.to_owned(),
+            csrf_token: self.csrf_token.clone(),
+            assets: self.state.assets.clone(),
+            flashes: self.flashes.clone(),
+            user: None,
+            announcement: (!announcement.is_empty()).then_some(announcement),
+        }
+    }
+
+    /// A public portal page, or only `body` for an htmx fragment request.
+    pub async fn public(&self, title: &str, body: Markup) -> Response {
+        self.public_with_status(StatusCode::OK, title, body).await
+    }
+
+    /// As [`Ctx::public`] with a status, e.g. 422 for a form with errors.
+    pub async fn public_with_status(
+        &self,
+        status: StatusCode,
+        title: &str,
+        body: Markup,
+    ) -> Response {
+        let markup = if self.fragment {
+            body
+        } else {
+            layout::public(&self.shell(title).await, body)
+        };
+        let mut resp = Html(markup.into_string())
+            .with_status(status)
+            .into_response();
+        if !self.flashes.is_empty() {
+            // shown once: expire the cookie
+            let expire = format!(
+                "{}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax",
+                flash::COOKIE
+            );
+            if let Ok(v) = HeaderValue::from_str(&expire) {
+                resp.headers_mut().append(header::SET_COOKIE, v);
+            }
+        }
+        resp
+    }
+}
+
+/// The Chinese error page, or a toast fragment retargeted to `#toast`.
+pub async fn error_response(
+    state: &AppState,
+    status: StatusCode,
+    message: Option<&str>,
+    request_id: &str,
+    csrf_token: &str,
+    fragment: bool,
+) -> Response {
+    let (title, default_message) = errors::wording(status.as_u16());
+    let view = errors::ErrorView {
+        status: status.as_u16(),
+        title,
+        message: message.unwrap_or(default_message),
+        request_id,
+    };
+    if fragment {
+        return Html(errors::error_toast(&view).into_string())
+            .with_status(status)
+            .with_header("HX-Retarget", "#toast")
+            .with_header("HX-Reswap", "innerHTML")
+            .into_response();
+    }
+    let shell = Shell {
+        title: title.to_owned(),
+        csrf_token: csrf_token.to_owned(),
+        assets: state.assets.clone(),
+        ..Shell::default()
+    };
+    Html(layout::public(&shell, errors::error_body(&view)).into_string())
+        .with_status(status)
+        .into_response()
+}

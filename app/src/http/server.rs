@@ -1,0 +1,96 @@
+//! The router and the server loop with graceful shutdown.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::middleware::CatchPanic;
+use poem::{Endpoint, EndpointExt, IntoResponse, Route, Server, get};
+
+use super::{assets, health, middleware};
+use crate::app::AppState;
+use crate::portal;
+
+pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
+    let routes = Route::new()
+        .at("/healthz", get(health::healthz))
+        .at("/readyz", get(health::readyz))
+        .at("/assets/*path", get(assets::asset))
+        .nest("/", portal::routes::routes());
+    routes
+        .around(middleware::csrf)
+        .around(middleware::session)
+        .around(middleware::network)
+        .around(middleware::render_errors)
+        .with(
+            CatchPanic::new()
+                .with_handler(|_| poem::http::StatusCode::INTERNAL_SERVER_ERROR.into_response()),
+        )
+        .around(middleware::security_headers)
+        .around(middleware::trace)
+        .data(state)
+}
+
+/// A bound server: its address, and a handle that stops it gracefully.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub shutdown: tokio::sync::oneshot::Sender<()>,
+    pub task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Binds `addr` (port 0 picks a free port) and serves until `shutdown`
+/// fires or the process gets SIGTERM / ctrl-c.
+pub async fn start(state: Arc<AppState>, addr: SocketAddr) -> std::io::Result<Running> {
+    let acceptor = TcpListener::bind(addr).into_acceptor().await?;
+    let bound = acceptor
+        .local_addr()
+        .first()
+        .and_then(|a| a.as_socket_addr().copied())
+        .unwrap_or(addr);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let poller = state.settings.spawn_poller();
+    let app = router(state);
+    let task = tokio::spawn(async move {
+        let result = Server::new_with_acceptor(acceptor)
+            .run_with_graceful_shutdown(
+                app,
+                async move {
+                    tokio::select! {
+                        _ = rx => {}
+                        _ = shutdown_signal() => {}
+                    }
+                },
+                Some(Duration::from_secs(10)),
+            )
+            .await;
+        poller.abort();
+        result
+    });
+    Ok(Running {
+        addr: bound,
+        shutdown: tx,
+        task,
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("ctrl-c: shutting down"),
+        _ = term => tracing::info!("SIGTERM: shutting down"),
+    }
+}

@@ -1,0 +1,17 @@
+//! techreg: the Shanghai technology contract recognition and registration
+//! system, the technology transfer registry and its public showcase.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod http;
+pub mod portal;
+pub mod security;
+pub mod settings;
+pub mod telemetry;
+pub mod text;
+
+pub use app::{AppState, RunMode, boot};
+pub use config::Config;

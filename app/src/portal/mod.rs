@@ -1,0 +1,3 @@
+//! The public portal: home, guide, certificate verification.
+
+pub mod routes;

@@ -1,0 +1,5 @@
+//! Security building blocks: national cryptography, keys, CSRF tokens.
+
+pub mod crypto;
+pub mod csrf;
+pub mod keys;

@@ -1,0 +1,93 @@
+//! The known settings. Later modules add their own entries here.
+
+use serde_json::{Value, json};
+
+use crate::config::Config;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SettingKind {
+    Text { max_chars: usize },
+    Integer { min: i64, max: i64 },
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct SettingDef {
+    pub key: &'static str,
+    /// Chinese label for the admin screen.
+    pub label: &'static str,
+    pub kind: SettingKind,
+    pub default: fn(&Config) -> Value,
+}
+
+static DEFINITIONS: &[SettingDef] = &[
+    SettingDef {
+        key: "portal.announcement",
+        label: "门户首页公告（为空则不显示）",
+        kind: SettingKind::Text { max_chars: 500 },
+        default: |_| json!(""),
+    },
+    SettingDef {
+        key: "ui.page_size",
+        label: "列表每页条数",
+        kind: SettingKind::Integer { min: 10, max: 200 },
+        default: |_| json!(20),
+    },
+];
+
+pub fn definitions() -> &'static [SettingDef] {
+    DEFINITIONS
+}
+
+pub fn find(key: &str) -> Option<&'static SettingDef> {
+    DEFINITIONS.iter().find(|d| d.key == key)
+}
+
+impl SettingDef {
+    /// Parses an admin's input into the stored JSON value, or a Chinese
+    /// message saying what is wrong.
+    pub fn parse(&self, input: &str) -> Result<Value, String> {
+        match self.kind {
+            SettingKind::Text { max_chars } => {
+                let text = input.trim();
+                if text.chars().count() > max_chars {
+                    return Err(format!("{}不能超过 {max_chars} 个字符", self.label));
+                }
+                Ok(json!(text))
+            }
+            SettingKind::Integer { min, max } => {
+                let n: i64 = input
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("{}必须是整数", self.label))?;
+                if n < min || n > max {
+                    return Err(format!("{}必须在 {min} 到 {max} 之间", self.label));
+                }
+                Ok(json!(n))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_unique() {
+        let mut keys: Vec<_> = definitions().iter().map(|d| d.key).collect();
+        keys.sort();
+        keys.dedup();
+        assert_eq!(keys.len(), definitions().len());
+    }
+
+    #[test]
+    fn parse_checks_range_and_type() {
+        let d = find("ui.page_size").unwrap();
+        assert_eq!(d.parse(" 50 ").unwrap(), json!(50));
+        assert!(d.parse("5").unwrap_err().contains("10 到 200"));
+        assert!(d.parse("abc").unwrap_err().contains("整数"));
+        let t = find("portal.announcement").unwrap();
+        assert!(t.parse(&"字".repeat(501)).is_err());
+        assert_eq!(t.parse(" 通知 ").unwrap(), json!("通知"));
+    }
+}

@@ -1,0 +1,220 @@
+//! The `techreg` binary as an operator uses it.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn techreg(dir: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_techreg"));
+    cmd.current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("TECHREG_LOG", "warn")
+        .env("TECHREG_DATA_DIR", dir.join("data"))
+        .env(
+            "TECHREG_DATABASE_URL",
+            format!("sqlite://{}/data/techreg.db", dir.display()),
+        );
+    cmd
+}
+
+fn output(cmd: &mut Command) -> (i32, String, String) {
+    let out = cmd.output().expect("run techreg");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn every_command_has_help() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["migrate", "--help"],
+        vec!["seed", "--help"],
+        vec!["config", "--help"],
+        vec!["keys", "init", "--help"],
+        vec!["settings", "set", "--help"],
+    ] {
+        let (code, out, _) = output(techreg(dir.path()).args(&args));
+        assert_eq!(code, 0, "{args:?}");
+        assert!(out.contains("Usage"), "{args:?}: {out}");
+    }
+}
+
+#[test]
+fn config_shows_the_effective_values_with_secrets_hidden() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret_file = dir.path().join("sms-secret");
+    std::fs::write(&secret_file, "top-secret-value\n").unwrap();
+    std::fs::write(
+        dir.path().join("techreg.toml"),
+        "public_url = \"https://techreg.example.cn\"\n[log]\nformat = \"json\"\n",
+    )
+    .unwrap();
+    let (code, out, err) = output(
+        techreg(dir.path())
+            .arg("config")
+            .env(
+                "TECHREG_DATABASE_URL",
+                "postgres://techreg:pa55word@db.internal/techreg",
+            )
+            .env("TECHREG_SMS__HTTP_SECRET_FILE", &secret_file)
+            .env("TECHREG_LOG__FORMAT", "text")
+            .env(
+                "TECHREG_NETWORK__STAFF_NETWORKS",
+                "[\"10.0.0.0/8\", \"172.16.0.0/12\"]",
+            ),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("postgres://techreg:***@db.internal/techreg"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("pa55word") && !out.contains("top-secret-value"),
+        "{out}"
+    );
+    assert!(
+        out.contains("https://techreg.example.cn"),
+        "file layer: {out}"
+    );
+    assert!(out.contains("format = \"text\""), "env beats file: {out}");
+    assert!(out.contains("172.16.0.0/12"), "{out}");
+}
+
+#[test]
+fn a_bad_value_stops_start_up_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    for (key, value, named) in [
+        ("TECHREG_LISTEN", "not-an-address", "listen"),
+        ("TECHREG_SESSION__STORE", "memcached://x", "session.store"),
+        (
+            "TECHREG_NETWORK__TRUSTED_PROXIES",
+            "[\"300.1.1.1/8\"]",
+            "network.trusted_proxies",
+        ),
+        ("TECHREG_NO_SUCH_KEY", "1", "no_such_key"),
+    ] {
+        let (code, _, err) = output(techreg(dir.path()).arg("serve").env(key, value));
+        assert_eq!(code, 2, "{key}: {err}");
+        assert!(err.contains(named), "{key} should be named: {err}");
+    }
+}
+
+#[test]
+fn production_serve_refuses_keys_it_would_have_to_generate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = output(
+        techreg(dir.path())
+            .arg("serve")
+            .env("TECHREG_SMS__DRIVER", "http")
+            .env("TECHREG_SMS__HTTP_URL", "http://127.0.0.1:9/"),
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("techreg keys init"), "{err}");
+    // keys init creates them once, then leaves them alone
+    let (code, out, _) = output(techreg(dir.path()).args(["keys", "init"]));
+    assert_eq!(code, 0);
+    assert!(out.contains("web.key"));
+    let (_, out, _) = output(techreg(dir.path()).args(["keys", "init"]));
+    assert!(out.contains("nothing changed"));
+}
+
+#[test]
+fn settings_can_be_listed_and_changed_with_validation() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, _) =
+        output(techreg(dir.path()).args(["settings", "set", "ui.page_size", "50"]));
+    assert_eq!(code, 0);
+    assert!(out.contains("ui.page_size = 50"));
+    let (code, _, err) =
+        output(techreg(dir.path()).args(["settings", "set", "ui.page_size", "abc"]));
+    assert_eq!(code, 1);
+    assert!(err.contains("必须是整数"), "{err}");
+    let (_, out, _) = output(techreg(dir.path()).args(["settings", "list"]));
+    assert!(out.contains("ui.page_size = 50"), "{out}");
+}
+
+fn http_get(port: u16, path: &str) -> String {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn serve_demo_seeds_prints_the_banner_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = techreg(dir.path())
+        .args(["serve", "--demo"])
+        .env("TECHREG_LISTEN", format!("127.0.0.1:{port}"))
+        .env("TECHREG_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut banner = String::new();
+    while Instant::now() < deadline {
+        let Some(Ok(line)) = lines.next() else { break };
+        banner.push_str(&line);
+        banner.push('\n');
+        if line.starts_with("=====")
+            && banner.contains("演示模式")
+            && banner.matches("=====").count() >= 2
+        {
+            break;
+        }
+    }
+    assert!(
+        banner.contains(&format!("http://127.0.0.1:{port}")),
+        "{banner}"
+    );
+    let ready = http_get(port, "/readyz");
+    assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
+    let home = http_get(port, "/");
+    assert!(
+        home.contains("演示模式"),
+        "demo announcement on the home page"
+    );
+    assert!(dir.path().join("data/techreg.db").exists());
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "clean exit after SIGTERM: {status:?}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Production refuses the database that now holds demo data.
+    let (code, _, err) = output(
+        techreg(dir.path())
+            .arg("serve")
+            .env("TECHREG_SMS__DRIVER", "http")
+            .env("TECHREG_SMS__HTTP_URL", "http://127.0.0.1:9/"),
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("演示数据"), "{err}");
+}

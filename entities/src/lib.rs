@@ -1,0 +1,3 @@
+//! sea-orm entities, one folder per domain.
+
+pub mod system;

@@ -1,0 +1,228 @@
+//! Whole-app test harness: `TestApp` boots the real server on 127.0.0.1:0
+//! with a fresh database (a temporary SQLite file, or a fresh PostgreSQL
+//! database when `TECHREG_TEST_DATABASE_URL` is set, dropped afterwards) and
+//! hands out clients that keep cookies, pick up the CSRF token and can send
+//! htmx headers.
+
+pub mod browser;
+mod client;
+
+use std::sync::Arc;
+
+use sea_orm::{ConnectionTrait, Database};
+use techreg::config::Config;
+use techreg::{AppState, RunMode};
+
+pub use client::{Resp, TestClient};
+
+pub struct TestApp {
+    pub base_url: String,
+    pub state: Arc<AppState>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    pg: Option<PgDatabase>,
+    /// Keeps the data directory (SQLite file, keys) alive for the test.
+    pub data_dir: Arc<tempfile::TempDir>,
+}
+
+/// A database created for one test on the PostgreSQL server of
+/// `TECHREG_TEST_DATABASE_URL`.
+#[derive(Clone)]
+struct PgDatabase {
+    admin_url: String,
+    name: String,
+    owner: bool,
+}
+
+pub fn postgres_url() -> Option<String> {
+    std::env::var("TECHREG_TEST_DATABASE_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+}
+
+pub fn redis_url() -> Option<String> {
+    std::env::var("TECHREG_TEST_REDIS_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+}
+
+/// `postgres://host/db?x` with the database name replaced.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[scheme_end..].find('/').map(|i| i + scheme_end);
+    let host = path_start.map_or(base, |i| &base[..i]);
+    match query {
+        Some(q) => format!("{host}/{name}?{q}"),
+        None => format!("{host}/{name}"),
+    }
+}
+
+impl TestApp {
+    /// A fresh app with the test defaults.
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// A fresh app; `adjust` may change the configuration first.
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let data_dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+        let (database_url, pg) = match postgres_url() {
+            Some(admin_url) => {
+                let name = format!("techreg_t_{}", uuid::Uuid::new_v4().simple());
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .expect("connect to PostgreSQL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                (
+                    with_database(&admin_url, &name),
+                    Some(PgDatabase {
+                        admin_url,
+                        name,
+                        owner: true,
+                    }),
+                )
+            }
+            None => (
+                format!("sqlite://{}/techreg.db", data_dir.path().display()),
+                None,
+            ),
+        };
+        let mut config = test_config(&database_url, data_dir.path());
+        adjust(&mut config);
+        Self::start(config, data_dir, pg).await
+    }
+
+    /// A second app node on the same database and key files, as behind the
+    /// load balancer in production.
+    pub async fn spawn_node(&self) -> TestApp {
+        let config = (*self.state.config).clone();
+        let pg = self.pg.clone().map(|p| PgDatabase { owner: false, ..p });
+        Self::start(config, self.data_dir.clone(), pg).await
+    }
+
+    async fn start(
+        config: Config,
+        data_dir: Arc<tempfile::TempDir>,
+        pg: Option<PgDatabase>,
+    ) -> TestApp {
+        let state = techreg::boot(config, RunMode::Test).await.expect("boot");
+        let running = techreg::http::server::start(state.clone(), "127.0.0.1:0".parse().unwrap())
+            .await
+            .expect("bind");
+        TestApp {
+            base_url: format!("http://{}", running.addr),
+            state,
+            shutdown: Some(running.shutdown),
+            task: Some(running.task),
+            pg,
+            data_dir,
+        }
+    }
+
+    pub fn client(&self) -> TestClient {
+        TestClient::new(&self.base_url)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    /// Makes the database unreachable for this app (drops the PostgreSQL
+    /// database, or closes the SQLite pool).
+    pub async fn break_database(&self) {
+        match &self.pg {
+            Some(pg) => {
+                let admin = Database::connect(&pg.admin_url)
+                    .await
+                    .expect("admin connection");
+                admin
+                    .execute_unprepared(&format!(
+                        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                        pg.name
+                    ))
+                    .await
+                    .expect("drop database");
+                admin.close().await.ok();
+            }
+            None => self.state.db.close_by_ref().await.expect("close pool"),
+        }
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(pg) = self.pg.take().filter(|p| p.owner) {
+            // Drop runs inside the test's runtime: use a thread of our own.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async {
+                    if let Ok(admin) = Database::connect(&pg.admin_url).await {
+                        let _ = admin
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                                pg.name
+                            ))
+                            .await;
+                        let _ = admin.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// Test defaults: quick settings polling, cheap password hashing, quiet logs.
+pub fn test_config(database_url: &str, data_dir: &std::path::Path) -> Config {
+    let mut config = Config::default();
+    config.database_url = techreg::config::Secret::new(database_url);
+    config.data_dir = data_dir.to_path_buf();
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    config.settings.poll_seconds = 1;
+    config.security.pbkdf2_iterations = 1_000;
+    if let Some(redis) = redis_url() {
+        config.session.store = techreg::config::Secret::new(redis);
+    }
+    config
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn database_name_is_replaced() {
+        assert_eq!(
+            with_database("postgres://u@h:5432/test", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://h/test?sslmode=disable", "x"),
+            "postgres://h/x?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
+    }
+}

@@ -1,0 +1,97 @@
+//! Public portal pages.
+
+use maud::{Markup, html};
+
+use crate::components::{Field, field};
+
+pub fn home() -> Markup {
+    html! {
+        section.hero {
+            h1 { "技术合同认定登记 全程网办" }
+            p { "企业、高校、科研机构和个人在线申报技术合同，登记处在线受理审查，市技术市场办审定后在线出具登记证明。" }
+            div.hero-actions {
+                a.button.primary href="/login" { "登录办理" }
+                a.button href="/register" { "注册账号" }
+                a.button
+                    href="/guide"
+                    hx-get="/guide"
+                    hx-target="#guide-panel"
+                    hx-swap="innerHTML"
+                    hx-push-url="/guide" { "查看办事指南" }
+            }
+        }
+        div #guide-panel {}
+        section.cards {
+            article.card {
+                h2 { "技术合同认定登记" }
+                p { "技术开发、转让、许可、咨询、服务五类合同的在线申报、补正与进度查询。" }
+            }
+            article.card {
+                h2 { "技术转移机构及技术经理人登记" }
+                p { "机构与技术经理人登记、年度报告、变更申请与电子证书。" }
+            }
+            article.card {
+                h2 { "技术转移服务展示" }
+                p { "浏览技术转移机构、技术经理人、项目与需求信息。" }
+            }
+            article.card {
+                h2 { "登记证明核验" }
+                p { "扫描证明上的二维码，或输入登记编号与核验码，核验登记证明真伪。" }
+                a href="/verify" { "前往核验" }
+            }
+        }
+    }
+}
+
+/// The guide; the same markup is the htmx fragment and the page body.
+pub fn guide() -> Markup {
+    html! {
+        section.guide #guide {
+            h2 { "办事指南：技术合同认定登记" }
+            ol.steps {
+                li { strong { "在线申报：" } "卖方（技术开发方、转让方、许可方、咨询和服务提供方）在合同有效期内登录本系统，填写技术合同认定登记信息表，上传合同文本扫描件及相关证明材料。技术进口合同由买方申报。" }
+                li { strong { "受理审查：" } "企业对口的区级或行业技术合同登记处在线受理并审查，材料不全的退回补正，补正提交之日起重新计算办理时限。" }
+                li { strong { "审定登记：" } "上海市技术市场管理办公室对登记处的审查意见进行审定，作出予以登记或不予登记的决定。" }
+                li { strong { "领取证明：" } "予以登记的，申请人在线下载加盖技术合同认定登记专用章的登记证明，可通过证明上的二维码公开核验。" }
+            }
+            p.note { "办理时限：自受理之日起 7 个工作日；需专家评审的疑难合同不超过 20 个工作日。" }
+        }
+    }
+}
+
+pub struct VerifyForm<'a> {
+    pub number: &'a str,
+    pub code: &'a str,
+    pub number_error: Option<&'a str>,
+    pub code_error: Option<&'a str>,
+}
+
+pub enum VerifyOutcome {
+    /// Nothing asked yet.
+    Blank,
+    /// No certificate with that number and code.
+    NotFound,
+}
+
+pub fn verify(form: &VerifyForm<'_>, outcome: &VerifyOutcome) -> Markup {
+    html! {
+        section.verify #verify {
+            h1 { "登记证明核验" }
+            p { "请输入登记证明上的登记编号和核验码。扫描证明上的二维码可直接打开核验结果。" }
+            form method="get" action="/verify" hx-get="/verify" hx-target="#verify" hx-swap="outerHTML" novalidate {
+                (field(&Field { name: "number", label: "登记编号", value: form.number, error: form.number_error, required: true, input_type: "text", hint: Some("例如：2026310101000123") }))
+                (field(&Field { name: "code", label: "核验码", value: form.code, error: form.code_error, required: true, input_type: "text", hint: Some("证明右下角的 8 位核验码") }))
+                button.button.primary type="submit" { "核验" }
+            }
+            @match outcome {
+                VerifyOutcome::Blank => {}
+                VerifyOutcome::NotFound => {
+                    div.result.result-unknown role="status" {
+                        h2 { "未找到登记证明" }
+                        p { "没有与该登记编号和核验码相符的登记证明。请核对后重新输入。" }
+                    }
+                }
+            }
+        }
+    }
+}
