@@ -40,14 +40,10 @@ fn prepare_sqlite_url(url: &str) -> Result<String, DbErr> {
     };
     let rest = rest.trim_start_matches("//");
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    if path != ":memory:" && !path.is_empty() {
-        if let Some(parent) = std::path::Path::new(path).parent() {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).map_err(|e| {
-                    DbErr::Custom(format!("cannot create {}: {e}", parent.display()))
-                })?;
-            }
-        }
+    let parent = std::path::Path::new(path).parent();
+    if let Some(parent) = parent.filter(|p| path != ":memory:" && !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", parent.display())))?;
     }
     let query = if query.contains("mode=") {
         query.to_owned()

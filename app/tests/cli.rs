@@ -10,7 +10,7 @@ fn techreg(dir: &std::path::Path) -> Command {
     cmd.current_dir(dir)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("TECHREG_LOG", "warn")
+        .env("TECHREG_LOG__FILTER", "warn")
         .env("TECHREG_DATA_DIR", dir.join("data"))
         .env(
             "TECHREG_DATABASE_URL",
