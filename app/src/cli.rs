@@ -162,7 +162,10 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
         }
         Command::Settings { command } => {
             let conn = db::connect(config.database_url.expose()).await?;
-            db::migrate(&conn).await?;
+            let pending = db::pending_migrations(&conn).await?;
+            if !pending.is_empty() {
+                anyhow::bail!("数据库有未执行的迁移 {pending:?}；请先运行 `techreg migrate`");
+            }
             let store = settings::Settings::new(conn, std::sync::Arc::new(config));
             match command {
                 SettingsCommand::List => {

@@ -48,7 +48,8 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Public base URL as users reach it (through nginx in production).
     pub public_url: String,
-    /// Folder for the SQLite file, key files and the local file store.
+    /// Folder for key files and the local file store (the default SQLite
+    /// file lies in it too, through the default `database_url`).
     pub data_dir: PathBuf,
     /// Apply pending migrations when `serve` starts.
     pub auto_migrate: bool,
@@ -159,7 +160,18 @@ pub enum ConfigError {
 
 const ENV_PREFIX: &str = "TECHREG_";
 /// `TECHREG_*` variables that steer tools, not the application.
-const NOT_CONFIG: &[&str] = &["CONFIG", "REQUIRE_BROWSER"];
+const NOT_CONFIG: &[&str] = &["CONFIG", "REQUIRE_BROWSER", "CHROMIUM", "CHROMEDRIVER"];
+/// Keys whose values are text: taken verbatim, never parsed as numbers,
+/// booleans or lists (a numeric password must stay a string).
+const TEXT_KEYS: &[&str] = &[
+    "database_url",
+    "public_url",
+    "data_dir",
+    "session.store",
+    "log.filter",
+    "sms.http_url",
+    "sms.http_secret",
+];
 
 impl Config {
     /// Loads defaults, `config_file` (when it exists) and the environment.
@@ -187,9 +199,13 @@ impl Config {
         }
         for (name, value) in resolve_env(vars)? {
             let key = name.to_lowercase().replace("__", ".");
-            let value: figment::value::Value = value
-                .parse()
-                .unwrap_or_else(|never: std::convert::Infallible| match never {});
+            let value: figment::value::Value = if TEXT_KEYS.contains(&key.as_str()) {
+                value.into()
+            } else {
+                value
+                    .parse()
+                    .unwrap_or_else(|never: std::convert::Infallible| match never {})
+            };
             figment = figment.merge((key, value));
         }
         let config: Config = figment.extract().map_err(|e| {
@@ -379,6 +395,20 @@ mod tests {
             c.to_redacted_toml()
                 .contains("postgres://app:***@db/techreg")
         );
+    }
+
+    #[test]
+    fn text_values_stay_text() {
+        let c = Config::load_from(
+            None,
+            &vars(&[
+                ("TECHREG_SMS__HTTP_SECRET", "123456"),
+                ("TECHREG_SETTINGS__POLL_SECONDS", "5"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.sms.http_secret.expose(), "123456");
+        assert_eq!(c.settings.poll_seconds, 5);
     }
 
     #[test]

@@ -61,7 +61,7 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 
 /// Names of migrations not yet applied.
 pub async fn pending_migrations(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
-    Ok(Migrator::get_pending_migrations(db)
+    Ok(Migrator::get_pending_migrations_read_only(db)
         .await?
         .iter()
         .map(|m| m.name().to_owned())

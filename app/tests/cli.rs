@@ -128,6 +128,10 @@ fn production_serve_refuses_keys_it_would_have_to_generate() {
 #[test]
 fn settings_can_be_listed_and_changed_with_validation() {
     let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = output(techreg(dir.path()).args(["settings", "list"]));
+    assert_eq!(code, 1, "an unmigrated database is refused");
+    assert!(err.contains("techreg migrate"), "{err}");
+    assert_eq!(output(techreg(dir.path()).arg("migrate")).0, 0);
     let (code, out, _) =
         output(techreg(dir.path()).args(["settings", "set", "ui.page_size", "50"]));
     assert_eq!(code, 0);

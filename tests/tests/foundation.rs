@@ -135,6 +135,10 @@ async fn assets_are_embedded_versioned_and_cached() {
         Some("public, max-age=31536000, immutable")
     );
     assert!(r.body.contains("htmx"));
+    assert!(
+        r.header("set-cookie").is_none(),
+        "cacheable assets carry no cookie"
+    );
     // the version pins htmx 2.x
     assert!(r.body.contains("version:\"2.0"), "htmx 2.0.x vendored");
 

@@ -9,6 +9,7 @@ use ipnet::IpNet;
 pub struct ClientIp(pub IpAddr);
 
 pub fn resolve(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpNet]) -> IpAddr {
+    let peer = canonical(peer);
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
     if !is_trusted(&peer) {
         return peer;
@@ -32,11 +33,16 @@ pub fn resolve(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpNet]) -> 
     client
 }
 
-pub fn in_networks(ip: IpAddr, networks: &[IpNet]) -> bool {
-    let ip = match ip {
+/// An IPv4 peer seen through an IPv6 socket (`::ffff:a.b.c.d`) as IPv4.
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
         v4 => v4,
-    };
+    }
+}
+
+pub fn in_networks(ip: IpAddr, networks: &[IpNet]) -> bool {
+    let ip = canonical(ip);
     networks.iter().any(|n| n.contains(&ip))
 }
 
@@ -71,6 +77,11 @@ mod tests {
         );
         assert_eq!(resolve(ip("10.0.0.5"), None, &t), ip("10.0.0.5"));
         assert_eq!(resolve(ip("10.0.0.5"), Some("garbage"), &t), ip("10.0.0.5"));
+        // an IPv4 proxy reaching an IPv6 listener
+        assert_eq!(
+            resolve(ip("::ffff:10.0.0.5"), Some("1.2.3.4"), &t),
+            ip("1.2.3.4")
+        );
     }
 
     #[test]

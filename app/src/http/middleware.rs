@@ -134,6 +134,9 @@ pub async fn security_headers<E: Endpoint>(ep: Arc<E>, req: Request) -> Result<R
     Ok(resp)
 }
 
+/// Set by the panic catcher so that `render_errors` shows the 500 page.
+pub const PANIC_MARKER: &str = "x-techreg-panic";
+
 /// Turns every error into a Chinese page (or a toast fragment for htmx) and
 /// turns redirects to htmx requests into `HX-Redirect`.
 pub async fn render_errors<E: Endpoint>(ep: Arc<E>, req: Request) -> Result<Response> {
@@ -152,7 +155,19 @@ pub async fn render_errors<E: Endpoint>(ep: Arc<E>, req: Request) -> Result<Resp
     match ep.call(req).await {
         Ok(r) => {
             let mut resp = r.into_response();
-            if htmx && resp.status().is_redirection() {
+            if resp.headers().contains_key(PANIC_MARKER) {
+                tracing::error!("handler panicked");
+                return Ok(page::error_response(
+                    &st,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    None,
+                    &request_id,
+                    &csrf_token,
+                    fragment,
+                )
+                .await);
+            }
+            if htmx && resp.status().is_redirection() && resp.status() != StatusCode::NOT_MODIFIED {
                 let location = resp.headers().get(header::LOCATION).cloned();
                 resp.set_status(StatusCode::OK);
                 resp.headers_mut().remove(header::LOCATION);
@@ -215,8 +230,17 @@ pub async fn network<E: Endpoint>(ep: Arc<E>, mut req: Request) -> Result<Respon
     Ok(ep.call(req).await?.into_response())
 }
 
+/// Paths that never need a session: probes and static files (which may be
+/// kept by shared caches, so they must not carry a Set-Cookie).
+fn sessionless(path: &str) -> bool {
+    path == "/healthz" || path == "/readyz" || path.starts_with("/assets/")
+}
+
 /// Gives every browser a random session id cookie.
 pub async fn session<E: Endpoint>(ep: Arc<E>, mut req: Request) -> Result<Response> {
+    if sessionless(req.uri().path()) {
+        return Ok(ep.call(req).await?.into_response());
+    }
     let st = state(&req);
     let name = session_cookie_name(&st);
     let existing = cookie(&req, name)

@@ -19,14 +19,15 @@ pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
         .at("/assets/*path", get(assets::asset))
         .nest("/", portal::routes::routes());
     routes
+        .with(CatchPanic::new().with_handler(|_| {
+            poem::http::StatusCode::INTERNAL_SERVER_ERROR
+                .with_header(middleware::PANIC_MARKER, "1")
+                .into_response()
+        }))
         .around(middleware::csrf)
         .around(middleware::session)
         .around(middleware::network)
         .around(middleware::render_errors)
-        .with(
-            CatchPanic::new()
-                .with_handler(|_| poem::http::StatusCode::INTERNAL_SERVER_ERROR.into_response()),
-        )
         .around(middleware::security_headers)
         .around(middleware::trace)
         .data(state)

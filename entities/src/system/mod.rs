@@ -2,4 +2,6 @@
 
 pub mod app_setting;
 pub mod cache_version;
+pub mod rate_counter;
+pub mod stored_file;
 pub mod system_marker;

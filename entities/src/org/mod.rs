@@ -1,0 +1,3 @@
+//! Registration offices, enterprises, assignments.
+
+pub mod enterprise;
