@@ -5,7 +5,10 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 use techreg_views::layout::AssetUrls;
 
+use crate::clock::ShiftableClock;
 use crate::config::{Config, SmsDriver};
+use crate::identity::session_store::SessionStore;
+use crate::identity::sms::{self, SmsGateway};
 use crate::security::keys::{KeyProvider, LocalKeyFiles};
 use crate::settings::Settings;
 use crate::{db, demo, http};
@@ -28,6 +31,9 @@ pub struct AppState {
     pub settings: Settings,
     pub keys: Arc<dyn KeyProvider>,
     pub redis: Option<redis::Client>,
+    pub sessions: SessionStore,
+    pub sms: Arc<dyn SmsGateway>,
+    pub clock: Arc<ShiftableClock>,
     pub assets: AssetUrls,
 }
 
@@ -87,22 +93,33 @@ pub async fn boot(config: Config, mode: RunMode) -> Result<Arc<AppState>, BootEr
             "数据库中含有演示数据，请使用全新的生产数据库 / the database holds demo data".into(),
         ));
     }
-    if mode == RunMode::Demo {
-        demo::seed(&db).await.map_err(BootError::Database)?;
-    }
     let redis = match config.redis_url() {
         Some(url) => Some(redis::Client::open(url).map_err(|e| BootError::Redis(e.to_string()))?),
         None => None,
     };
     let settings = Settings::new(db.clone(), config.clone());
+    let keys: Arc<dyn KeyProvider> = Arc::new(keys);
+    crate::identity::roles::ensure_built_in(&db, keys.as_ref())
+        .await
+        .map_err(BootError::Database)?;
+    if mode == RunMode::Demo {
+        demo::seed(&db, keys.as_ref(), &config).await.map_err(BootError::Database)?;
+    }
+    let sessions = match &redis {
+        Some(client) => SessionStore::redis(client.clone()),
+        None => SessionStore::memory(),
+    };
     let assets = http::assets::urls();
     Ok(Arc::new(AppState {
+        sms: sms::gateway(&config),
         config,
         mode,
         db,
         settings,
-        keys: Arc::new(keys),
+        keys,
         redis,
+        sessions,
+        clock: Arc::new(ShiftableClock::default()),
         assets,
     }))
 }

@@ -137,7 +137,12 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
         Command::Seed { demo: true } => {
             let conn = db::connect(config.database_url.expose()).await?;
             db::migrate(&conn).await?;
-            demo::seed(&conn).await?;
+            let (keys, generated) = LocalKeyFiles::open(&config.data_dir, true)?;
+            for path in generated {
+                println!("已生成演示密钥 / generated demo key {}", path.display());
+            }
+            crate::identity::roles::ensure_built_in(&conn, &keys).await?;
+            demo::seed(&conn, &keys, &config).await?;
             println!("演示数据已写入 / demo data seeded");
             Ok(())
         }

@@ -1,13 +1,9 @@
-//! Time as the application sees it. Tests move an injectable clock to check
+//! Time as the application sees it. Tests move the clock forward to check
 //! idle timeouts, lockouts, code expiry and deadlines.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
-
-pub trait Clock: Send + Sync + 'static {
-    fn now(&self) -> DateTime<Utc>;
-}
 
 /// The system clock, optionally shifted: tests advance the shift.
 #[derive(Default)]
@@ -16,15 +12,12 @@ pub struct ShiftableClock {
 }
 
 impl ShiftableClock {
-    pub fn advance(&self, by: Duration) {
-        self.offset_ms
-            .fetch_add(by.num_milliseconds(), Ordering::SeqCst);
-    }
-}
-
-impl Clock for ShiftableClock {
-    fn now(&self) -> DateTime<Utc> {
+    pub fn now(&self) -> DateTime<Utc> {
         Utc::now() + Duration::milliseconds(self.offset_ms.load(Ordering::SeqCst))
+    }
+
+    pub fn advance(&self, by: Duration) {
+        self.offset_ms.fetch_add(by.num_milliseconds(), Ordering::SeqCst);
     }
 }
 

@@ -2,12 +2,43 @@
 //! module, so a newcomer can click through everything that exists.
 
 use chrono::Utc;
-use sea_orm::{ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait, TransactionTrait,
+};
+use serde_json::json;
+use techreg_entities::org::enterprise;
 use techreg_entities::system::system_marker::{self, DEMO_DATA};
 
-use serde_json::json;
-
+use crate::config::Config;
+use crate::identity::register::ENTERPRISE_VERIFIED;
+use crate::identity::roles;
+use crate::identity::users::{self, KIND_ENTERPRISE, KIND_INDIVIDUAL, KIND_STAFF, NewUser, STATUS_ACTIVE};
+use crate::identity::validate::{credit_check_char, id_card_check_char};
+use crate::security::keys::KeyProvider;
+use crate::security::rbac::Scope;
 use crate::settings::store_value;
+
+/// One demo account: username, display name, role, scope kind, mobile.
+pub struct DemoAccount {
+    pub username: &'static str,
+    pub display_name: &'static str,
+    pub role: &'static str,
+    pub role_label: &'static str,
+    pub mobile: &'static str,
+}
+
+/// Every demo account shares this password (demo only).
+pub const DEMO_PASSWORD: &str = "Demo@2026";
+
+pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
+    DemoAccount { username: "demo_enterprise", display_name: "王经理（上海示范科技有限公司）", role: "enterprise_admin", role_label: "企业管理员", mobile: "13900000001" },
+    DemoAccount { username: "demo_person", display_name: "李研究员", role: "applicant", role_label: "个人申请人", mobile: "13900000002" },
+    DemoAccount { username: "demo_city", display_name: "赵处长（市技术市场办）", role: "city_officer", role_label: "市技术市场办", mobile: "13900000003" },
+    DemoAccount { username: "demo_inspector", display_name: "钱检查员", role: "inspector", role_label: "检查人员", mobile: "13900000004" },
+    DemoAccount { username: "demo_sysadmin", display_name: "系统管理员", role: "system_admin", role_label: "系统管理员", mobile: "13900000005" },
+    DemoAccount { username: "demo_secadmin", display_name: "安全管理员", role: "security_admin", role_label: "安全管理员", mobile: "13900000006" },
+    DemoAccount { username: "demo_auditor", display_name: "审计管理员", role: "audit_admin", role_label: "审计管理员", mobile: "13900000007" },
+];
 
 pub async fn has_demo_data(db: &DatabaseConnection) -> Result<bool, DbErr> {
     Ok(system_marker::Entity::find_by_id(DEMO_DATA.to_owned())
@@ -16,16 +47,22 @@ pub async fn has_demo_data(db: &DatabaseConnection) -> Result<bool, DbErr> {
         .is_some())
 }
 
+fn demo_credit_code() -> String {
+    let base = "91310115MA1DEM001";
+    format!("{base}{}", credit_check_char(base))
+}
+
 /// Idempotent: a second run leaves the data as it is.
-pub async fn seed(db: &DatabaseConnection) -> Result<(), DbErr> {
+pub async fn seed(db: &DatabaseConnection, keys: &dyn KeyProvider, config: &Config) -> Result<(), DbErr> {
     if has_demo_data(db).await? {
         return Ok(());
     }
+    let now = Utc::now();
     let txn = db.begin().await?;
     system_marker::Entity::insert(system_marker::ActiveModel {
         name: Set(DEMO_DATA.to_owned()),
         value: Set("true".to_owned()),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
     })
     .exec(&txn)
     .await?;
@@ -36,17 +73,64 @@ pub async fn seed(db: &DatabaseConnection) -> Result<(), DbErr> {
         "system",
     )
     .await?;
+    let ent = enterprise::ActiveModel {
+        credit_code: Set(demo_credit_code()),
+        name: Set("上海示范科技有限公司".into()),
+        district_code: Set(Some("310115".into())),
+        status: Set(ENTERPRISE_VERIFIED.into()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let id_base = "31011519850101001";
+    let id_card = format!("{id_base}{}", id_card_check_char(id_base));
+    for a in DEMO_ACCOUNTS {
+        let (kind, enterprise_id, scope) = match a.role {
+            "enterprise_admin" => (KIND_ENTERPRISE, Some(ent.id), Scope::Enterprise(ent.id)),
+            "applicant" => (KIND_INDIVIDUAL, None, Scope::SelfOnly),
+            _ => (KIND_STAFF, None, Scope::All),
+        };
+        let user = users::create(
+            &txn,
+            keys,
+            config.security.pbkdf2_iterations,
+            NewUser {
+                username: a.username,
+                display_name: a.display_name,
+                kind,
+                status: STATUS_ACTIVE,
+                enterprise_id,
+                is_enterprise_admin: a.role == "enterprise_admin",
+                mobile: Some(a.mobile),
+                id_card: (a.role == "applicant").then_some(id_card.as_str()),
+                password: DEMO_PASSWORD,
+                must_change_password: false,
+            },
+            now,
+        )
+        .await?;
+        roles::assign(&txn, keys, user.id, a.role, scope, None, now)
+            .await
+            .map_err(|e| DbErr::Custom(e.to_string()))?;
+    }
     txn.commit().await
 }
 
 /// What `serve --demo` prints after start-up.
 pub fn banner(url: &str) -> String {
+    let mut accounts = String::new();
+    for a in DEMO_ACCOUNTS {
+        accounts.push_str(&format!("  {:<16} {:<10} 手机 {}\n", a.username, a.role_label, a.mobile));
+    }
     format!(
         "\n==== techreg 演示模式 / demo mode ====\n\
          打开 / open: {url}\n\
-         演示账号 / demo accounts: 身份与权限模块尚未上线，目前没有可登录的账号；\n\
-         上线后这里会列出每个角色的演示账号和密码。\n\
-         数据为虚构演示数据，切勿用于生产。\n\
+         演示账号（密码均为 {DEMO_PASSWORD}）/ demo accounts (password {DEMO_PASSWORD}):\n\
+         {accounts}\
+         第二验证方式为短信验证码：登录后打开 {url}/demo/sms 查看演示短信。\n\
+         登记处人员等账号随登记处模块上线。数据为虚构演示数据，切勿用于生产。\n\
          =====================================\n"
     )
 }

@@ -2,12 +2,15 @@
 //! system, the technology transfer registry and its public showcase.
 
 pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod http;
+pub mod identity;
+pub mod org;
 pub mod portal;
 pub mod security;
 pub mod settings;

@@ -316,6 +316,7 @@ impl MigrationTrait for Migration {
                     .col(string_len_null("object_id", 64))
                     .col(string_len("result", 20))
                     .col(text("detail"))
+                    .col(big_integer_null("seal_seq"))
                     .col(string_len_null("tag", 64))
                     .to_owned(),
             )
@@ -350,8 +351,10 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table("audit_anchor")
                     .col(integer("id").primary_key())
-                    .col(big_integer("last_id"))
-                    .col(string_len("last_tag", 64))
+                    .col(big_integer("head_seq"))
+                    .col(string_len("head_tag", 64))
+                    .col(big_integer("purged_seq"))
+                    .col(string_len("purged_tag", 64))
                     .col(ts("updated_at"))
                     .to_owned(),
             )

@@ -56,7 +56,7 @@ async fn production_refuses_a_database_with_demo_data() {
         "clean database boots"
     );
 
-    techreg::demo::seed(&app.state.db).await.unwrap();
+    techreg::demo::seed(&app.state.db, app.state.keys.as_ref(), &app.state.config).await.unwrap();
     let err = boot(config, RunMode::Production)
         .await
         .err()

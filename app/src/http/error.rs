@@ -19,6 +19,12 @@ pub enum AppError {
     TooLarge,
     #[error("too many requests")]
     TooManyRequests,
+    /// Not signed in (or the session ended): off to the login page.
+    #[error("login required")]
+    LoginRequired { timed_out: bool },
+    /// A one-time or expired password must be changed first.
+    #[error("password change required")]
+    PasswordChangeRequired,
     #[error("unavailable: {0}")]
     Unavailable(String),
     #[error("database: {0}")]
@@ -47,6 +53,7 @@ impl ResponseError for AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::LoginRequired { .. } | AppError::PasswordChangeRequired => StatusCode::SEE_OTHER,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -9,6 +9,8 @@ use poem::{Endpoint, IntoResponse, Request, Response, Result};
 use rand::RngCore;
 use tracing::Instrument;
 
+use techreg_views::components::{Flash, FlashKind};
+
 use super::client_ip::{self, ClientIp};
 use super::error::AppError;
 use super::page;
@@ -178,6 +180,16 @@ pub async fn render_errors<E: Endpoint>(ep: Arc<E>, req: Request) -> Result<Resp
             Ok(resp)
         }
         Err(err) => {
+            if let Some(redirect) = err.downcast_ref::<AppError>().and_then(redirect_for) {
+                let (to, flash) = redirect;
+                let mut resp = page::see_other(&st, to, flash);
+                if htmx {
+                    resp.set_status(StatusCode::OK);
+                    resp.headers_mut().remove(header::LOCATION);
+                    resp.headers_mut().insert("HX-Redirect", HeaderValue::from_static(to));
+                }
+                return Ok(resp);
+            }
             let status = err.status();
             let user_message = err
                 .downcast_ref::<AppError>()
@@ -198,6 +210,21 @@ pub async fn render_errors<E: Endpoint>(ep: Arc<E>, req: Request) -> Result<Resp
             )
             .await)
         }
+    }
+}
+
+/// Errors that send the browser elsewhere instead of showing a page.
+fn redirect_for(err: &AppError) -> Option<(&'static str, Option<Flash>)> {
+    match err {
+        AppError::LoginRequired { timed_out } => Some((
+            "/login",
+            timed_out.then(|| Flash { kind: FlashKind::Info, message: "会话已超时，请重新登录。".into() }),
+        )),
+        AppError::PasswordChangeRequired => Some((
+            "/account/password",
+            Some(Flash { kind: FlashKind::Warning, message: "请先修改密码。".into() }),
+        )),
+        _ => None,
     }
 }
 

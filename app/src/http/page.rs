@@ -7,13 +7,14 @@ use maud::Markup;
 use poem::http::{HeaderValue, StatusCode, header};
 use poem::web::Html;
 use poem::{FromRequest, IntoResponse, Request, RequestBody, Response, Result};
-use techreg_views::components::Flash;
-use techreg_views::layout::{self, Shell};
+use techreg_views::components::{Crumb, Flash, NavItem};
+use techreg_views::layout::{self, Shell, UserBadge};
 use techreg_views::pages::errors;
 
 use super::flash;
 use super::middleware::{RequestId, SessionId, state, wants_fragment};
 use crate::app::AppState;
+use crate::identity::auth::AuthUser;
 use crate::security::csrf;
 use crate::security::keys::KeyName;
 
@@ -23,6 +24,7 @@ pub struct Ctx {
     pub fragment: bool,
     pub csrf_token: String,
     pub request_id: String,
+    pub path: String,
     flashes: Vec<Flash>,
 }
 
@@ -53,6 +55,7 @@ impl<'a> FromRequest<'a> for Ctx {
                 .map(|r| r.0.clone())
                 .unwrap_or_default(),
             flashes,
+            path: req.uri().path().to_owned(),
             state,
         })
     }
@@ -108,6 +111,84 @@ impl Ctx {
         }
         resp
     }
+}
+
+impl Ctx {
+    /// A page of signed-in work, with navigation by the user's permissions.
+    pub async fn work(&self, user: &AuthUser, title: &str, crumbs: &[Crumb], body: Markup) -> Response {
+        self.work_with_status(StatusCode::OK, user, title, crumbs, body).await
+    }
+
+    pub async fn work_with_status(
+        &self,
+        status: StatusCode,
+        user: &AuthUser,
+        title: &str,
+        crumbs: &[Crumb],
+        body: Markup,
+    ) -> Response {
+        let markup = if self.fragment {
+            body
+        } else {
+            let mut shell = self.shell(title).await;
+            shell.announcement = None;
+            shell.user = Some(UserBadge {
+                display_name: user.user.display_name.clone(),
+                role_label: user.grants.role_label(),
+            });
+            let nav = navigation(user, &self.path);
+            layout::work(&shell, &nav, crumbs, body)
+        };
+        Html(markup.into_string()).with_status(status).into_response()
+    }
+
+    /// 303 to `to`, with a one-time message shown there.
+    pub fn redirect(&self, to: &str, flash: Option<Flash>) -> Response {
+        see_other(&self.state, to, flash)
+    }
+}
+
+pub fn see_other(state: &AppState, to: &str, flash: Option<Flash>) -> Response {
+    let mut resp = Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header(header::LOCATION, to)
+        .finish();
+    if let Some(f) = flash {
+        let value = format!(
+            "{}={}; Path=/; HttpOnly; SameSite=Lax",
+            flash::COOKIE,
+            flash::encode(state.keys.secret(KeyName::Web), &f)
+        );
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    resp
+}
+
+/// The side navigation: what this user may open.
+fn navigation(user: &AuthUser, path: &str) -> Vec<NavItem> {
+    use crate::security::rbac::perm;
+    let mut items: Vec<(&str, &str)> = vec![("工作台", "/my")];
+    if user.grants.has(perm::USER_MANAGE) {
+        items.push(("用户管理", "/admin/users"));
+    }
+    if user.grants.has(perm::SESSION_MANAGE) {
+        items.push(("在线会话", "/admin/sessions"));
+    }
+    if user.grants.has(perm::AUDIT_VIEW) {
+        items.push(("审计日志", "/audit/log"));
+    }
+    items.extend([("安全设置", "/account/security"), ("我的会话", "/account/sessions"), ("修改密码", "/account/password")]);
+    items
+        .into_iter()
+        .map(|(label, href)| NavItem {
+            label: label.into(),
+            href: href.into(),
+            current: path == href,
+            badge: None,
+        })
+        .collect()
 }
 
 /// The Chinese error page, or a toast fragment retargeted to `#toast`.

@@ -17,7 +17,8 @@ pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
         .at("/healthz", get(health::healthz))
         .at("/readyz", get(health::readyz))
         .at("/assets/*path", get(assets::asset))
-        .nest("/", portal::routes::routes());
+        ;
+    let routes = crate::identity::routes::routes(portal::routes::routes(routes));
     routes
         .with(CatchPanic::new().with_handler(|_| {
             poem::http::StatusCode::INTERNAL_SERVER_ERROR

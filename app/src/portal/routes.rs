@@ -6,8 +6,8 @@ use techreg_views::pages::portal::{self, VerifyForm, VerifyOutcome};
 
 use crate::http::Ctx;
 
-pub fn routes() -> Route {
-    Route::new()
+pub fn routes(route: Route) -> Route {
+    route
         .at("/", get(home_page))
         .at("/guide", get(guide_page))
         .at("/verify", get(verify_page))

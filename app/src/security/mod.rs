@@ -3,3 +3,5 @@
 pub mod crypto;
 pub mod csrf;
 pub mod keys;
+pub mod rate_limit;
+pub mod rbac;

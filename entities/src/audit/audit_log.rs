@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
-/// An audit record; `tag` chains the rows by HMAC-SM3 once sealed.
+/// An audit record; once sealed, `seal_seq` orders the chain and `tag` is
+/// HMAC-SM3 over the previous tag and this row.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "audit_log")]
 pub struct Model {
@@ -17,6 +18,7 @@ pub struct Model {
     pub object_id: Option<String>,
     pub result: String,
     pub detail: String,
+    pub seal_seq: Option<i64>,
     pub tag: Option<String>,
 }
 

@@ -1,2 +1,3 @@
 pub mod errors;
+pub mod identity;
 pub mod portal;

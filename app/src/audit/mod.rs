@@ -1,0 +1,8 @@
+//! The audit log: written in the same transaction as the action it records,
+//! append-only for the application, chained with HMAC-SM3 by a sealing step.
+
+mod chain;
+mod record;
+
+pub use chain::{Broken, purge, seal, spawn_sealer, verify};
+pub use record::{Actor, Entry, Outcome, record};

@@ -1,0 +1,255 @@
+//! Signed-in sessions: starting them (with a new session id), ending them,
+//! and the `AuthUser` extractor that every signed-in page uses.
+
+use chrono::{DateTime, Duration, Utc};
+use poem::{FromRequest, Request, RequestBody};
+use rand::RngCore;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+use techreg_entities::identity::{app_user, user_session};
+
+use super::roles::load_grants;
+use super::session_store::{SessionData, Stage, session_key};
+use super::users::STATUS_DISABLED;
+use crate::app::AppState;
+use crate::audit::{self, Actor, Entry, Outcome};
+use crate::http::AppError;
+use crate::http::client_ip::ClientIp;
+use crate::http::middleware::{SessionId, state};
+use crate::security::rbac::{Grants, ObjectScope};
+
+/// Pages a user with an expired or one-time password may still open.
+const PASSWORD_CHANGE_PATHS: &[&str] = &["/account/password", "/logout"];
+
+pub struct AuthUser {
+    pub user: app_user::Model,
+    pub grants: Grants,
+    pub session_key: String,
+    pub client_ip: String,
+}
+
+impl AuthUser {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: Some(self.user.id),
+            name: self.user.username.clone(),
+            role: Some(self.grants.role_label()).filter(|r| !r.is_empty()),
+            client_ip: Some(self.client_ip.clone()),
+            on_behalf_of: None,
+        }
+    }
+
+    /// 403 without the permission.
+    pub fn require(&self, permission: &str) -> Result<(), AppError> {
+        if self.grants.has(permission) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden("missing permission"))
+        }
+    }
+
+    /// 403 without the permission; 404 for an object outside the scope.
+    pub fn require_on(&self, permission: &str, object: &ObjectScope) -> Result<(), AppError> {
+        self.require(permission)?;
+        if self.grants.covers(permission, object, self.user.id) {
+            Ok(())
+        } else {
+            Err(AppError::NotFound)
+        }
+    }
+}
+
+pub fn new_session_id() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+pub fn client_ip(req: &Request) -> String {
+    req.extensions().get::<ClientIp>().map(|c| c.0.to_string()).unwrap_or_default()
+}
+
+/// Stores a session under a fresh id and returns the cookie value. The old
+/// session (if any) is dropped: a new id at every step of signing in.
+pub async fn start(
+    state: &AppState,
+    old_cookie: Option<&str>,
+    user_id: i64,
+    stage: Stage,
+    now: DateTime<Utc>,
+) -> Result<String, AppError> {
+    if let Some(old) = old_cookie {
+        state
+            .sessions
+            .delete(&session_key(old))
+            .await
+            .map_err(|e| AppError::Unavailable(e.to_string()))?;
+    }
+    let sid = new_session_id();
+    let data = SessionData {
+        user_id,
+        stage,
+        created_at: now.timestamp(),
+        last_seen_at: now.timestamp(),
+        pending_totp: None,
+    };
+    state
+        .sessions
+        .put(&session_key(&sid), &data)
+        .await
+        .map_err(|e| AppError::Unavailable(e.to_string()))?;
+    Ok(sid)
+}
+
+/// Records a fully signed-in session so it can be listed and ended.
+pub async fn record(
+    state: &AppState,
+    sid: &str,
+    user_id: i64,
+    ip: &str,
+    user_agent: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    user_session::ActiveModel {
+        id: Set(session_key(sid)),
+        user_id: Set(user_id),
+        ip: Set(ip.chars().take(45).collect()),
+        user_agent: Set(user_agent.chars().take(300).collect()),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+        ended_at: Set(None),
+        end_reason: Set(None),
+    }
+    .insert(&state.db)
+    .await?;
+    Ok(())
+}
+
+/// Ends a session everywhere: the store entry and the listed record.
+pub async fn end(state: &AppState, key: &str, reason: &str, now: DateTime<Utc>) -> Result<(), AppError> {
+    state
+        .sessions
+        .delete(key)
+        .await
+        .map_err(|e| AppError::Unavailable(e.to_string()))?;
+    if let Some(row) = user_session::Entity::find_by_id(key.to_owned()).one(&state.db).await? {
+        if row.ended_at.is_none() {
+            let mut m: user_session::ActiveModel = row.into();
+            m.ended_at = Set(Some(now));
+            m.end_reason = Set(Some(reason.to_owned()));
+            m.update(&state.db).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The session data behind the browser's cookie, if any.
+pub async fn current(state: &AppState, req: &Request) -> Result<Option<(String, SessionData)>, AppError> {
+    let Some(session) = req.extensions().get::<SessionId>() else {
+        return Ok(None);
+    };
+    if session.is_new {
+        return Ok(None);
+    }
+    let key = session_key(&session.id);
+    let data = state
+        .sessions
+        .get(&key)
+        .await
+        .map_err(|e| AppError::Unavailable(e.to_string()))?;
+    Ok(data.map(|d| (key, d)))
+}
+
+fn login_required(timed_out: bool) -> AppError {
+    AppError::LoginRequired { timed_out }
+}
+
+impl<'a> FromRequest<'a> for AuthUser {
+    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        let state = state(req);
+        let Some((key, mut data)) = current(&state, req).await? else {
+            return Err(login_required(false).into());
+        };
+        if data.stage != Stage::Authenticated {
+            return Err(login_required(false).into());
+        }
+        let now = state.clock.now();
+        let idle = state.settings.get_i64("security.session_idle_minutes").await.unwrap_or(30);
+        let absolute = state.settings.get_i64("security.session_absolute_hours").await.unwrap_or(12);
+        let last_seen = DateTime::from_timestamp(data.last_seen_at, 0).unwrap_or(now);
+        let created = DateTime::from_timestamp(data.created_at, 0).unwrap_or(now);
+        if now - last_seen > Duration::minutes(idle) {
+            end(&state, &key, "idle_timeout", now).await?;
+            return Err(login_required(true).into());
+        }
+        if now - created > Duration::hours(absolute) {
+            end(&state, &key, "absolute_timeout", now).await?;
+            return Err(login_required(true).into());
+        }
+        let record = user_session::Entity::find_by_id(key.clone())
+            .one(&state.db)
+            .await
+            .map_err(AppError::from)?;
+        let Some(record) = record.filter(|r| r.ended_at.is_none()) else {
+            // Ended elsewhere (forced logout, another node).
+            let _ = state.sessions.delete(&key).await;
+            return Err(login_required(false).into());
+        };
+        let user = app_user::Entity::find_by_id(data.user_id)
+            .one(&state.db)
+            .await
+            .map_err(AppError::from)?;
+        let Some(user) = user.filter(|u| u.status != STATUS_DISABLED) else {
+            end(&state, &key, "disabled", now).await?;
+            return Err(login_required(false).into());
+        };
+        let ip = client_ip(req);
+        let (grants, tampered) = load_grants(&state.db, state.keys.as_ref(), user.id)
+            .await
+            .map_err(AppError::from)?;
+        if !tampered.is_empty() {
+            let actor = Actor {
+                user_id: Some(user.id),
+                name: user.username.clone(),
+                role: None,
+                client_ip: Some(ip.clone()),
+                on_behalf_of: None,
+            };
+            let detail = serde_json::json!({
+                "rows": tampered.iter().map(|t| format!("{}#{}", t.table, t.id)).collect::<Vec<_>>()
+            });
+            audit::record(
+                &state.db,
+                now,
+                &actor,
+                Entry {
+                    action: "security.grant_tampered",
+                    object_type: Some("user"),
+                    object_id: Some(user.id.to_string()),
+                    outcome: Outcome::Denied,
+                    detail,
+                },
+            )
+            .await
+            .map_err(AppError::from)?;
+            tracing::error!(user = user.id, ?tampered, "grant integrity check failed");
+            return Err(AppError::Forbidden("grant integrity").into());
+        }
+        data.last_seen_at = now.timestamp();
+        state
+            .sessions
+            .put(&key, &data)
+            .await
+            .map_err(|e| AppError::Unavailable(e.to_string()))?;
+        if now - record.last_seen_at > Duration::seconds(60) {
+            let mut m: user_session::ActiveModel = record.into();
+            m.last_seen_at = Set(now);
+            m.update(&state.db).await.map_err(AppError::from)?;
+        }
+        let max_age = state.settings.get_i64("security.password_max_age_days").await.unwrap_or(90);
+        let expired = now - user.password_changed_at > Duration::days(max_age);
+        if (user.must_change_password || expired) && !PASSWORD_CHANGE_PATHS.contains(&req.uri().path()) {
+            return Err(AppError::PasswordChangeRequired.into());
+        }
+        Ok(AuthUser { user, grants, session_key: key, client_ip: ip })
+    }
+}

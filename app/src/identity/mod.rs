@@ -1,0 +1,12 @@
+//! Identity: registration, login with a second factor, sessions, roles.
+
+pub mod auth;
+pub mod login;
+pub mod register;
+pub mod roles;
+pub mod routes;
+pub mod session_store;
+pub mod sms;
+pub mod totp;
+pub mod users;
+pub mod validate;

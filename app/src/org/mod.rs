@@ -1,0 +1,4 @@
+//! Registration offices, enterprises, assignments (grown by the offices
+//! module).
+
+pub mod districts;
