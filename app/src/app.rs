@@ -103,7 +103,9 @@ pub async fn boot(config: Config, mode: RunMode) -> Result<Arc<AppState>, BootEr
         .await
         .map_err(BootError::Database)?;
     if mode == RunMode::Demo {
-        demo::seed(&db, keys.as_ref(), &config).await.map_err(BootError::Database)?;
+        demo::seed(&db, keys.as_ref(), &config)
+            .await
+            .map_err(BootError::Database)?;
     }
     let sessions = match &redis {
         Some(client) => SessionStore::redis(client.clone()),

@@ -12,7 +12,9 @@ use techreg_entities::system::system_marker::{self, DEMO_DATA};
 use crate::config::Config;
 use crate::identity::register::ENTERPRISE_VERIFIED;
 use crate::identity::roles;
-use crate::identity::users::{self, KIND_ENTERPRISE, KIND_INDIVIDUAL, KIND_STAFF, NewUser, STATUS_ACTIVE};
+use crate::identity::users::{
+    self, KIND_ENTERPRISE, KIND_INDIVIDUAL, KIND_STAFF, NewUser, STATUS_ACTIVE,
+};
 use crate::identity::validate::{credit_check_char, id_card_check_char};
 use crate::security::keys::KeyProvider;
 use crate::security::rbac::Scope;
@@ -31,13 +33,55 @@ pub struct DemoAccount {
 pub const DEMO_PASSWORD: &str = "Demo@2026";
 
 pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
-    DemoAccount { username: "demo_enterprise", display_name: "王经理（上海示范科技有限公司）", role: "enterprise_admin", role_label: "企业管理员", mobile: "13900000001" },
-    DemoAccount { username: "demo_person", display_name: "李研究员", role: "applicant", role_label: "个人申请人", mobile: "13900000002" },
-    DemoAccount { username: "demo_city", display_name: "赵处长（市技术市场办）", role: "city_officer", role_label: "市技术市场办", mobile: "13900000003" },
-    DemoAccount { username: "demo_inspector", display_name: "钱检查员", role: "inspector", role_label: "检查人员", mobile: "13900000004" },
-    DemoAccount { username: "demo_sysadmin", display_name: "系统管理员", role: "system_admin", role_label: "系统管理员", mobile: "13900000005" },
-    DemoAccount { username: "demo_secadmin", display_name: "安全管理员", role: "security_admin", role_label: "安全管理员", mobile: "13900000006" },
-    DemoAccount { username: "demo_auditor", display_name: "审计管理员", role: "audit_admin", role_label: "审计管理员", mobile: "13900000007" },
+    DemoAccount {
+        username: "demo_enterprise",
+        display_name: "王经理（上海示范科技有限公司）",
+        role: "enterprise_admin",
+        role_label: "企业管理员",
+        mobile: "13900000001",
+    },
+    DemoAccount {
+        username: "demo_person",
+        display_name: "李研究员",
+        role: "applicant",
+        role_label: "个人申请人",
+        mobile: "13900000002",
+    },
+    DemoAccount {
+        username: "demo_city",
+        display_name: "赵处长（市技术市场办）",
+        role: "city_officer",
+        role_label: "市技术市场办",
+        mobile: "13900000003",
+    },
+    DemoAccount {
+        username: "demo_inspector",
+        display_name: "钱检查员",
+        role: "inspector",
+        role_label: "检查人员",
+        mobile: "13900000004",
+    },
+    DemoAccount {
+        username: "demo_sysadmin",
+        display_name: "系统管理员",
+        role: "system_admin",
+        role_label: "系统管理员",
+        mobile: "13900000005",
+    },
+    DemoAccount {
+        username: "demo_secadmin",
+        display_name: "安全管理员",
+        role: "security_admin",
+        role_label: "安全管理员",
+        mobile: "13900000006",
+    },
+    DemoAccount {
+        username: "demo_auditor",
+        display_name: "审计管理员",
+        role: "audit_admin",
+        role_label: "审计管理员",
+        mobile: "13900000007",
+    },
 ];
 
 pub async fn has_demo_data(db: &DatabaseConnection) -> Result<bool, DbErr> {
@@ -53,7 +97,11 @@ fn demo_credit_code() -> String {
 }
 
 /// Idempotent: a second run leaves the data as it is.
-pub async fn seed(db: &DatabaseConnection, keys: &dyn KeyProvider, config: &Config) -> Result<(), DbErr> {
+pub async fn seed(
+    db: &DatabaseConnection,
+    keys: &dyn KeyProvider,
+    config: &Config,
+) -> Result<(), DbErr> {
     if has_demo_data(db).await? {
         return Ok(());
     }
@@ -122,7 +170,10 @@ pub async fn seed(db: &DatabaseConnection, keys: &dyn KeyProvider, config: &Conf
 pub fn banner(url: &str) -> String {
     let mut accounts = String::new();
     for a in DEMO_ACCOUNTS {
-        accounts.push_str(&format!("  {:<16} {:<10} 手机 {}\n", a.username, a.role_label, a.mobile));
+        accounts.push_str(&format!(
+            "  {:<16} {:<10} 手机 {}\n",
+            a.username, a.role_label, a.mobile
+        ));
     }
     format!(
         "\n==== techreg 演示模式 / demo mode ====\n\

@@ -226,3 +226,121 @@ mod tests {
         assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
     }
 }
+
+/// Password every test user gets unless a test says otherwise.
+pub const PASSWORD: &str = "Test@Passw0rd";
+
+impl TestApp {
+    /// The newest SMS to `mobile`, decrypted as the gateway would deliver it.
+    pub async fn last_sms(&self, mobile: &str) -> Option<String> {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+        use techreg_entities::identity::sms_message;
+        let index = self.state.keys.fields().blind_index("mobile", mobile);
+        let row = sms_message::Entity::find()
+            .filter(sms_message::Column::MobileIndex.eq(index))
+            .order_by_desc(sms_message::Column::Id)
+            .one(&self.state.db)
+            .await
+            .unwrap()?;
+        self.state.keys.fields().decrypt(&row.body_enc).ok()
+    }
+
+    /// The 6-digit code in the newest SMS to `mobile`.
+    pub async fn last_sms_code(&self, mobile: &str) -> String {
+        let body = self.last_sms(mobile).await.expect("an SMS was sent");
+        body.split(|c: char| !c.is_ascii_digit())
+            .find(|part| part.len() == 6)
+            .expect("a 6-digit code")
+            .to_owned()
+    }
+
+    /// A user created as an admin or the seed would, with one role.
+    pub async fn create_user(
+        &self,
+        username: &str,
+        mobile: &str,
+        role: &str,
+        scope: techreg::security::rbac::Scope,
+        must_change_password: bool,
+    ) -> i64 {
+        use sea_orm::TransactionTrait;
+        use techreg::identity::{roles, users};
+        let now = self.state.clock.now();
+        let txn = self.state.db.begin().await.unwrap();
+        let user = users::create(
+            &txn,
+            self.state.keys.as_ref(),
+            self.state.config.security.pbkdf2_iterations,
+            users::NewUser {
+                username,
+                display_name: username,
+                kind: users::KIND_STAFF,
+                status: users::STATUS_ACTIVE,
+                enterprise_id: None,
+                is_enterprise_admin: false,
+                mobile: Some(mobile),
+                id_card: None,
+                password: PASSWORD,
+                must_change_password,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        roles::assign(
+            &txn,
+            self.state.keys.as_ref(),
+            user.id,
+            role,
+            scope,
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+        txn.commit().await.unwrap();
+        user.id
+    }
+
+    /// Signs `client` in with password and SMS code; returns the last answer.
+    pub async fn login(
+        &self,
+        client: &TestClient,
+        username: &str,
+        password: &str,
+        mobile: &str,
+    ) -> Resp {
+        client.get("/login").await;
+        let r = client
+            .post_form("/login", &[("username", username), ("password", password)])
+            .await;
+        assert_eq!(r.status, 303, "password step: {}", r.body);
+        assert_eq!(r.header("location"), Some("/login/verify"));
+        client.get("/login/verify").await;
+        let code = self.last_sms_code(mobile).await;
+        let r = client.post_form("/login/verify", &[("code", &code)]).await;
+        if let Some(location) = r.header("location").filter(|_| r.status == 303) {
+            // As a browser would: follow the redirect (and pick up the new
+            // CSRF token that belongs to the new session id).
+            client.get(location).await;
+        }
+        r
+    }
+
+    /// Counts rows of a table.
+    pub async fn count(&self, table: &str) -> i64 {
+        use sea_orm::{ConnectionTrait, Statement};
+        let backend = self.state.db.get_database_backend();
+        let row = self
+            .state
+            .db
+            .query_one_raw(Statement::from_string(
+                backend,
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    }
+}

@@ -56,7 +56,9 @@ async fn production_refuses_a_database_with_demo_data() {
         "clean database boots"
     );
 
-    techreg::demo::seed(&app.state.db, app.state.keys.as_ref(), &app.state.config).await.unwrap();
+    techreg::demo::seed(&app.state.db, app.state.keys.as_ref(), &app.state.config)
+        .await
+        .unwrap();
     let err = boot(config, RunMode::Production)
         .await
         .err()

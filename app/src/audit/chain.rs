@@ -56,14 +56,17 @@ fn tag(key: &[u8], prev: &str, row: &audit_log::Model, seq: i64) -> String {
 }
 
 async fn anchor<C: ConnectionTrait>(db: &C, key: &[u8]) -> Result<audit_anchor::Model, DbErr> {
-    Ok(audit_anchor::Entity::find_by_id(ANCHOR_ID).one(db).await?.unwrap_or(audit_anchor::Model {
-        id: ANCHOR_ID,
-        head_seq: 0,
-        head_tag: genesis(key),
-        purged_seq: 0,
-        purged_tag: genesis(key),
-        updated_at: Utc::now(),
-    }))
+    Ok(audit_anchor::Entity::find_by_id(ANCHOR_ID)
+        .one(db)
+        .await?
+        .unwrap_or(audit_anchor::Model {
+            id: ANCHOR_ID,
+            head_seq: 0,
+            head_tag: genesis(key),
+            purged_seq: 0,
+            purged_tag: genesis(key),
+            updated_at: Utc::now(),
+        }))
 }
 
 async fn save_anchor<C: ConnectionTrait>(db: &C, a: audit_anchor::Model) -> Result<(), DbErr> {
@@ -168,8 +171,13 @@ pub enum Broken {
 impl std::fmt::Display for Broken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Broken::Changed { id, seq } => write!(f, "审计记录 id={id}（序号 {seq}）被改动 / row changed"),
-            Broken::Missing { before_id, expected_seq } => write!(
+            Broken::Changed { id, seq } => {
+                write!(f, "审计记录 id={id}（序号 {seq}）被改动 / row changed")
+            }
+            Broken::Missing {
+                before_id,
+                expected_seq,
+            } => write!(
                 f,
                 "审计记录序号 {expected_seq} 缺失（位于 id={before_id} 之前）/ row missing"
             ),
@@ -200,7 +208,10 @@ pub async fn verify(db: &DatabaseConnection, key: &[u8]) -> Result<Result<u64, B
         for row in rows {
             let seq = row.seal_seq.expect("filtered on seal_seq");
             if seq != prev_seq + 1 {
-                return Ok(Err(Broken::Missing { before_id: row.id, expected_seq: prev_seq + 1 }));
+                return Ok(Err(Broken::Missing {
+                    before_id: row.id,
+                    expected_seq: prev_seq + 1,
+                }));
             }
             let expected = tag(key, &prev_tag, &row, seq);
             if row.tag.as_deref() != Some(expected.as_str()) {
@@ -212,14 +223,21 @@ pub async fn verify(db: &DatabaseConnection, key: &[u8]) -> Result<Result<u64, B
         }
     }
     if prev_seq != a.head_seq || prev_tag != a.head_tag {
-        return Ok(Err(Broken::TailCut { last_seq: prev_seq, head_seq: a.head_seq }));
+        return Ok(Err(Broken::TailCut {
+            last_seq: prev_seq,
+            head_seq: a.head_seq,
+        }));
     }
     Ok(Ok(checked))
 }
 
 /// Deletes sealed rows older than `before`, keeping the chain verifiable
 /// from the anchor. Only a prefix of the chain is removed.
-pub async fn purge(db: &DatabaseConnection, key: &[u8], before: DateTime<Utc>) -> Result<u64, DbErr> {
+pub async fn purge(
+    db: &DatabaseConnection,
+    key: &[u8],
+    before: DateTime<Utc>,
+) -> Result<u64, DbErr> {
     let txn = db.begin().await?;
     let mut a = anchor(&txn, key).await?;
     // The first sealed row that must stay bounds the prefix.

@@ -16,11 +16,23 @@ pub struct Actor {
 
 impl Actor {
     pub fn system() -> Self {
-        Actor { user_id: None, name: "system".into(), role: None, client_ip: None, on_behalf_of: None }
+        Actor {
+            user_id: None,
+            name: "system".into(),
+            role: None,
+            client_ip: None,
+            on_behalf_of: None,
+        }
     }
 
     pub fn anonymous(client_ip: Option<String>) -> Self {
-        Actor { user_id: None, name: "anonymous".into(), role: None, client_ip, on_behalf_of: None }
+        Actor {
+            user_id: None,
+            name: "anonymous".into(),
+            role: None,
+            client_ip,
+            on_behalf_of: None,
+        }
     }
 }
 

@@ -186,7 +186,8 @@ pub async fn render_errors<E: Endpoint>(ep: Arc<E>, req: Request) -> Result<Resp
                 if htmx {
                     resp.set_status(StatusCode::OK);
                     resp.headers_mut().remove(header::LOCATION);
-                    resp.headers_mut().insert("HX-Redirect", HeaderValue::from_static(to));
+                    resp.headers_mut()
+                        .insert("HX-Redirect", HeaderValue::from_static(to));
                 }
                 return Ok(resp);
             }
@@ -218,11 +219,17 @@ fn redirect_for(err: &AppError) -> Option<(&'static str, Option<Flash>)> {
     match err {
         AppError::LoginRequired { timed_out } => Some((
             "/login",
-            timed_out.then(|| Flash { kind: FlashKind::Info, message: "会话已超时，请重新登录。".into() }),
+            timed_out.then(|| Flash {
+                kind: FlashKind::Info,
+                message: "会话已超时，请重新登录。".into(),
+            }),
         )),
         AppError::PasswordChangeRequired => Some((
             "/account/password",
-            Some(Flash { kind: FlashKind::Warning, message: "请先修改密码。".into() }),
+            Some(Flash {
+                kind: FlashKind::Warning,
+                message: "请先修改密码。".into(),
+            }),
         )),
         _ => None,
     }

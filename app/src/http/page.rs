@@ -115,8 +115,15 @@ impl Ctx {
 
 impl Ctx {
     /// A page of signed-in work, with navigation by the user's permissions.
-    pub async fn work(&self, user: &AuthUser, title: &str, crumbs: &[Crumb], body: Markup) -> Response {
-        self.work_with_status(StatusCode::OK, user, title, crumbs, body).await
+    pub async fn work(
+        &self,
+        user: &AuthUser,
+        title: &str,
+        crumbs: &[Crumb],
+        body: Markup,
+    ) -> Response {
+        self.work_with_status(StatusCode::OK, user, title, crumbs, body)
+            .await
     }
 
     pub async fn work_with_status(
@@ -139,7 +146,9 @@ impl Ctx {
             let nav = navigation(user, &self.path);
             layout::work(&shell, &nav, crumbs, body)
         };
-        Html(markup.into_string()).with_status(status).into_response()
+        Html(markup.into_string())
+            .with_status(status)
+            .into_response()
     }
 
     /// 303 to `to`, with a one-time message shown there.
@@ -179,7 +188,11 @@ fn navigation(user: &AuthUser, path: &str) -> Vec<NavItem> {
     if user.grants.has(perm::AUDIT_VIEW) {
         items.push(("审计日志", "/audit/log"));
     }
-    items.extend([("安全设置", "/account/security"), ("我的会话", "/account/sessions"), ("修改密码", "/account/password")]);
+    items.extend([
+        ("安全设置", "/account/security"),
+        ("我的会话", "/account/sessions"),
+        ("修改密码", "/account/password"),
+    ]);
     items
         .into_iter()
         .map(|(label, href)| NavItem {

@@ -16,8 +16,7 @@ pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
     let routes = Route::new()
         .at("/healthz", get(health::healthz))
         .at("/readyz", get(health::readyz))
-        .at("/assets/*path", get(assets::asset))
-        ;
+        .at("/assets/*path", get(assets::asset));
     let routes = crate::identity::routes::routes(portal::routes::routes(routes));
     routes
         .with(CatchPanic::new().with_handler(|_| {

@@ -65,7 +65,10 @@ pub fn new_session_id() -> String {
 }
 
 pub fn client_ip(req: &Request) -> String {
-    req.extensions().get::<ClientIp>().map(|c| c.0.to_string()).unwrap_or_default()
+    req.extensions()
+        .get::<ClientIp>()
+        .map(|c| c.0.to_string())
+        .unwrap_or_default()
 }
 
 /// Stores a session under a fresh id and returns the cookie value. The old
@@ -125,13 +128,21 @@ pub async fn record(
 }
 
 /// Ends a session everywhere: the store entry and the listed record.
-pub async fn end(state: &AppState, key: &str, reason: &str, now: DateTime<Utc>) -> Result<(), AppError> {
+pub async fn end(
+    state: &AppState,
+    key: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     state
         .sessions
         .delete(key)
         .await
         .map_err(|e| AppError::Unavailable(e.to_string()))?;
-    if let Some(row) = user_session::Entity::find_by_id(key.to_owned()).one(&state.db).await? {
+    if let Some(row) = user_session::Entity::find_by_id(key.to_owned())
+        .one(&state.db)
+        .await?
+    {
         if row.ended_at.is_none() {
             let mut m: user_session::ActiveModel = row.into();
             m.ended_at = Set(Some(now));
@@ -143,7 +154,10 @@ pub async fn end(state: &AppState, key: &str, reason: &str, now: DateTime<Utc>) 
 }
 
 /// The session data behind the browser's cookie, if any.
-pub async fn current(state: &AppState, req: &Request) -> Result<Option<(String, SessionData)>, AppError> {
+pub async fn current(
+    state: &AppState,
+    req: &Request,
+) -> Result<Option<(String, SessionData)>, AppError> {
     let Some(session) = req.extensions().get::<SessionId>() else {
         return Ok(None);
     };
@@ -173,8 +187,16 @@ impl<'a> FromRequest<'a> for AuthUser {
             return Err(login_required(false).into());
         }
         let now = state.clock.now();
-        let idle = state.settings.get_i64("security.session_idle_minutes").await.unwrap_or(30);
-        let absolute = state.settings.get_i64("security.session_absolute_hours").await.unwrap_or(12);
+        let idle = state
+            .settings
+            .get_i64("security.session_idle_minutes")
+            .await
+            .unwrap_or(30);
+        let absolute = state
+            .settings
+            .get_i64("security.session_absolute_hours")
+            .await
+            .unwrap_or(12);
         let last_seen = DateTime::from_timestamp(data.last_seen_at, 0).unwrap_or(now);
         let created = DateTime::from_timestamp(data.created_at, 0).unwrap_or(now);
         if now - last_seen > Duration::minutes(idle) {
@@ -245,11 +267,22 @@ impl<'a> FromRequest<'a> for AuthUser {
             m.last_seen_at = Set(now);
             m.update(&state.db).await.map_err(AppError::from)?;
         }
-        let max_age = state.settings.get_i64("security.password_max_age_days").await.unwrap_or(90);
+        let max_age = state
+            .settings
+            .get_i64("security.password_max_age_days")
+            .await
+            .unwrap_or(90);
         let expired = now - user.password_changed_at > Duration::days(max_age);
-        if (user.must_change_password || expired) && !PASSWORD_CHANGE_PATHS.contains(&req.uri().path()) {
+        if (user.must_change_password || expired)
+            && !PASSWORD_CHANGE_PATHS.contains(&req.uri().path())
+        {
             return Err(AppError::PasswordChangeRequired.into());
         }
-        Ok(AuthUser { user, grants, session_key: key, client_ip: ip })
+        Ok(AuthUser {
+            user,
+            grants,
+            session_key: key,
+            client_ip: ip,
+        })
     }
 }

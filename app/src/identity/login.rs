@@ -8,8 +8,8 @@ use serde_json::json;
 use techreg_entities::identity::app_user;
 
 use super::sms::{self, Purpose};
-use super::users::{self, MFA_TOTP, STATUS_DISABLED};
 use super::totp;
+use super::users::{self, MFA_TOTP, STATUS_DISABLED};
 use crate::app::AppState;
 use crate::audit::{self, Actor, Entry, Outcome};
 use crate::security::crypto::verify_password;
@@ -33,10 +33,28 @@ pub async fn check_password(
     ip: &str,
 ) -> Result<PasswordCheck, DbErr> {
     let now = state.clock.now();
-    let per_ip = state.settings.get_i64("security.login_rate_per_ip").await.unwrap_or(50) as i32;
+    let per_ip = state
+        .settings
+        .get_i64("security.login_rate_per_ip")
+        .await
+        .unwrap_or(50) as i32;
     let name = username.trim().to_ascii_lowercase();
-    if !rate_limit::hit(&state.db, &format!("login:ip:{ip}"), Duration::minutes(10), per_ip, now).await?
-        || !rate_limit::hit(&state.db, &format!("login:user:{name}"), Duration::minutes(10), 20, now).await?
+    if !rate_limit::hit(
+        &state.db,
+        &format!("login:ip:{ip}"),
+        Duration::minutes(10),
+        per_ip,
+        now,
+    )
+    .await?
+        || !rate_limit::hit(
+            &state.db,
+            &format!("login:user:{name}"),
+            Duration::minutes(10),
+            20,
+            now,
+        )
+        .await?
     {
         return Ok(PasswordCheck::RateLimited);
     }
@@ -66,10 +84,12 @@ pub async fn check_password(
     if verify_password(password, &user.password_hash) {
         Ok(PasswordCheck::Ok(user))
     } else {
-        Ok(match record_failure(state, user, ip, "wrong_password").await? {
-            Some(until) => PasswordCheck::Locked(until),
-            None => PasswordCheck::Wrong,
-        })
+        Ok(
+            match record_failure(state, user, ip, "wrong_password").await? {
+                Some(until) => PasswordCheck::Locked(until),
+                None => PasswordCheck::Wrong,
+            },
+        )
     }
 }
 
@@ -92,11 +112,22 @@ pub async fn record_failure(
     reason: &str,
 ) -> Result<Option<DateTime<Utc>>, DbErr> {
     let now = state.clock.now();
-    let threshold = state.settings.get_i64("security.lockout_threshold").await.unwrap_or(5) as i32;
-    let minutes = state.settings.get_i64("security.lockout_minutes").await.unwrap_or(30);
+    let threshold = state
+        .settings
+        .get_i64("security.lockout_threshold")
+        .await
+        .unwrap_or(5) as i32;
+    let minutes = state
+        .settings
+        .get_i64("security.lockout_minutes")
+        .await
+        .unwrap_or(30);
     let txn = state.db.begin().await?;
     // Re-read inside the transaction so concurrent failures all count.
-    let user = app_user::Entity::find_by_id(user.id).one(&txn).await?.unwrap_or(user);
+    let user = app_user::Entity::find_by_id(user.id)
+        .one(&txn)
+        .await?
+        .unwrap_or(user);
     let actor = actor_of(&user, ip);
     let attempts = user.failed_attempts + 1;
     let locks = attempts >= threshold;
@@ -142,13 +173,21 @@ pub async fn record_failure(
 
 /// The user's mobile in clear, for sending codes.
 pub fn mobile_of(state: &AppState, user: &app_user::Model) -> Option<String> {
-    user.mobile_enc.as_deref().and_then(|m| state.keys.fields().decrypt(m).ok())
+    user.mobile_enc
+        .as_deref()
+        .and_then(|m| state.keys.fields().decrypt(m).ok())
 }
 
 /// Sends the login code when the user's factor is SMS.
-pub async fn send_login_code(state: &AppState, user: &app_user::Model, ip: &str) -> Result<(), sms::SmsError> {
+pub async fn send_login_code(
+    state: &AppState,
+    user: &app_user::Model,
+    ip: &str,
+) -> Result<(), sms::SmsError> {
     match mobile_of(state, user) {
-        Some(mobile) if user.mfa_method != MFA_TOTP => sms::send_code(state, Purpose::Login, &mobile, ip).await,
+        Some(mobile) if user.mfa_method != MFA_TOTP => {
+            sms::send_code(state, Purpose::Login, &mobile, ip).await
+        }
         _ => Ok(()),
     }
 }
@@ -176,7 +215,9 @@ pub async fn check_second_factor(
         totp::verify_login(state, &user, code, now).await?
     } else {
         match mobile_of(state, &user) {
-            Some(mobile) => sms::check_code(state, &state.db, Purpose::Login, &mobile, code, now).await?,
+            Some(mobile) => {
+                sms::check_code(state, &state.db, Purpose::Login, &mobile, code, now).await?
+            }
             None => false,
         }
     };
@@ -187,7 +228,10 @@ pub async fn check_second_factor(
         });
     }
     let txn = state.db.begin().await?;
-    let user = app_user::Entity::find_by_id(user.id).one(&txn).await?.unwrap_or(user);
+    let user = app_user::Entity::find_by_id(user.id)
+        .one(&txn)
+        .await?
+        .unwrap_or(user);
     let actor = actor_of(&user, ip);
     let mut m: app_user::ActiveModel = user.into();
     m.failed_attempts = Set(0);

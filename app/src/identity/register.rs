@@ -12,7 +12,9 @@ use techreg_entities::org::enterprise;
 use techreg_views::pages::identity::FormState;
 
 use super::sms::{self, Purpose};
-use super::users::{self, KIND_ENTERPRISE, KIND_INDIVIDUAL, NewUser, STATUS_ACTIVE, STATUS_PENDING};
+use super::users::{
+    self, KIND_ENTERPRISE, KIND_INDIVIDUAL, NewUser, STATUS_ACTIVE, STATUS_PENDING,
+};
 use super::{roles, validate};
 use crate::app::AppState;
 use crate::audit::{self, Actor, Entry, Outcome};
@@ -23,10 +25,16 @@ pub const ENTERPRISE_VERIFIED: &str = "verified";
 pub const CLAIM_AWAITING_PROOF: &str = "awaiting_proof";
 
 pub fn form_from(fields: &[(String, String)]) -> FormState {
-    FormState { values: fields.to_vec(), ..FormState::default() }
+    FormState {
+        values: fields.to_vec(),
+        ..FormState::default()
+    }
 }
 
-async fn check_account_fields(state: &AppState, form: &mut FormState) -> Result<Option<(String, String)>, DbErr> {
+async fn check_account_fields(
+    state: &AppState,
+    form: &mut FormState,
+) -> Result<Option<(String, String)>, DbErr> {
     let username = match validate::username(form.value("username")) {
         Ok(u) => Some(u),
         Err(e) => {
@@ -39,9 +47,17 @@ async fn check_account_fields(state: &AppState, form: &mut FormState) -> Result<
             form.add_error("username", "该用户名已被使用，请换一个");
         }
     }
-    let min = state.settings.get_i64("security.password_min_length").await.unwrap_or(8) as usize;
+    let min = state
+        .settings
+        .get_i64("security.password_min_length")
+        .await
+        .unwrap_or(8) as usize;
     let password = form.value("password").to_owned();
-    if let Err(e) = validate::password(&validate::PasswordPolicy { min_length: min }, &password, form.value("username")) {
+    if let Err(e) = validate::password(
+        &validate::PasswordPolicy { min_length: min },
+        &password,
+        form.value("username"),
+    ) {
         form.add_error("password", e);
     }
     if form.value("confirm_password") != password {
@@ -67,7 +83,15 @@ async fn check_sms(state: &AppState, form: &mut FormState, mobile: &str) -> Resu
     if form.has_errors() {
         return Ok(());
     }
-    let ok = sms::check_code(state, &state.db, Purpose::Register, mobile, form.value("sms_code"), state.clock.now()).await?;
+    let ok = sms::check_code(
+        state,
+        &state.db,
+        Purpose::Register,
+        mobile,
+        form.value("sms_code"),
+        state.clock.now(),
+    )
+    .await?;
     if !ok {
         form.add_error("sms_code", "短信验证码错误或已过期，请重新获取");
     }
@@ -102,13 +126,18 @@ pub async fn enterprise(
         form.add_error("contact_name", "请填写联系人姓名（2–50 个字）");
     }
     let existing = match &credit {
-        Some(c) => enterprise::Entity::find()
-            .filter(enterprise::Column::CreditCode.eq(c.as_str()))
-            .one(&state.db)
-            .await?,
+        Some(c) => {
+            enterprise::Entity::find()
+                .filter(enterprise::Column::CreditCode.eq(c.as_str()))
+                .one(&state.db)
+                .await?
+        }
         None => None,
     };
-    if existing.as_ref().is_some_and(|e| e.status == ENTERPRISE_VERIFIED) {
+    if existing
+        .as_ref()
+        .is_some_and(|e| e.status == ENTERPRISE_VERIFIED)
+    {
         form.add_error(
             "credit_code",
             "该单位已完成认证，不能重复认领。如需账号，请联系本单位的企业管理员在“用户管理”中为您添加；如对现有认证有异议，请携带证明材料联系对口登记处。",
@@ -212,8 +241,16 @@ pub async fn individual(
     };
     if let Some(id) = &id_card {
         let index = state.keys.fields().blind_index("id_card", id);
-        if app_user::Entity::find().filter(app_user::Column::IdCardIndex.eq(index)).one(&state.db).await?.is_some() {
-            form.add_error("id_card", "该身份证号码已注册，请直接登录；忘记用户名请联系管理员");
+        if app_user::Entity::find()
+            .filter(app_user::Column::IdCardIndex.eq(index))
+            .one(&state.db)
+            .await?
+            .is_some()
+        {
+            form.add_error(
+                "id_card",
+                "该身份证号码已注册，请直接登录；忘记用户名请联系管理员",
+            );
         }
     }
     let account = check_account_fields(state, form).await?;
@@ -245,13 +282,27 @@ pub async fn individual(
         now,
     )
     .await?;
-    roles::assign(&txn, state.keys.as_ref(), user.id, "applicant", Scope::SelfOnly, None, now)
-        .await
-        .map_err(|e| DbErr::Custom(e.to_string()))?;
+    roles::assign(
+        &txn,
+        state.keys.as_ref(),
+        user.id,
+        "applicant",
+        Scope::SelfOnly,
+        None,
+        now,
+    )
+    .await
+    .map_err(|e| DbErr::Custom(e.to_string()))?;
     audit::record(
         &txn,
         now,
-        &Actor { user_id: Some(user.id), name: username, role: None, client_ip: Some(client_ip.to_owned()), on_behalf_of: None },
+        &Actor {
+            user_id: Some(user.id),
+            name: username,
+            role: None,
+            client_ip: Some(client_ip.to_owned()),
+            on_behalf_of: None,
+        },
         Entry {
             action: "user.register",
             object_type: Some("user"),

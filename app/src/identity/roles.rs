@@ -21,7 +21,12 @@ pub async fn ensure_built_in(db: &DatabaseConnection, keys: &dyn KeyProvider) ->
     let key = keys.secret(KeyName::Integrity);
     let txn = db.begin().await?;
     for r in BUILT_IN_ROLES {
-        if role::Entity::find().filter(role::Column::Code.eq(r.code)).one(&txn).await?.is_some() {
+        if role::Entity::find()
+            .filter(role::Column::Code.eq(r.code))
+            .one(&txn)
+            .await?
+            .is_some()
+        {
             continue;
         }
         let created = role::ActiveModel {
@@ -93,8 +98,14 @@ pub async fn assign<C: ConnectionTrait>(
             .all(db)
             .await?;
         let role_ids: Vec<i64> = held.iter().map(|a| a.role_id).collect();
-        let duties = role::Entity::find().filter(role::Column::Id.is_in(role_ids)).all(db).await?;
-        if duties.iter().any(|r| Duty::parse(&r.duty) != Duty::None && Duty::parse(&r.duty) != duty) {
+        let duties = role::Entity::find()
+            .filter(role::Column::Id.is_in(role_ids))
+            .all(db)
+            .await?;
+        if duties
+            .iter()
+            .any(|r| Duty::parse(&r.duty) != Duty::None && Duty::parse(&r.duty) != duty)
+        {
             return Err(AssignError::DutyConflict);
         }
     }
@@ -164,7 +175,10 @@ pub async fn load_grants<C: ConnectionTrait>(
         if tag_matches(&permission_tag(key, p.id, p.role_id, &p.permission), &p.tag) {
             perms.entry(p.role_id).or_default().insert(p.permission);
         } else {
-            tampered.push(Tampered { table: "role_permission", id: p.id });
+            tampered.push(Tampered {
+                table: "role_permission",
+                id: p.id,
+            });
         }
     }
     let mut grants = Vec::new();
@@ -188,7 +202,10 @@ pub async fn load_grants<C: ConnectionTrait>(
                 scope,
                 permissions: perms.get(&a.role_id).cloned().unwrap_or_default(),
             }),
-            _ => tampered.push(Tampered { table: "role_assignment", id: a.id }),
+            _ => tampered.push(Tampered {
+                table: "role_assignment",
+                id: a.id,
+            }),
         }
     }
     Ok((Grants(grants), tampered))

@@ -4,11 +4,16 @@ use chrono::{Duration, FixedOffset};
 use poem::http::StatusCode;
 use poem::web::Form;
 use poem::{Request, Response, Route, get, handler, post};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+    TransactionTrait,
+};
 use serde_json::json;
 use techreg_entities::identity::{app_user, user_session};
 use techreg_views::components::{Crumb, Flash, FlashKind};
-use techreg_views::pages::identity::{self as pages, FormState, HomeInfo, SecurityView, SessionRow};
+use techreg_views::pages::identity::{
+    self as pages, FormState, HomeInfo, SecurityView, SessionRow,
+};
 
 use super::auth::{self, AuthUser, client_ip};
 use super::login::{self, FactorCheck, PasswordCheck};
@@ -30,14 +35,23 @@ pub fn routes(route: Route) -> Route {
         .at("/login/resend", post(resend_post))
         .at("/logout", post(logout_post))
         .at("/register", get(register_page))
-        .at("/register/enterprise", get(register_enterprise_page).post(register_enterprise_post))
-        .at("/register/individual", get(register_individual_page).post(register_individual_post))
+        .at(
+            "/register/enterprise",
+            get(register_enterprise_page).post(register_enterprise_post),
+        )
+        .at(
+            "/register/individual",
+            get(register_individual_page).post(register_individual_post),
+        )
         .at("/register/sms-code", post(register_sms_post))
         .at("/my", get(my_page))
         .at("/account/password", get(password_page).post(password_post))
         .at("/account/sessions", get(sessions_page))
         .at("/account/sessions/end", post(session_end_post))
-        .at("/account/sessions/end-others", post(sessions_end_others_post))
+        .at(
+            "/account/sessions/end-others",
+            post(sessions_end_others_post),
+        )
         .at("/account/security", get(security_page))
         .at("/account/security/sms-code", post(security_sms_code_post))
         .at("/account/security/totp/start", post(totp_start_post))
@@ -48,7 +62,11 @@ pub fn routes(route: Route) -> Route {
 
 fn cookie_header(ctx: &Ctx, sid: &str) -> String {
     let name = crate::http::middleware::session_cookie_name(&ctx.state);
-    let secure = if ctx.state.config.is_https() { "; Secure" } else { "" };
+    let secure = if ctx.state.config.is_https() {
+        "; Secure"
+    } else {
+        ""
+    };
     format!("{name}={sid}; Path=/; HttpOnly; SameSite=Lax{secure}")
 }
 
@@ -65,16 +83,23 @@ fn shanghai(t: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 fn flash(kind: FlashKind, message: &str) -> Option<Flash> {
-    Some(Flash { kind, message: message.to_owned() })
+    Some(Flash {
+        kind,
+        message: message.to_owned(),
+    })
 }
 
 fn cookie_sid(req: &Request) -> Option<String> {
-    req.extensions().get::<SessionId>().filter(|s| !s.is_new).map(|s| s.id.clone())
+    req.extensions()
+        .get::<SessionId>()
+        .filter(|s| !s.is_new)
+        .map(|s| s.id.clone())
 }
 
 #[handler]
 async fn login_page(ctx: Ctx) -> Response {
-    ctx.public("登录", pages::login(&ctx.csrf_token, &FormState::default())).await
+    ctx.public("登录", pages::login(&ctx.csrf_token, &FormState::default()))
+        .await
 }
 
 #[handler]
@@ -88,43 +113,76 @@ async fn login_post(ctx: Ctx, req: &Request, Form(fields): Fields) -> Result<Res
         form.add_error("password", "请填写密码");
     }
     if !form.has_errors() {
-        match login::check_password(&ctx.state, form.value("username"), form.value("password"), &ip).await? {
+        match login::check_password(
+            &ctx.state,
+            form.value("username"),
+            form.value("password"),
+            &ip,
+        )
+        .await?
+        {
             PasswordCheck::Ok(user) => {
                 let now = ctx.state.clock.now();
-                let sid = auth::start(&ctx.state, cookie_sid(req).as_deref(), user.id, Stage::PasswordOk, now).await?;
+                let sid = auth::start(
+                    &ctx.state,
+                    cookie_sid(req).as_deref(),
+                    user.id,
+                    Stage::PasswordOk,
+                    now,
+                )
+                .await?;
                 if let Err(e) = login::send_login_code(&ctx.state, &user, &ip).await {
                     // A code sent a moment ago is still valid.
                     tracing::info!(error = %e, "login code not sent");
                 }
-                return Ok(with_session_cookie(ctx.redirect("/login/verify", None), &ctx, &sid));
+                return Ok(with_session_cookie(
+                    ctx.redirect("/login/verify", None),
+                    &ctx,
+                    &sid,
+                ));
             }
             PasswordCheck::Wrong => form.message = Some("用户名或密码错误".into()),
             PasswordCheck::Locked(until) => {
-                form.message = Some(format!("连续输错次数过多，账户已锁定，请于 {} 后再试，或联系管理员解锁", shanghai(until)))
+                form.message = Some(format!(
+                    "连续输错次数过多，账户已锁定，请于 {} 后再试，或联系管理员解锁",
+                    shanghai(until)
+                ))
             }
             PasswordCheck::Disabled => form.message = Some("该账户已停用，请联系管理员".into()),
-            PasswordCheck::RateLimited => form.message = Some("登录尝试过于频繁，请 10 分钟后再试".into()),
+            PasswordCheck::RateLimited => {
+                form.message = Some("登录尝试过于频繁，请 10 分钟后再试".into())
+            }
         }
     }
     Ok(ctx
-        .public_with_status(StatusCode::UNPROCESSABLE_ENTITY, "登录", pages::login(&ctx.csrf_token, &form))
+        .public_with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "登录",
+            pages::login(&ctx.csrf_token, &form),
+        )
         .await)
 }
 
 /// The user half-way through signing in (password accepted).
 async fn pending_user(ctx: &Ctx, req: &Request) -> Result<Option<app_user::Model>, AppError> {
-    let Some((_, data)) = auth::current(&ctx.state, req).await? else { return Ok(None) };
+    let Some((_, data)) = auth::current(&ctx.state, req).await? else {
+        return Ok(None);
+    };
     if data.stage != Stage::PasswordOk {
         return Ok(None);
     }
-    Ok(app_user::Entity::find_by_id(data.user_id).one(&ctx.state.db).await?)
+    Ok(app_user::Entity::find_by_id(data.user_id)
+        .one(&ctx.state.db)
+        .await?)
 }
 
 fn factor_label(ctx: &Ctx, user: &app_user::Model) -> String {
     if user.mfa_method == MFA_TOTP {
         "请输入验证器应用中显示的 6 位验证码。".into()
     } else {
-        let masked = login::mobile_of(&ctx.state, user).map(|m| validate::mask_mobile(&m)).unwrap_or_default();
+        let masked = login::mobile_of(&ctx.state, user)
+            .map(|m| validate::mask_mobile(&m))
+            .unwrap_or_default();
         format!("验证码已发送至手机 {masked}，5 分钟内有效。")
     }
 }
@@ -134,7 +192,12 @@ async fn verify_page(ctx: Ctx, req: &Request) -> Result<Response, AppError> {
     let Some(user) = pending_user(&ctx, req).await? else {
         return Ok(ctx.redirect("/login", None));
     };
-    let body = pages::second_factor(&ctx.csrf_token, &factor_label(&ctx, &user), &FormState::default(), user.mfa_method == MFA_SMS);
+    let body = pages::second_factor(
+        &ctx.csrf_token,
+        &factor_label(&ctx, &user),
+        &FormState::default(),
+        user.mfa_method == MFA_SMS,
+    );
     Ok(ctx.public("身份验证", body).await)
 }
 
@@ -152,7 +215,14 @@ async fn verify_post(ctx: Ctx, req: &Request, Form(fields): Fields) -> Result<Re
         match login::check_second_factor(&ctx.state, user.clone(), &code, &ip).await? {
             FactorCheck::Ok(user) => {
                 let now = ctx.state.clock.now();
-                let sid = auth::start(&ctx.state, cookie_sid(req).as_deref(), user.id, Stage::Authenticated, now).await?;
+                let sid = auth::start(
+                    &ctx.state,
+                    cookie_sid(req).as_deref(),
+                    user.id,
+                    Stage::Authenticated,
+                    now,
+                )
+                .await?;
                 let ua = req.header("user-agent").unwrap_or("");
                 auth::record(&ctx.state, &sid, user.id, &ip, ua, now).await?;
                 return Ok(with_session_cookie(ctx.redirect("/my", None), &ctx, &sid));
@@ -160,15 +230,31 @@ async fn verify_post(ctx: Ctx, req: &Request, Form(fields): Fields) -> Result<Re
             FactorCheck::Wrong => form.add_error("code", "验证码错误或已过期"),
             FactorCheck::Locked(until) => {
                 if let Some(sid) = cookie_sid(req) {
-                    auth::end(&ctx.state, &session_key(&sid), "locked", ctx.state.clock.now()).await?;
+                    auth::end(
+                        &ctx.state,
+                        &session_key(&sid),
+                        "locked",
+                        ctx.state.clock.now(),
+                    )
+                    .await?;
                 }
-                let message = format!("连续输错次数过多，账户已锁定，请于 {} 后再试", shanghai(until));
+                let message = format!(
+                    "连续输错次数过多，账户已锁定，请于 {} 后再试",
+                    shanghai(until)
+                );
                 return Ok(ctx.redirect("/login", flash(FlashKind::Error, &message)));
             }
         }
     }
-    let body = pages::second_factor(&ctx.csrf_token, &factor_label(&ctx, &user), &form, user.mfa_method == MFA_SMS);
-    Ok(ctx.public_with_status(StatusCode::UNPROCESSABLE_ENTITY, "身份验证", body).await)
+    let body = pages::second_factor(
+        &ctx.csrf_token,
+        &factor_label(&ctx, &user),
+        &form,
+        user.mfa_method == MFA_SMS,
+    );
+    Ok(ctx
+        .public_with_status(StatusCode::UNPROCESSABLE_ENTITY, "身份验证", body)
+        .await)
 }
 
 #[handler]
@@ -190,7 +276,9 @@ async fn logout_post(ctx: Ctx, req: &Request) -> Result<Response, AppError> {
         let now = ctx.state.clock.now();
         auth::end(&ctx.state, &key, "logout", now).await?;
         if data.stage == Stage::Authenticated {
-            let user = app_user::Entity::find_by_id(data.user_id).one(&ctx.state.db).await?;
+            let user = app_user::Entity::find_by_id(data.user_id)
+                .one(&ctx.state.db)
+                .await?;
             if let Some(user) = user {
                 let actor = audit::Actor {
                     user_id: Some(user.id),
@@ -199,19 +287,28 @@ async fn logout_post(ctx: Ctx, req: &Request) -> Result<Response, AppError> {
                     client_ip: Some(client_ip(req)),
                     on_behalf_of: None,
                 };
-                audit::record(&ctx.state.db, now, &actor, Entry {
-                    action: "logout",
-                    object_type: Some("user"),
-                    object_id: Some(data.user_id.to_string()),
-                    outcome: Outcome::Success,
-                    detail: json!({}),
-                })
+                audit::record(
+                    &ctx.state.db,
+                    now,
+                    &actor,
+                    Entry {
+                        action: "logout",
+                        object_type: Some("user"),
+                        object_id: Some(data.user_id.to_string()),
+                        outcome: Outcome::Success,
+                        detail: json!({}),
+                    },
+                )
                 .await?;
             }
         }
     }
     let sid = auth::new_session_id();
-    Ok(with_session_cookie(ctx.redirect("/", flash(FlashKind::Success, "您已安全退出。")), &ctx, &sid))
+    Ok(with_session_cookie(
+        ctx.redirect("/", flash(FlashKind::Success, "您已安全退出。")),
+        &ctx,
+        &sid,
+    ))
 }
 
 #[handler]
@@ -221,57 +318,94 @@ async fn register_page(ctx: Ctx) -> Response {
 
 #[handler]
 async fn register_enterprise_page(ctx: Ctx) -> Response {
-    let body = pages::register_enterprise(&ctx.csrf_token, &FormState::default(), crate::org::districts::SHANGHAI);
+    let body = pages::register_enterprise(
+        &ctx.csrf_token,
+        &FormState::default(),
+        crate::org::districts::SHANGHAI,
+    );
     ctx.public("单位用户注册", body).await
 }
 
 #[handler]
-async fn register_enterprise_post(ctx: Ctx, req: &Request, Form(fields): Fields) -> Result<Response, AppError> {
+async fn register_enterprise_post(
+    ctx: Ctx,
+    req: &Request,
+    Form(fields): Fields,
+) -> Result<Response, AppError> {
     let mut form = form_from(&fields);
-    if register::enterprise(&ctx.state, &mut form, &client_ip(req)).await?.is_some() {
+    if register::enterprise(&ctx.state, &mut form, &client_ip(req))
+        .await?
+        .is_some()
+    {
         return Ok(ctx.redirect(
             "/login",
-            flash(FlashKind::Success, "注册成功。请登录后上传营业执照（或登记证书）和授权书，等待登记处核验。"),
+            flash(
+                FlashKind::Success,
+                "注册成功。请登录后上传营业执照（或登记证书）和授权书，等待登记处核验。",
+            ),
         ));
     }
     let body = pages::register_enterprise(&ctx.csrf_token, &form, crate::org::districts::SHANGHAI);
-    Ok(ctx.public_with_status(StatusCode::UNPROCESSABLE_ENTITY, "单位用户注册", body).await)
+    Ok(ctx
+        .public_with_status(StatusCode::UNPROCESSABLE_ENTITY, "单位用户注册", body)
+        .await)
 }
 
 #[handler]
 async fn register_individual_page(ctx: Ctx) -> Response {
-    ctx.public("个人用户注册", pages::register_individual(&ctx.csrf_token, &FormState::default())).await
+    ctx.public(
+        "个人用户注册",
+        pages::register_individual(&ctx.csrf_token, &FormState::default()),
+    )
+    .await
 }
 
 #[handler]
-async fn register_individual_post(ctx: Ctx, req: &Request, Form(fields): Fields) -> Result<Response, AppError> {
+async fn register_individual_post(
+    ctx: Ctx,
+    req: &Request,
+    Form(fields): Fields,
+) -> Result<Response, AppError> {
     let mut form = form_from(&fields);
-    if register::individual(&ctx.state, &mut form, &client_ip(req)).await?.is_some() {
+    if register::individual(&ctx.state, &mut form, &client_ip(req))
+        .await?
+        .is_some()
+    {
         return Ok(ctx.redirect("/login", flash(FlashKind::Success, "注册成功，请登录。")));
     }
     let body = pages::register_individual(&ctx.csrf_token, &form);
-    Ok(ctx.public_with_status(StatusCode::UNPROCESSABLE_ENTITY, "个人用户注册", body).await)
+    Ok(ctx
+        .public_with_status(StatusCode::UNPROCESSABLE_ENTITY, "个人用户注册", body)
+        .await)
 }
 
 /// Sends a registration code. htmx gets a status line; a plain form post
 /// gets the registration form back with a message.
 #[handler]
-async fn register_sms_post(ctx: Ctx, req: &Request, Form(fields): Fields) -> Result<Response, AppError> {
+async fn register_sms_post(
+    ctx: Ctx,
+    req: &Request,
+    Form(fields): Fields,
+) -> Result<Response, AppError> {
     let mut form = form_from(&fields);
     let outcome = match validate::mobile(form.value("mobile")) {
         Err(e) => Err(e.to_owned()),
-        Ok(mobile) => match sms::send_code(&ctx.state, Purpose::Register, &mobile, &client_ip(req)).await {
-            Ok(()) => Ok(format!("验证码已发送至 {}", validate::mask_mobile(&mobile))),
-            Err(SmsError::Db(e)) => return Err(e.into()),
-            Err(e) => Err(e.to_string()),
-        },
+        Ok(mobile) => {
+            match sms::send_code(&ctx.state, Purpose::Register, &mobile, &client_ip(req)).await {
+                Ok(()) => Ok(format!("验证码已发送至 {}", validate::mask_mobile(&mobile))),
+                Err(SmsError::Db(e)) => return Err(e.into()),
+                Err(e) => Err(e.to_string()),
+            }
+        }
     };
     if ctx.fragment {
         let (status, text) = match outcome {
             Ok(t) => (StatusCode::OK, t),
             Err(t) => (StatusCode::UNPROCESSABLE_ENTITY, t),
         };
-        return Ok(ctx.public_with_status(status, "", maud::html! { (text) }).await);
+        return Ok(ctx
+            .public_with_status(status, "", maud::html! { (text) })
+            .await);
     }
     let status = match outcome {
         Ok(t) => {
@@ -284,7 +418,9 @@ async fn register_sms_post(ctx: Ctx, req: &Request, Form(fields): Fields) -> Res
             StatusCode::UNPROCESSABLE_ENTITY
         }
     };
-    let body = if form.value("credit_code").is_empty() && !form.value("id_card").is_empty() || form.value("real_name") != "" {
+    let body = if form.value("credit_code").is_empty() && !form.value("id_card").is_empty()
+        || form.value("real_name") != ""
+    {
         pages::register_individual(&ctx.csrf_token, &form)
     } else {
         pages::register_enterprise(&ctx.csrf_token, &form, crate::org::districts::SHANGHAI)
@@ -303,30 +439,61 @@ fn status_label(status: &str) -> &'static str {
 
 #[handler]
 async fn my_page(ctx: Ctx, user: AuthUser) -> Response {
-    let masked = login::mobile_of(&ctx.state, &user.user).map(|m| validate::mask_mobile(&m)).unwrap_or_else(|| "未登记".into());
+    let masked = login::mobile_of(&ctx.state, &user.user)
+        .map(|m| validate::mask_mobile(&m))
+        .unwrap_or_else(|| "未登记".into());
     let roles = user.grants.role_label();
     let info = HomeInfo {
         display_name: &user.user.display_name,
         status_label: status_label(&user.user.status),
         pending: user.user.status == STATUS_PENDING,
         masked_mobile: &masked,
-        mfa_label: if user.user.mfa_method == MFA_TOTP { "验证器应用" } else { "短信验证码" },
+        mfa_label: if user.user.mfa_method == MFA_TOTP {
+            "验证器应用"
+        } else {
+            "短信验证码"
+        },
         roles: &roles,
     };
     ctx.work(&user, "工作台", &[], pages::my_home(&info)).await
 }
 
 fn crumbs(label: &str) -> Vec<Crumb> {
-    vec![Crumb { label: "工作台".into(), href: Some("/my".into()) }, Crumb { label: label.into(), href: None }]
+    vec![
+        Crumb {
+            label: "工作台".into(),
+            href: Some("/my".into()),
+        },
+        Crumb {
+            label: label.into(),
+            href: None,
+        },
+    ]
 }
 
-async fn password_view(ctx: &Ctx, user: &AuthUser, form: &FormState, status: StatusCode) -> Response {
-    let min = ctx.state.settings.get_i64("security.password_min_length").await.unwrap_or(8);
-    let max_age = ctx.state.settings.get_i64("security.password_max_age_days").await.unwrap_or(90);
+async fn password_view(
+    ctx: &Ctx,
+    user: &AuthUser,
+    form: &FormState,
+    status: StatusCode,
+) -> Response {
+    let min = ctx
+        .state
+        .settings
+        .get_i64("security.password_min_length")
+        .await
+        .unwrap_or(8);
+    let max_age = ctx
+        .state
+        .settings
+        .get_i64("security.password_max_age_days")
+        .await
+        .unwrap_or(90);
     let forced = user.user.must_change_password
         || ctx.state.clock.now() - user.user.password_changed_at > Duration::days(max_age);
     let body = pages::change_password(&ctx.csrf_token, form, forced, min);
-    ctx.work_with_status(status, user, "修改密码", &crumbs("修改密码"), body).await
+    ctx.work_with_status(status, user, "修改密码", &crumbs("修改密码"), body)
+        .await
 }
 
 #[handler]
@@ -335,41 +502,81 @@ async fn password_page(ctx: Ctx, user: AuthUser) -> Response {
 }
 
 #[handler]
-async fn password_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<Response, AppError> {
+async fn password_post(
+    ctx: Ctx,
+    user: AuthUser,
+    Form(fields): Fields,
+) -> Result<Response, AppError> {
     let mut form = form_from(&fields);
     let st = &ctx.state;
-    if !crate::security::crypto::verify_password(form.value("current_password"), &user.user.password_hash) {
+    if !crate::security::crypto::verify_password(
+        form.value("current_password"),
+        &user.user.password_hash,
+    ) {
         form.add_error("current_password", "当前密码不正确");
     }
     let new = form.value("new_password").to_owned();
-    let min = st.settings.get_i64("security.password_min_length").await.unwrap_or(8) as usize;
-    if let Err(e) = validate::password(&validate::PasswordPolicy { min_length: min }, &new, &user.user.username) {
+    let min = st
+        .settings
+        .get_i64("security.password_min_length")
+        .await
+        .unwrap_or(8) as usize;
+    if let Err(e) = validate::password(
+        &validate::PasswordPolicy { min_length: min },
+        &new,
+        &user.user.username,
+    ) {
         form.add_error("new_password", e);
     }
     if form.value("confirm_password") != new {
         form.add_error("confirm_password", "两次输入的密码不一致");
     }
-    let history = st.settings.get_i64("security.password_history").await.unwrap_or(5) as u64;
+    let history = st
+        .settings
+        .get_i64("security.password_history")
+        .await
+        .unwrap_or(5) as u64;
     if !form.has_errors() && users::reused(&st.db, user.user.id, &new, history).await? {
-        form.add_error("new_password", format!("新密码不能与最近 {history} 次使用过的密码相同"));
+        form.add_error(
+            "new_password",
+            format!("新密码不能与最近 {history} 次使用过的密码相同"),
+        );
     }
     if form.has_errors() {
         return Ok(password_view(&ctx, &user, &form, StatusCode::UNPROCESSABLE_ENTITY).await);
     }
     let now = st.clock.now();
     let txn = st.db.begin().await?;
-    let current = app_user::Entity::find_by_id(user.user.id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let current = app_user::Entity::find_by_id(user.user.id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if current.version != user.user.version {
-        return Err(AppError::Conflict("密码已在其他页面修改，请刷新后重试。".into()));
+        return Err(AppError::Conflict(
+            "密码已在其他页面修改，请刷新后重试。".into(),
+        ));
     }
-    users::set_password(&txn, current, &new, st.config.security.pbkdf2_iterations, false, now).await?;
-    audit::record(&txn, now, &user.actor(), Entry {
-        action: "password.change",
-        object_type: Some("user"),
-        object_id: Some(user.user.id.to_string()),
-        outcome: Outcome::Success,
-        detail: json!({ "was_forced": user.user.must_change_password }),
-    })
+    users::set_password(
+        &txn,
+        current,
+        &new,
+        st.config.security.pbkdf2_iterations,
+        false,
+        now,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        now,
+        &user.actor(),
+        Entry {
+            action: "password.change",
+            object_type: Some("user"),
+            object_id: Some(user.user.id.to_string()),
+            outcome: Outcome::Success,
+            detail: json!({ "was_forced": user.user.must_change_password }),
+        },
+    )
     .await?;
     txn.commit().await?;
     Ok(ctx.redirect("/my", flash(FlashKind::Success, "密码已修改。")))
@@ -393,22 +600,49 @@ async fn sessions_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
             last_seen: shanghai(r.last_seen_at),
         })
         .collect::<Vec<_>>();
-    Ok(ctx.work(&user, "我的会话", &crumbs("我的会话"), pages::my_sessions(&ctx.csrf_token, &rows)).await)
+    Ok(ctx
+        .work(
+            &user,
+            "我的会话",
+            &crumbs("我的会话"),
+            pages::my_sessions(&ctx.csrf_token, &rows),
+        )
+        .await)
 }
 
-async fn end_own(ctx: &Ctx, user: &AuthUser, key: &str, now: chrono::DateTime<chrono::Utc>) -> Result<(), AppError> {
-    let row = user_session::Entity::find_by_id(key.to_owned()).one(&ctx.state.db).await?;
+async fn end_own(
+    ctx: &Ctx,
+    user: &AuthUser,
+    key: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), AppError> {
+    let row = user_session::Entity::find_by_id(key.to_owned())
+        .one(&ctx.state.db)
+        .await?;
     match row {
-        Some(r) if r.user_id == user.user.id => auth::end(&ctx.state, key, "ended_by_user", now).await,
+        Some(r) if r.user_id == user.user.id => {
+            auth::end(&ctx.state, key, "ended_by_user", now).await
+        }
         _ => Err(AppError::NotFound),
     }
 }
 
 #[handler]
-async fn session_end_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<Response, AppError> {
-    let key = fields.iter().find(|(k, _)| k == "session").map(|(_, v)| v.clone()).unwrap_or_default();
+async fn session_end_post(
+    ctx: Ctx,
+    user: AuthUser,
+    Form(fields): Fields,
+) -> Result<Response, AppError> {
+    let key = fields
+        .iter()
+        .find(|(k, _)| k == "session")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
     end_own(&ctx, &user, &key, ctx.state.clock.now()).await?;
-    Ok(ctx.redirect("/account/sessions", flash(FlashKind::Success, "已退出该会话。")))
+    Ok(ctx.redirect(
+        "/account/sessions",
+        flash(FlashKind::Success, "已退出该会话。"),
+    ))
 }
 
 #[handler]
@@ -423,13 +657,37 @@ async fn sessions_end_others_post(ctx: Ctx, user: AuthUser) -> Result<Response, 
     for s in others {
         end_own(&ctx, &user, &s.id, now).await?;
     }
-    Ok(ctx.redirect("/account/sessions", flash(FlashKind::Success, "已退出其他所有会话。")))
+    Ok(ctx.redirect(
+        "/account/sessions",
+        flash(FlashKind::Success, "已退出其他所有会话。"),
+    ))
 }
 
-async fn security_view(ctx: &Ctx, user: &AuthUser, enrolment: Option<(String, String)>, codes: Option<Vec<String>>, form: &FormState, status: StatusCode) -> Response {
-    let masked = login::mobile_of(&ctx.state, &user.user).map(|m| validate::mask_mobile(&m)).unwrap_or_default();
-    let view = SecurityView { method: &user.user.mfa_method, masked_mobile: &masked, enrolment, recovery_codes: codes };
-    ctx.work_with_status(status, user, "安全设置", &crumbs("安全设置"), pages::security(&ctx.csrf_token, &view, form)).await
+async fn security_view(
+    ctx: &Ctx,
+    user: &AuthUser,
+    enrolment: Option<(String, String)>,
+    codes: Option<Vec<String>>,
+    form: &FormState,
+    status: StatusCode,
+) -> Response {
+    let masked = login::mobile_of(&ctx.state, &user.user)
+        .map(|m| validate::mask_mobile(&m))
+        .unwrap_or_default();
+    let view = SecurityView {
+        method: &user.user.mfa_method,
+        masked_mobile: &masked,
+        enrolment,
+        recovery_codes: codes,
+    };
+    ctx.work_with_status(
+        status,
+        user,
+        "安全设置",
+        &crumbs("安全设置"),
+        pages::security(&ctx.csrf_token, &view, form),
+    )
+    .await
 }
 
 /// The enrolment in progress, from the session (secret SM4-encrypted).
@@ -443,25 +701,46 @@ async fn pending_totp(ctx: &Ctx, req: &Request) -> Result<Option<Vec<u8>>, AppEr
 
 fn enrolment_of(secret: &[u8], user: &AuthUser) -> (String, String) {
     let url = totp::url(secret, &user.user.username);
-    let b32 = url.split("secret=").nth(1).and_then(|s| s.split('&').next()).unwrap_or("").to_owned();
+    let b32 = url
+        .split("secret=")
+        .nth(1)
+        .and_then(|s| s.split('&').next())
+        .unwrap_or("")
+        .to_owned();
     (totp::qr_svg(&url), b32)
 }
 
 #[handler]
 async fn security_page(ctx: Ctx, req: &Request, user: AuthUser) -> Result<Response, AppError> {
-    let enrolment = pending_totp(&ctx, req).await?.map(|s| enrolment_of(&s, &user));
-    Ok(security_view(&ctx, &user, enrolment, None, &FormState::default(), StatusCode::OK).await)
+    let enrolment = pending_totp(&ctx, req)
+        .await?
+        .map(|s| enrolment_of(&s, &user));
+    Ok(security_view(
+        &ctx,
+        &user,
+        enrolment,
+        None,
+        &FormState::default(),
+        StatusCode::OK,
+    )
+    .await)
 }
 
 #[handler]
-async fn security_sms_code_post(ctx: Ctx, req: &Request, user: AuthUser) -> Result<Response, AppError> {
+async fn security_sms_code_post(
+    ctx: Ctx,
+    req: &Request,
+    user: AuthUser,
+) -> Result<Response, AppError> {
     let message = match login::mobile_of(&ctx.state, &user.user) {
         None => flash(FlashKind::Error, "账户没有登记手机号码。"),
-        Some(m) => match sms::send_code(&ctx.state, Purpose::ChangeFactor, &m, &client_ip(req)).await {
-            Ok(()) => flash(FlashKind::Success, "验证码已发送。"),
-            Err(SmsError::Db(e)) => return Err(e.into()),
-            Err(e) => flash(FlashKind::Warning, &e.to_string()),
-        },
+        Some(m) => {
+            match sms::send_code(&ctx.state, Purpose::ChangeFactor, &m, &client_ip(req)).await {
+                Ok(()) => flash(FlashKind::Success, "验证码已发送。"),
+                Err(SmsError::Db(e)) => return Err(e.into()),
+                Err(e) => flash(FlashKind::Warning, &e.to_string()),
+            }
+        }
     };
     Ok(ctx.redirect("/account/security", message))
 }
@@ -473,7 +752,11 @@ async fn totp_start_post(ctx: Ctx, req: &Request, user: AuthUser) -> Result<Resp
     };
     let secret = totp::new_secret();
     data.pending_totp = Some(ctx.state.keys.fields().encrypt(&hex::encode(&secret)));
-    ctx.state.sessions.put(&key, &data).await.map_err(|e| AppError::Unavailable(e.to_string()))?;
+    ctx.state
+        .sessions
+        .put(&key, &data)
+        .await
+        .map_err(|e| AppError::Unavailable(e.to_string()))?;
     let _ = user;
     Ok(ctx.redirect("/account/security", None))
 }
@@ -486,17 +769,35 @@ async fn current_factor_ok(ctx: &Ctx, user: &AuthUser, code: &str) -> Result<boo
         totp::verify_login(&ctx.state, &user.user, code, now).await?
     } else {
         match login::mobile_of(&ctx.state, &user.user) {
-            Some(m) => sms::check_code(&ctx.state, &ctx.state.db, Purpose::ChangeFactor, &m, code, now).await?,
+            Some(m) => {
+                sms::check_code(
+                    &ctx.state,
+                    &ctx.state.db,
+                    Purpose::ChangeFactor,
+                    &m,
+                    code,
+                    now,
+                )
+                .await?
+            }
             None => false,
         }
     })
 }
 
 #[handler]
-async fn totp_confirm_post(ctx: Ctx, req: &Request, user: AuthUser, Form(fields): Fields) -> Result<Response, AppError> {
+async fn totp_confirm_post(
+    ctx: Ctx,
+    req: &Request,
+    user: AuthUser,
+    Form(fields): Fields,
+) -> Result<Response, AppError> {
     let mut form = form_from(&fields);
     let Some(secret) = pending_totp(&ctx, req).await? else {
-        return Ok(ctx.redirect("/account/security", flash(FlashKind::Info, "请先点击“改用验证器应用”。")));
+        return Ok(ctx.redirect(
+            "/account/security",
+            flash(FlashKind::Info, "请先点击“改用验证器应用”。"),
+        ));
     };
     let now = ctx.state.clock.now();
     let step = totp::step_of(&secret, form.value("totp_code").trim(), now);
@@ -505,15 +806,28 @@ async fn totp_confirm_post(ctx: Ctx, req: &Request, user: AuthUser, Form(fields)
     }
     if form.value("code").trim().is_empty() {
         form.add_error("code", "请填写当前验证方式的验证码");
-    } else if !form.has_errors() && !current_factor_ok(&ctx, &user, form.value("code").trim()).await? {
+    } else if !form.has_errors()
+        && !current_factor_ok(&ctx, &user, form.value("code").trim()).await?
+    {
         form.add_error("code", "当前验证方式的验证码错误或已过期");
     }
     if form.has_errors() {
         let enrolment = Some(enrolment_of(&secret, &user));
-        return Ok(security_view(&ctx, &user, enrolment, None, &form, StatusCode::UNPROCESSABLE_ENTITY).await);
+        return Ok(security_view(
+            &ctx,
+            &user,
+            enrolment,
+            None,
+            &form,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await);
     }
     let txn = ctx.state.db.begin().await?;
-    let current = app_user::Entity::find_by_id(user.user.id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let current = app_user::Entity::find_by_id(user.user.id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let version = current.version;
     let mut m: app_user::ActiveModel = current.into();
     m.mfa_method = Set(MFA_TOTP.into());
@@ -522,37 +836,69 @@ async fn totp_confirm_post(ctx: Ctx, req: &Request, user: AuthUser, Form(fields)
     m.version = Set(version + 1);
     m.update(&txn).await?;
     let codes = totp::new_recovery_codes(&txn, &ctx.state, user.user.id).await?;
-    audit::record(&txn, now, &user.actor(), Entry {
-        action: "mfa.change",
-        object_type: Some("user"),
-        object_id: Some(user.user.id.to_string()),
-        outcome: Outcome::Success,
-        detail: json!({ "from": user.user.mfa_method, "to": MFA_TOTP }),
-    })
+    audit::record(
+        &txn,
+        now,
+        &user.actor(),
+        Entry {
+            action: "mfa.change",
+            object_type: Some("user"),
+            object_id: Some(user.user.id.to_string()),
+            outcome: Outcome::Success,
+            detail: json!({ "from": user.user.mfa_method, "to": MFA_TOTP }),
+        },
+    )
     .await?;
     txn.commit().await?;
     if let Some((key, mut data)) = auth::current(&ctx.state, req).await? {
         data.pending_totp = None;
-        ctx.state.sessions.put(&key, &data).await.map_err(|e| AppError::Unavailable(e.to_string()))?;
+        ctx.state
+            .sessions
+            .put(&key, &data)
+            .await
+            .map_err(|e| AppError::Unavailable(e.to_string()))?;
     }
     let mut updated = user;
     updated.user.mfa_method = MFA_TOTP.into();
-    Ok(security_view(&ctx, &updated, None, Some(codes), &FormState::default(), StatusCode::OK).await)
+    Ok(security_view(
+        &ctx,
+        &updated,
+        None,
+        Some(codes),
+        &FormState::default(),
+        StatusCode::OK,
+    )
+    .await)
 }
 
 #[handler]
-async fn use_sms_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<Response, AppError> {
+async fn use_sms_post(
+    ctx: Ctx,
+    user: AuthUser,
+    Form(fields): Fields,
+) -> Result<Response, AppError> {
     let mut form = form_from(&fields);
     if user.user.mfa_method != MFA_TOTP {
         return Ok(ctx.redirect("/account/security", None));
     }
     if !current_factor_ok(&ctx, &user, form.value("code").trim()).await? {
         form.add_error("code", "验证码不正确");
-        return Ok(security_view(&ctx, &user, None, None, &form, StatusCode::UNPROCESSABLE_ENTITY).await);
+        return Ok(security_view(
+            &ctx,
+            &user,
+            None,
+            None,
+            &form,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await);
     }
     let now = ctx.state.clock.now();
     let txn = ctx.state.db.begin().await?;
-    let current = app_user::Entity::find_by_id(user.user.id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let current = app_user::Entity::find_by_id(user.user.id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let version = current.version;
     let mut m: app_user::ActiveModel = current.into();
     m.mfa_method = Set(MFA_SMS.into());
@@ -560,16 +906,24 @@ async fn use_sms_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<
     m.totp_last_step = Set(None);
     m.version = Set(version + 1);
     m.update(&txn).await?;
-    audit::record(&txn, now, &user.actor(), Entry {
-        action: "mfa.change",
-        object_type: Some("user"),
-        object_id: Some(user.user.id.to_string()),
-        outcome: Outcome::Success,
-        detail: json!({ "from": MFA_TOTP, "to": MFA_SMS }),
-    })
+    audit::record(
+        &txn,
+        now,
+        &user.actor(),
+        Entry {
+            action: "mfa.change",
+            object_type: Some("user"),
+            object_id: Some(user.user.id.to_string()),
+            outcome: Outcome::Success,
+            detail: json!({ "from": MFA_TOTP, "to": MFA_SMS }),
+        },
+    )
     .await?;
     txn.commit().await?;
-    Ok(ctx.redirect("/account/security", flash(FlashKind::Success, "已改用短信验证码。")))
+    Ok(ctx.redirect(
+        "/account/security",
+        flash(FlashKind::Success, "已改用短信验证码。"),
+    ))
 }
 
 /// Demo mode only: the messages the log driver kept, codes included.

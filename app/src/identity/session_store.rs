@@ -56,11 +56,19 @@ const MAX_TTL: Duration = Duration::from_secs(24 * 3600);
 
 impl SessionStore {
     pub fn memory() -> Self {
-        SessionStore::Memory(Cache::builder().time_to_idle(MAX_TTL).max_capacity(100_000).build())
+        SessionStore::Memory(
+            Cache::builder()
+                .time_to_idle(MAX_TTL)
+                .max_capacity(100_000)
+                .build(),
+        )
     }
 
     pub fn redis(client: redis::Client) -> Self {
-        SessionStore::Redis { client, conn: Mutex::new(None) }
+        SessionStore::Redis {
+            client,
+            conn: Mutex::new(None),
+        }
     }
 
     async fn redis_conn(
@@ -71,10 +79,13 @@ impl SessionStore {
         if let Some(c) = guard.as_ref() {
             return Ok(c.clone());
         }
-        let conn = tokio::time::timeout(Duration::from_secs(2), client.get_multiplexed_async_connection())
-            .await
-            .map_err(|_| StoreError("connect timeout".into()))?
-            .map_err(|e| StoreError(e.to_string()))?;
+        let conn = tokio::time::timeout(
+            Duration::from_secs(2),
+            client.get_multiplexed_async_connection(),
+        )
+        .await
+        .map_err(|_| StoreError("connect timeout".into()))?
+        .map_err(|e| StoreError(e.to_string()))?;
         *guard = Some(conn.clone());
         Ok(conn)
     }
@@ -85,7 +96,8 @@ impl SessionStore {
         cmd: redis::Cmd,
     ) -> Result<T, StoreError> {
         let mut conn = Self::redis_conn(client, slot).await?;
-        let result = tokio::time::timeout(Duration::from_secs(2), cmd.query_async::<T>(&mut conn)).await;
+        let result =
+            tokio::time::timeout(Duration::from_secs(2), cmd.query_async::<T>(&mut conn)).await;
         match result {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => {

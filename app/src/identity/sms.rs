@@ -86,7 +86,14 @@ pub enum SmsError {
 fn code_hash(state: &AppState, purpose: Purpose, mobile: &str, code: &str) -> String {
     hex::encode(hmac_sm3(
         state.keys.secret(KeyName::Index),
-        &[b"sms-code\0", purpose.as_str().as_bytes(), b"\0", mobile.as_bytes(), b"\0", code.as_bytes()],
+        &[
+            b"sms-code\0",
+            purpose.as_str().as_bytes(),
+            b"\0",
+            mobile.as_bytes(),
+            b"\0",
+            code.as_bytes(),
+        ],
     ))
 }
 
@@ -104,16 +111,36 @@ pub async fn send_code(
     let now = state.clock.now();
     let db = &state.db;
     let idx = mobile_index(state, mobile);
-    if !rate_limit::hit(db, &format!("sms:min:{idx}"), Duration::seconds(60), 1, now).await? {
+    if !rate_limit::hit(
+        db,
+        &format!("sms:min:{}:{idx}", purpose.as_str()),
+        Duration::seconds(60),
+        1,
+        now,
+    )
+    .await?
+    {
         return Err(SmsError::TooSoon);
     }
     if !rate_limit::hit(db, &format!("sms:day:{idx}"), Duration::days(1), 10, now).await? {
         return Err(SmsError::DailyLimit);
     }
-    if !rate_limit::hit(db, &format!("sms:ip:{client_ip}"), Duration::hours(1), 30, now).await? {
+    if !rate_limit::hit(
+        db,
+        &format!("sms:ip:{client_ip}"),
+        Duration::hours(1),
+        30,
+        now,
+    )
+    .await?
+    {
         return Err(SmsError::IpLimit);
     }
-    let minutes = state.settings.get_i64("security.sms_code_minutes").await.unwrap_or(5);
+    let minutes = state
+        .settings
+        .get_i64("security.sms_code_minutes")
+        .await
+        .unwrap_or(5);
     let code = format!("{:06}", rand::rng().random_range(0..1_000_000));
     let body = format!(
         "【上海技术合同登记】您的{}验证码为 {code}，{minutes} 分钟内有效。请勿告诉他人。",
@@ -166,13 +193,14 @@ pub async fn check_code(
         .one(db)
         .await?;
     let Some(msg) = latest else { return Ok(false) };
-    let usable = msg.used_at.is_none()
-        && msg.expires_at.is_some_and(|e| e > now)
-        && msg.attempts < 5;
-    let matches = msg
-        .code_hash
-        .as_deref()
-        .is_some_and(|h| ct_eq(h.as_bytes(), code_hash(state, purpose, mobile, code.trim()).as_bytes()));
+    let usable =
+        msg.used_at.is_none() && msg.expires_at.is_some_and(|e| e > now) && msg.attempts < 5;
+    let matches = msg.code_hash.as_deref().is_some_and(|h| {
+        ct_eq(
+            h.as_bytes(),
+            code_hash(state, purpose, mobile, code.trim()).as_bytes(),
+        )
+    });
     let ok = usable && matches;
     let attempts = msg.attempts + 1;
     let mut m: sms_message::ActiveModel = msg.into();
@@ -185,7 +213,10 @@ pub async fn check_code(
 }
 
 /// The messages of the log driver, newest first, for the demo inbox.
-pub async fn recent(state: &AppState, limit: u64) -> Result<Vec<(DateTime<Utc>, String, String)>, DbErr> {
+pub async fn recent(
+    state: &AppState,
+    limit: u64,
+) -> Result<Vec<(DateTime<Utc>, String, String)>, DbErr> {
     use sea_orm::QuerySelect;
     let rows = sms_message::Entity::find()
         .order_by_desc(sms_message::Column::Id)

@@ -35,7 +35,9 @@ fn totp(secret: &[u8], account: &str) -> Option<Totp> {
 
 /// The otpauth:// URL the QR code carries.
 pub fn url(secret: &[u8], account: &str) -> String {
-    totp(secret, account).and_then(|t| t.to_url().ok()).unwrap_or_default()
+    totp(secret, account)
+        .and_then(|t| t.to_url().ok())
+        .unwrap_or_default()
 }
 
 /// The QR code as inline SVG markup.
@@ -51,7 +53,9 @@ pub fn qr_svg(content: &str) -> String {
 
 /// The code an app shows at `time` (tests play the app with it).
 pub fn code_at(secret: &[u8], time: DateTime<Utc>) -> String {
-    totp(secret, "x").map(|t| t.generate(time.timestamp() as u64).to_string()).unwrap_or_default()
+    totp(secret, "x")
+        .map(|t| t.generate(time.timestamp() as u64).to_string())
+        .unwrap_or_default()
 }
 
 /// The time step of a valid code (±1 step of skew), if any.
@@ -61,10 +65,19 @@ pub fn step_of(secret: &[u8], code: &str, now: DateTime<Utc>) -> Option<i64> {
 }
 
 fn recovery_hash(state: &AppState, user_id: i64, code: &str) -> String {
-    let normalized: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_uppercase();
+    let normalized: String = code
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_uppercase();
     hex::encode(hmac_sm3(
         state.keys.secret(KeyName::Index),
-        &[b"recovery\0", user_id.to_string().as_bytes(), b"\0", normalized.as_bytes()],
+        &[
+            b"recovery\0",
+            user_id.to_string().as_bytes(),
+            b"\0",
+            normalized.as_bytes(),
+        ],
     ))
 }
 
@@ -139,6 +152,13 @@ pub async fn verify_login(
         }
         None => Ok(false),
     }
+}
+
+/// The code an authenticator app shows for a base32 secret (as displayed
+/// on the enrolment page) at `time`; tests play the app with it.
+pub fn code_for_base32(secret_b32: &str, time: DateTime<Utc>) -> Option<String> {
+    let secret = totp_rs::Secret::try_from_base32(secret_b32).ok()?;
+    Some(code_at(secret.as_bytes(), time))
 }
 
 #[cfg(test)]

@@ -104,7 +104,9 @@ pub async fn reused<C: ConnectionTrait>(
         .limit(count)
         .all(db)
         .await?;
-    Ok(recent.iter().any(|h| verify_password(password, &h.password_hash)))
+    Ok(recent
+        .iter()
+        .any(|h| verify_password(password, &h.password_hash)))
 }
 
 /// Sets a new password (already checked against policy and history).

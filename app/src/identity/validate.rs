@@ -4,7 +4,9 @@
 use crate::text::normalize_code;
 
 const CREDIT_CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-const CREDIT_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const CREDIT_WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 /// 统一社会信用代码 (GB 32100-2015): 18 characters from the 31-character set,
 /// the last one a check character over the first 17. Full-width input is
@@ -57,7 +59,11 @@ pub fn id_card(input: &str) -> Result<String, &'static str> {
     if id.len() != 18 || !id[..17].bytes().all(|b| b.is_ascii_digit()) {
         return Err("身份证号码应为 18 位，前 17 位为数字");
     }
-    let sum: u32 = id[..17].bytes().zip(ID_WEIGHTS).map(|(b, w)| (b - b'0') as u32 * w).sum();
+    let sum: u32 = id[..17]
+        .bytes()
+        .zip(ID_WEIGHTS)
+        .map(|(b, w)| (b - b'0') as u32 * w)
+        .sum();
     if ID_CHECK[(sum % 11) as usize] != id.as_bytes()[17] {
         return Err("身份证号码校验位不正确，请核对");
     }
@@ -65,7 +71,11 @@ pub fn id_card(input: &str) -> Result<String, &'static str> {
 }
 
 pub fn id_card_check_char(first17: &str) -> char {
-    let sum: u32 = first17.bytes().zip(ID_WEIGHTS).map(|(b, w)| (b - b'0') as u32 * w).sum();
+    let sum: u32 = first17
+        .bytes()
+        .zip(ID_WEIGHTS)
+        .map(|(b, w)| (b - b'0') as u32 * w)
+        .sum();
     ID_CHECK[(sum % 11) as usize] as char
 }
 
@@ -79,7 +89,11 @@ pub fn mobile(input: &str) -> Result<String, &'static str> {
         && m.bytes().all(|b| b.is_ascii_digit())
         && m.starts_with('1')
         && (b'3'..=b'9').contains(&m.as_bytes()[1]);
-    if ok { Ok(m) } else { Err("手机号码应为 11 位数字，以 13–19 开头") }
+    if ok {
+        Ok(m)
+    } else {
+        Err("手机号码应为 11 位数字，以 13–19 开头")
+    }
 }
 
 pub fn username(input: &str) -> Result<String, &'static str> {
@@ -88,7 +102,8 @@ pub fn username(input: &str) -> Result<String, &'static str> {
         return Err("请填写用户名");
     }
     let ok = (4..=50).contains(&u.len())
-        && u.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+        && u.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
         && u.as_bytes()[0].is_ascii_alphabetic();
     if ok {
         Ok(u.to_ascii_lowercase())
@@ -172,14 +187,22 @@ mod tests {
         bad.push(if last == '0' { '1' } else { '0' });
         assert!(credit_code(&bad).unwrap_err().contains("校验位"));
         assert!(credit_code("9131011").unwrap_err().contains("18 位"));
-        assert!(credit_code("91310115MA1K3YJ8XI").unwrap_err().contains("无效字符"));
+        assert!(
+            credit_code("91310115MA1K3YJ8XI")
+                .unwrap_err()
+                .contains("无效字符")
+        );
         assert!(credit_code("").is_err());
     }
 
     #[test]
     fn id_cards_follow_gb_11643() {
         assert_eq!(id_card("11010519491231002x").unwrap(), "11010519491231002X");
-        assert!(id_card("110105194912310021").unwrap_err().contains("校验位"));
+        assert!(
+            id_card("110105194912310021")
+                .unwrap_err()
+                .contains("校验位")
+        );
         assert!(id_card("1101051949123100").unwrap_err().contains("18 位"));
         let base = "31010119900307123";
         assert!(id_card(&format!("{base}{}", id_card_check_char(base))).is_ok());
@@ -201,9 +224,24 @@ mod tests {
     fn password_policy() {
         let p = PasswordPolicy { min_length: 8 };
         assert!(password(&p, "Abcdef12", "zhang").is_ok());
-        assert!(password(&p, "abcdef12!", "zhang").is_ok(), "lower, digit, symbol");
-        assert!(password(&p, "Abc12!", "zhang").unwrap_err().contains("至少 8 位"));
-        assert!(password(&p, "abcdefgh1", "zhang").unwrap_err().contains("三类"));
-        assert!(password(&p, "Zhang123!", "zhang").unwrap_err().contains("用户名"));
+        assert!(
+            password(&p, "abcdef12!", "zhang").is_ok(),
+            "lower, digit, symbol"
+        );
+        assert!(
+            password(&p, "Abc12!", "zhang")
+                .unwrap_err()
+                .contains("至少 8 位")
+        );
+        assert!(
+            password(&p, "abcdefgh1", "zhang")
+                .unwrap_err()
+                .contains("三类")
+        );
+        assert!(
+            password(&p, "Zhang123!", "zhang")
+                .unwrap_err()
+                .contains("用户名")
+        );
     }
 }

@@ -2,7 +2,9 @@
 //! against the same numbers and a restart does not reset them.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait, TransactionTrait,
+};
 use techreg_entities::system::rate_counter;
 
 /// Counts one hit on `key`; false when the limit for the window is used up.
@@ -14,7 +16,9 @@ pub async fn hit(
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let txn = db.begin().await?;
-    let row = rate_counter::Entity::find_by_id(key.to_owned()).one(&txn).await?;
+    let row = rate_counter::Entity::find_by_id(key.to_owned())
+        .one(&txn)
+        .await?;
     let allowed = match row {
         None => {
             rate_counter::ActiveModel {

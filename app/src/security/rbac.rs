@@ -152,19 +152,94 @@ use perm::*;
 /// Roles every installation starts with; admins edit their permissions in
 /// the role matrix.
 pub const BUILT_IN_ROLES: &[BuiltInRole] = &[
-    BuiltInRole { code: "applicant", name: "申请人", duty: Duty::None, permissions: &[CONTRACT_APPLY] },
-    BuiltInRole { code: "enterprise_admin", name: "企业管理员", duty: Duty::None, permissions: &[CONTRACT_APPLY, ENTERPRISE_USERS] },
-    BuiltInRole { code: "service_point_staff", name: "服务点人员", duty: Duty::None, permissions: &[CONTRACT_APPLY] },
-    BuiltInRole { code: "office_clerk", name: "受理员", duty: Duty::None, permissions: &[CONTRACT_ACCEPT, ENTERPRISE_VERIFY] },
-    BuiltInRole { code: "office_reviewer", name: "审查员", duty: Duty::None, permissions: &[CONTRACT_REVIEW] },
-    BuiltInRole { code: "office_large_approver", name: "大额审核员", duty: Duty::None, permissions: &[CONTRACT_REVIEW] },
-    BuiltInRole { code: "office_head", name: "登记处负责人", duty: Duty::None, permissions: &[CONTRACT_ACCEPT, CONTRACT_REVIEW, ENTERPRISE_VERIFY, REPORT_VIEW] },
-    BuiltInRole { code: "office_assistant", name: "辅助人员", duty: Duty::None, permissions: &[] },
-    BuiltInRole { code: "city_officer", name: "市技术市场办", duty: Duty::None, permissions: &[CONTRACT_APPROVE, ENTERPRISE_VERIFY, SUPERVISION_SAMPLE, REPORT_VIEW] },
-    BuiltInRole { code: "inspector", name: "检查人员", duty: Duty::None, permissions: &[SUPERVISION_SAMPLE] },
-    BuiltInRole { code: "system_admin", name: "系统管理员", duty: Duty::System, permissions: &[USER_MANAGE, ROLE_MANAGE, OFFICE_MANAGE] },
-    BuiltInRole { code: "security_admin", name: "安全管理员", duty: Duty::Security, permissions: &[SECURITY_MANAGE, SESSION_MANAGE] },
-    BuiltInRole { code: "audit_admin", name: "审计管理员", duty: Duty::Audit, permissions: &[AUDIT_VIEW] },
+    BuiltInRole {
+        code: "applicant",
+        name: "申请人",
+        duty: Duty::None,
+        permissions: &[CONTRACT_APPLY],
+    },
+    BuiltInRole {
+        code: "enterprise_admin",
+        name: "企业管理员",
+        duty: Duty::None,
+        permissions: &[CONTRACT_APPLY, ENTERPRISE_USERS],
+    },
+    BuiltInRole {
+        code: "service_point_staff",
+        name: "服务点人员",
+        duty: Duty::None,
+        permissions: &[CONTRACT_APPLY],
+    },
+    BuiltInRole {
+        code: "office_clerk",
+        name: "受理员",
+        duty: Duty::None,
+        permissions: &[CONTRACT_ACCEPT, ENTERPRISE_VERIFY],
+    },
+    BuiltInRole {
+        code: "office_reviewer",
+        name: "审查员",
+        duty: Duty::None,
+        permissions: &[CONTRACT_REVIEW],
+    },
+    BuiltInRole {
+        code: "office_large_approver",
+        name: "大额审核员",
+        duty: Duty::None,
+        permissions: &[CONTRACT_REVIEW],
+    },
+    BuiltInRole {
+        code: "office_head",
+        name: "登记处负责人",
+        duty: Duty::None,
+        permissions: &[
+            CONTRACT_ACCEPT,
+            CONTRACT_REVIEW,
+            ENTERPRISE_VERIFY,
+            REPORT_VIEW,
+        ],
+    },
+    BuiltInRole {
+        code: "office_assistant",
+        name: "辅助人员",
+        duty: Duty::None,
+        permissions: &[],
+    },
+    BuiltInRole {
+        code: "city_officer",
+        name: "市技术市场办",
+        duty: Duty::None,
+        permissions: &[
+            CONTRACT_APPROVE,
+            ENTERPRISE_VERIFY,
+            SUPERVISION_SAMPLE,
+            REPORT_VIEW,
+        ],
+    },
+    BuiltInRole {
+        code: "inspector",
+        name: "检查人员",
+        duty: Duty::None,
+        permissions: &[SUPERVISION_SAMPLE],
+    },
+    BuiltInRole {
+        code: "system_admin",
+        name: "系统管理员",
+        duty: Duty::System,
+        permissions: &[USER_MANAGE, ROLE_MANAGE, OFFICE_MANAGE],
+    },
+    BuiltInRole {
+        code: "security_admin",
+        name: "安全管理员",
+        duty: Duty::Security,
+        permissions: &[SECURITY_MANAGE, SESSION_MANAGE],
+    },
+    BuiltInRole {
+        code: "audit_admin",
+        name: "审计管理员",
+        duty: Duty::Audit,
+        permissions: &[AUDIT_VIEW],
+    },
 ];
 
 /// A role the user holds, as loaded and checked.
@@ -194,11 +269,19 @@ impl Grants {
     }
 
     pub fn role_label(&self) -> String {
-        self.0.iter().map(|g| g.role_name.as_str()).collect::<Vec<_>>().join("、")
+        self.0
+            .iter()
+            .map(|g| g.role_name.as_str())
+            .collect::<Vec<_>>()
+            .join("、")
     }
 
     pub fn duties(&self) -> BTreeSet<&'static str> {
-        self.0.iter().filter(|g| g.duty != Duty::None).map(|g| g.duty.as_str()).collect()
+        self.0
+            .iter()
+            .filter(|g| g.duty != Duty::None)
+            .map(|g| g.duty.as_str())
+            .collect()
     }
 }
 
@@ -214,7 +297,11 @@ fn tag_fields(key: &[u8], kind: &str, fields: &[String]) -> String {
 }
 
 pub fn permission_tag(key: &[u8], id: i64, role_id: i64, permission: &str) -> String {
-    tag_fields(key, "role_permission", &[id.to_string(), role_id.to_string(), permission.to_owned()])
+    tag_fields(
+        key,
+        "role_permission",
+        &[id.to_string(), role_id.to_string(), permission.to_owned()],
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -253,7 +340,12 @@ mod tests {
 
     #[test]
     fn scopes_cover_only_their_objects() {
-        let obj = ObjectScope { office_id: Some(1), enterprise_id: Some(7), owner_user_id: Some(3), ..Default::default() };
+        let obj = ObjectScope {
+            office_id: Some(1),
+            enterprise_id: Some(7),
+            owner_user_id: Some(3),
+            ..Default::default()
+        };
         assert!(Scope::All.covers(&obj, 99));
         assert!(Scope::Office(1).covers(&obj, 99));
         assert!(!Scope::Office(2).covers(&obj, 99));
@@ -267,10 +359,25 @@ mod tests {
     #[test]
     fn built_in_roles_keep_admin_duties_apart() {
         for r in BUILT_IN_ROLES {
-            let admin_perms = [USER_MANAGE, ROLE_MANAGE, SECURITY_MANAGE, SESSION_MANAGE, AUDIT_VIEW];
-            let held: Vec<_> = r.permissions.iter().filter(|p| admin_perms.contains(p)).collect();
+            let admin_perms = [
+                USER_MANAGE,
+                ROLE_MANAGE,
+                SECURITY_MANAGE,
+                SESSION_MANAGE,
+                AUDIT_VIEW,
+            ];
+            let held: Vec<_> = r
+                .permissions
+                .iter()
+                .filter(|p| admin_perms.contains(p))
+                .collect();
             if !held.is_empty() {
-                assert_ne!(r.duty, Duty::None, "{} holds admin permissions without a duty", r.code);
+                assert_ne!(
+                    r.duty,
+                    Duty::None,
+                    "{} holds admin permissions without a duty",
+                    r.code
+                );
             }
         }
         for r in BUILT_IN_ROLES {
@@ -284,10 +391,29 @@ mod tests {
     fn tags_cover_every_column() {
         let t = Utc::now();
         let base = assignment_tag(b"k", 1, 2, 3, "office", Some(4), t, Some(5));
-        assert_ne!(base, assignment_tag(b"k", 9, 2, 3, "office", Some(4), t, Some(5)), "id");
-        assert_ne!(base, assignment_tag(b"k", 1, 2, 3, "all", None, t, Some(5)), "scope");
-        assert_ne!(base, assignment_tag(b"k", 1, 2, 4, "office", Some(4), t, Some(5)), "role");
-        assert_ne!(base, assignment_tag(b"other", 1, 2, 3, "office", Some(4), t, Some(5)), "key");
-        assert_ne!(permission_tag(b"k", 1, 2, "a.b"), permission_tag(b"k", 1, 2, "a.c"));
+        assert_ne!(
+            base,
+            assignment_tag(b"k", 9, 2, 3, "office", Some(4), t, Some(5)),
+            "id"
+        );
+        assert_ne!(
+            base,
+            assignment_tag(b"k", 1, 2, 3, "all", None, t, Some(5)),
+            "scope"
+        );
+        assert_ne!(
+            base,
+            assignment_tag(b"k", 1, 2, 4, "office", Some(4), t, Some(5)),
+            "role"
+        );
+        assert_ne!(
+            base,
+            assignment_tag(b"other", 1, 2, 3, "office", Some(4), t, Some(5)),
+            "key"
+        );
+        assert_ne!(
+            permission_tag(b"k", 1, 2, "a.b"),
+            permission_tag(b"k", 1, 2, "a.c")
+        );
     }
 }

@@ -15,10 +15,17 @@ pub struct FormState {
 
 impl FormState {
     pub fn value(&self, name: &str) -> &str {
-        self.values.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
+        self.values
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
     }
     pub fn error(&self, name: &str) -> Option<&str> {
-        self.errors.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.errors
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
     pub fn has_errors(&self) -> bool {
         !self.errors.is_empty() || self.message.is_some()
@@ -31,8 +38,20 @@ impl FormState {
 }
 
 fn input(form: &FormState, name: &str, label: &str, kind: &str, hint: Option<&str>) -> Markup {
-    let value = if kind == "password" { "" } else { form.value(name) };
-    field(&Field { name, label, value, error: form.error(name), required: true, input_type: kind, hint })
+    let value = if kind == "password" {
+        ""
+    } else {
+        form.value(name)
+    };
+    field(&Field {
+        name,
+        label,
+        value,
+        error: form.error(name),
+        required: true,
+        input_type: kind,
+        hint,
+    })
 }
 
 fn form_message(form: &FormState) -> Markup {
