@@ -50,6 +50,16 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Administrator accounts.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// The audit log's tamper evidence.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Read or change runtime settings.
     Settings {
         #[command(subcommand)]
@@ -61,6 +71,32 @@ enum Command {
 enum KeysCommand {
     /// Create missing key files under <data_dir>/keys (never overwrites).
     Init,
+    /// Add a new SM4 field key version and re-encrypt all personal data.
+    Rotate,
+}
+
+#[derive(Subcommand, Debug)]
+enum AdminCommand {
+    /// Create the first system, security and audit admins (once), printing
+    /// one-time passwords to change at first login.
+    Bootstrap {
+        /// Mobile of the system admin (second factor by SMS).
+        #[arg(long)]
+        system_mobile: String,
+        /// Mobile of the security admin.
+        #[arg(long)]
+        security_mobile: String,
+        /// Mobile of the audit admin.
+        #[arg(long)]
+        audit_mobile: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// Seal pending rows, then check the whole chain; exits non-zero and
+    /// names the first broken row when it does not hold.
+    Verify,
 }
 
 #[derive(Subcommand, Debug)]
@@ -152,6 +188,66 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
         Command::Config => {
             print!("{}", config.to_redacted_toml());
             Ok(())
+        }
+        Command::Keys {
+            command: KeysCommand::Rotate,
+        } => {
+            let conn = db::connect(config.database_url.expose()).await?;
+            let version = LocalKeyFiles::add_field_version(&config.data_dir)?;
+            let (keys, _) = LocalKeyFiles::open(&config.data_dir, false)?;
+            let count = crate::security::rotate::reencrypt_all(&conn, &keys).await?;
+            println!(
+                "已启用字段密钥版本 v{version}，重新加密 {count} 个字段 / field key v{version}, {count} values re-encrypted"
+            );
+            Ok(())
+        }
+        Command::Admin {
+            command:
+                AdminCommand::Bootstrap {
+                    system_mobile,
+                    security_mobile,
+                    audit_mobile,
+                },
+        } => {
+            let conn = db::connect(config.database_url.expose()).await?;
+            db::migrate(&conn).await?;
+            let (keys, _) = LocalKeyFiles::open(&config.data_dir, false)?;
+            crate::identity::roles::ensure_built_in(&conn, &keys).await?;
+            let created = crate::identity::bootstrap::run(
+                &conn,
+                &keys,
+                config.security.pbkdf2_iterations,
+                [&system_mobile, &security_mobile, &audit_mobile],
+            )
+            .await?;
+            println!(
+                "已创建管理员账号（一次性密码，首次登录须修改）/ admins created, one-time passwords:"
+            );
+            for (username, role, password) in created {
+                println!("  {username:<16} {role:<8} {password}");
+            }
+            Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let conn = db::connect(config.database_url.expose()).await?;
+            let (keys, _) = LocalKeyFiles::open(&config.data_dir, false)?;
+            let key = crate::security::keys::KeyProvider::secret(
+                &keys,
+                crate::security::keys::KeyName::Audit,
+            )
+            .to_vec();
+            while crate::audit::seal(&conn, &key).await? > 0 {}
+            match crate::audit::verify(&conn, &key).await? {
+                Ok(n) => {
+                    println!(
+                        "审计链完整，已校验 {n} 条记录 / audit chain intact, {n} rows checked"
+                    );
+                    Ok(())
+                }
+                Err(broken) => anyhow::bail!("审计链被破坏 / audit chain broken: {broken}"),
+            }
         }
         Command::Keys {
             command: KeysCommand::Init,

@@ -51,6 +51,15 @@ pub async fn start(state: Arc<AppState>, addr: SocketAddr) -> std::io::Result<Ru
         .unwrap_or(addr);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let poller = state.settings.spawn_poller();
+    let sealer = crate::audit::spawn_sealer(
+        state.db.clone(),
+        std::sync::Arc::new(
+            state
+                .keys
+                .secret(crate::security::keys::KeyName::Audit)
+                .to_vec(),
+        ),
+    );
     let app = router(state);
     let task = tokio::spawn(async move {
         let result = Server::new_with_acceptor(acceptor)
@@ -66,6 +75,7 @@ pub async fn start(state: Arc<AppState>, addr: SocketAddr) -> std::io::Result<Ru
             )
             .await;
         poller.abort();
+        sealer.abort();
         result
     });
     Ok(Running {

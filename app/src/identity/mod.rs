@@ -1,6 +1,7 @@
 //! Identity: registration, login with a second factor, sessions, roles.
 
 pub mod auth;
+pub mod bootstrap;
 pub mod login;
 pub mod register;
 pub mod roles;
