@@ -17,7 +17,14 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         .sqlx_logging(false);
     if url.starts_with("sqlite:") {
         // One writer at a time on SQLite; a small pool keeps readers parallel.
+        // Every pooled connection waits for the write lock instead of
+        // failing at once, and uses WAL so readers do not block the writer.
         options.max_connections(8).min_connections(1);
+        options.map_sqlx_sqlite_opts(|o| {
+            o.busy_timeout(Duration::from_secs(10))
+                .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .foreign_keys(true)
+        });
     } else {
         options.max_connections(20).min_connections(1);
     }

@@ -222,3 +222,73 @@ fn serve_demo_seeds_prints_the_banner_and_stops_on_sigterm() {
     assert_eq!(code, 1);
     assert!(err.contains("演示数据"), "{err}");
 }
+
+#[test]
+fn admin_bootstrap_runs_once_and_audit_verify_names_a_changed_row() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(output(techreg(dir.path()).args(["keys", "init"])).0, 0);
+    let (code, out, err) = output(techreg(dir.path()).args([
+        "admin",
+        "bootstrap",
+        "--system-mobile",
+        "13900000011",
+        "--security-mobile",
+        "13900000012",
+        "--audit-mobile",
+        "13900000013",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    for name in ["sysadmin", "secadmin", "auditadmin"] {
+        assert!(out.contains(name), "{out}");
+    }
+    // No default passwords: three different random ones.
+    let passwords: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().last())
+        .collect();
+    assert_eq!(passwords.len(), 3);
+    assert!(passwords[0] != passwords[1] && passwords[1] != passwords[2]);
+    let (code, _, err) = output(techreg(dir.path()).args([
+        "admin",
+        "bootstrap",
+        "--system-mobile",
+        "13900000011",
+        "--security-mobile",
+        "13900000012",
+        "--audit-mobile",
+        "13900000013",
+    ]));
+    assert_eq!(code, 1);
+    assert!(err.contains("只能执行一次"), "{err}");
+
+    let (code, out, err) = output(techreg(dir.path()).args(["audit", "verify"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("已校验 3 条"), "{out}");
+
+    // Change one row behind the application's back.
+    let db = dir.path().join("data/techreg.db");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use sea_orm::{ConnectionTrait, Database, Statement};
+        let conn = Database::connect(format!("sqlite://{}", db.display()))
+            .await
+            .unwrap();
+        conn.execute_raw(Statement::from_string(
+            conn.get_database_backend(),
+            "UPDATE audit_log SET actor_name = 'mallory' WHERE id = 2".to_owned(),
+        ))
+        .await
+        .unwrap();
+    });
+    let (code, _, err) = output(techreg(dir.path()).args(["audit", "verify"]));
+    assert_eq!(code, 1);
+    assert!(err.contains("id=2"), "{err}");
+
+    let (code, out, err) = output(techreg(dir.path()).args(["keys", "rotate"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("v2") && out.contains("重新加密 3 个字段"),
+        "{out}"
+    );
+}

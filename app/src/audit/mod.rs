@@ -3,6 +3,7 @@
 
 mod chain;
 mod record;
+pub mod routes;
 
 pub use chain::{Broken, purge, seal, spawn_sealer, verify};
 pub use record::{Actor, Entry, Outcome, record};

@@ -17,7 +17,10 @@ pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
         .at("/healthz", get(health::healthz))
         .at("/readyz", get(health::readyz))
         .at("/assets/*path", get(assets::asset));
-    let routes = crate::identity::routes::routes(portal::routes::routes(routes));
+    let routes = portal::routes::routes(routes);
+    let routes = crate::identity::routes::routes(routes);
+    let routes = crate::identity::admin::routes(routes);
+    let routes = crate::audit::routes::routes(routes);
     routes
         .with(CatchPanic::new().with_handler(|_| {
             poem::http::StatusCode::INTERNAL_SERVER_ERROR

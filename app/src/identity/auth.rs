@@ -139,16 +139,14 @@ pub async fn end(
         .delete(key)
         .await
         .map_err(|e| AppError::Unavailable(e.to_string()))?;
-    if let Some(row) = user_session::Entity::find_by_id(key.to_owned())
+    let row = user_session::Entity::find_by_id(key.to_owned())
         .one(&state.db)
-        .await?
-    {
-        if row.ended_at.is_none() {
-            let mut m: user_session::ActiveModel = row.into();
-            m.ended_at = Set(Some(now));
-            m.end_reason = Set(Some(reason.to_owned()));
-            m.update(&state.db).await?;
-        }
+        .await?;
+    if let Some(row) = row.filter(|r| r.ended_at.is_none()) {
+        let mut m: user_session::ActiveModel = row.into();
+        m.ended_at = Set(Some(now));
+        m.end_reason = Set(Some(reason.to_owned()));
+        m.update(&state.db).await?;
     }
     Ok(())
 }

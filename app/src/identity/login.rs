@@ -16,7 +16,7 @@ use crate::security::crypto::verify_password;
 use crate::security::rate_limit;
 
 pub enum PasswordCheck {
-    Ok(app_user::Model),
+    Ok(Box<app_user::Model>),
     Wrong,
     Locked(DateTime<Utc>),
     Disabled,
@@ -82,7 +82,7 @@ pub async fn check_password(
         return Ok(PasswordCheck::Disabled);
     }
     if verify_password(password, &user.password_hash) {
-        Ok(PasswordCheck::Ok(user))
+        Ok(PasswordCheck::Ok(Box::new(user)))
     } else {
         Ok(
             match record_failure(state, user, ip, "wrong_password").await? {
@@ -193,7 +193,7 @@ pub async fn send_login_code(
 }
 
 pub enum FactorCheck {
-    Ok(app_user::Model),
+    Ok(Box<app_user::Model>),
     Wrong,
     Locked(DateTime<Utc>),
 }
@@ -252,5 +252,5 @@ pub async fn check_second_factor(
     )
     .await?;
     txn.commit().await?;
-    Ok(FactorCheck::Ok(user))
+    Ok(FactorCheck::Ok(Box::new(user)))
 }

@@ -1,5 +1,6 @@
 //! Identity: registration, login with a second factor, sessions, roles.
 
+pub mod admin;
 pub mod auth;
 pub mod bootstrap;
 pub mod login;

@@ -42,10 +42,10 @@ async fn check_account_fields(
             None
         }
     };
-    if let Some(u) = &username {
-        if users::find_by_username(&state.db, u).await?.is_some() {
-            form.add_error("username", "该用户名已被使用，请换一个");
-        }
+    if let Some(u) = &username
+        && users::find_by_username(&state.db, u).await?.is_some()
+    {
+        form.add_error("username", "该用户名已被使用，请换一个");
     }
     let min = state
         .settings

@@ -419,7 +419,7 @@ async fn register_sms_post(
         }
     };
     let body = if form.value("credit_code").is_empty() && !form.value("id_card").is_empty()
-        || form.value("real_name") != ""
+        || !form.value("real_name").is_empty()
     {
         pages::register_individual(&ctx.csrf_token, &form)
     } else {

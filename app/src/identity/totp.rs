@@ -123,18 +123,19 @@ pub async fn verify_login(
         .as_deref()
         .and_then(|s| state.keys.fields().decrypt(s).ok())
         .and_then(|hex_secret| hex::decode(hex_secret).ok());
-    if let Some(secret) = secret {
-        if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
-            return match step_of(&secret, code, now) {
-                Some(step) if user.totp_last_step.is_none_or(|last| step > last) => {
-                    let mut m: app_user::ActiveModel = user.clone().into();
-                    m.totp_last_step = Set(Some(step));
-                    m.update(&state.db).await?;
-                    Ok(true)
-                }
-                _ => Ok(false),
-            };
-        }
+    if let Some(secret) = secret
+        && code.len() == 6
+        && code.bytes().all(|b| b.is_ascii_digit())
+    {
+        return match step_of(&secret, code, now) {
+            Some(step) if user.totp_last_step.is_none_or(|last| step > last) => {
+                let mut m: app_user::ActiveModel = user.clone().into();
+                m.totp_last_step = Set(Some(step));
+                m.update(&state.db).await?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        };
     }
     let hash = recovery_hash(state, user.id, code);
     let found = recovery_code::Entity::find()

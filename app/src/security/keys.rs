@@ -157,10 +157,9 @@ fn field_versions(dir: &Path) -> Result<Vec<u32>, KeyError> {
         if let Some(v) = name
             .strip_prefix("field-v")
             .and_then(|r| r.strip_suffix(".key"))
+            .and_then(|v| v.parse().ok())
         {
-            if let Ok(v) = v.parse() {
-                versions.push(v);
-            }
+            versions.push(v);
         }
     }
     versions.sort_unstable();

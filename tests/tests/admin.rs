@@ -1,0 +1,245 @@
+//! Admin journeys: staff accounts with one-time passwords, separation of
+//! duties, unlocking, disabling, forced logout, the audit log.
+
+use chrono::Duration;
+use techreg::security::rbac::Scope;
+use techreg_tests::{PASSWORD, TestApp};
+
+#[tokio::test]
+async fn a_system_admin_creates_staff_who_must_change_the_one_time_password() {
+    let app = TestApp::spawn().await;
+    app.create_user("sys", "13900040001", "system_admin", Scope::All, false)
+        .await;
+    let admin = app.client();
+    app.login(&admin, "sys", PASSWORD, "13900040001").await;
+    let page = admin.get("/admin/users").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("新建工作人员账号"));
+
+    let r = admin
+        .post_form(
+            "/admin/users",
+            &[
+                ("username", "1bad"),
+                ("display_name", ""),
+                ("mobile", "123"),
+                ("role", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    for m in [
+        "用户名为 4–50 位",
+        "请填写姓名",
+        "手机号码应为 11 位",
+        "请选择角色",
+    ] {
+        assert!(r.body.contains(m), "{m}");
+    }
+    let before = app.count("app_user").await;
+    let r = admin
+        .post_form(
+            "/admin/users",
+            &[
+                ("username", "chen_clerk"),
+                ("display_name", "陈受理"),
+                ("mobile", "13900040002"),
+                ("role", "enterprise_admin"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422, "enterprise roles are not handed out here");
+    assert_eq!(app.count("app_user").await, before);
+
+    let r = admin
+        .post_form(
+            "/admin/users",
+            &[
+                ("username", "chen_city"),
+                ("display_name", "陈处长"),
+                ("mobile", "13900040002"),
+                ("role", "city_officer"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let one_time = r
+        .text_of("#one-time-password code")
+        .expect("one-time password shown once");
+    assert!(app.count("audit_log WHERE action = 'user.create'").await == 1);
+
+    let staff = app.client();
+    let r = app
+        .login(&staff, "chen_city", &one_time, "13900040002")
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        staff.get("/my").await.header("location"),
+        Some("/account/password")
+    );
+}
+
+#[tokio::test]
+async fn no_account_holds_two_admin_duties() {
+    let app = TestApp::spawn().await;
+    app.create_user("sys2", "13900040011", "system_admin", Scope::All, false)
+        .await;
+    let other = app
+        .create_user("auditor2", "13900040012", "audit_admin", Scope::All, false)
+        .await;
+    let admin = app.client();
+    app.login(&admin, "sys2", PASSWORD, "13900040011").await;
+    admin.get(&format!("/admin/users/{other}")).await;
+    let r = admin
+        .post_form(
+            &format!("/admin/users/{other}/roles"),
+            &[("role", "security_admin")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("三员分立"));
+    // A non-admin role is fine.
+    let r = admin
+        .post_form(
+            &format!("/admin/users/{other}/roles"),
+            &[("role", "inspector")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+}
+
+#[tokio::test]
+async fn admins_unlock_reset_and_disable_accounts() {
+    let app = TestApp::spawn().await;
+    app.create_user("sys3", "13900040021", "system_admin", Scope::All, false)
+        .await;
+    let victim = app
+        .create_user("locked3", "13900040022", "inspector", Scope::All, false)
+        .await;
+    let v = app.client();
+    v.get("/login").await;
+    for _ in 0..5 {
+        v.post_form(
+            "/login",
+            &[("username", "locked3"), ("password", "Wrong@1234")],
+        )
+        .await;
+    }
+    let admin = app.client();
+    app.login(&admin, "sys3", PASSWORD, "13900040021").await;
+    let page = admin.get(&format!("/admin/users/{victim}")).await;
+    assert!(page.body.contains("锁定至"));
+    let r = admin
+        .post_form(&format!("/admin/users/{victim}/unlock"), &[])
+        .await;
+    assert_eq!(r.status, 303);
+    let r = app.login(&v, "locked3", PASSWORD, "13900040022").await;
+    assert_eq!(r.status, 303, "unlocked before the window ended");
+    assert_eq!(v.get("/my").await.status, 200);
+
+    // Disabling needs a reason, and ends the user's access.
+    admin.get(&format!("/admin/users/{victim}")).await;
+    let r = admin
+        .post_form(&format!("/admin/users/{victim}/disable"), &[("reason", "")])
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("请填写停用原因"));
+    let r = admin
+        .post_form(
+            &format!("/admin/users/{victim}/disable"),
+            &[("reason", "调离岗位")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(v.get("/my").await.status, 303, "signed out");
+    let c = app.client();
+    c.get("/login").await;
+    let r = c
+        .post_form("/login", &[("username", "locked3"), ("password", PASSWORD)])
+        .await;
+    assert!(r.body.contains("已停用"));
+
+    // Reset gives a new one-time password.
+    admin.get(&format!("/admin/users/{victim}")).await;
+    admin
+        .post_form(&format!("/admin/users/{victim}/enable"), &[])
+        .await;
+    admin.get(&format!("/admin/users/{victim}")).await;
+    let r = admin
+        .post_form(&format!("/admin/users/{victim}/reset-password"), &[])
+        .await;
+    let fresh = r
+        .text_of("#one-time-password code")
+        .expect("new password shown");
+    app.state.clock.advance(Duration::seconds(61));
+    let c = app.client();
+    let r = app.login(&c, "locked3", &fresh, "13900040022").await;
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        c.get("/my").await.header("location"),
+        Some("/account/password")
+    );
+}
+
+#[tokio::test]
+async fn a_security_admin_forces_a_logout() {
+    let app = TestApp::spawn().await;
+    app.create_user("sec", "13900040031", "security_admin", Scope::All, false)
+        .await;
+    app.create_user("worker", "13900040032", "inspector", Scope::All, false)
+        .await;
+    let w = app.client();
+    app.login(&w, "worker", PASSWORD, "13900040032").await;
+    let sec = app.client();
+    app.login(&sec, "sec", PASSWORD, "13900040031").await;
+    let page = sec.get("/admin/sessions").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("worker"));
+    let doc = page.html();
+    let sel = scraper::Selector::parse("tr").unwrap();
+    let key = doc
+        .select(&sel)
+        .find(|tr| tr.text().any(|t| t == "worker"))
+        .and_then(|tr| {
+            tr.select(&scraper::Selector::parse("input[name=session]").unwrap())
+                .next()
+        })
+        .and_then(|i| i.value().attr("value").map(str::to_owned))
+        .expect("worker's session listed");
+    let r = sec
+        .post_form("/admin/sessions/end", &[("session", &key)])
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(w.get("/my").await.status, 303, "the worker is signed out");
+    assert_eq!(
+        app.count("audit_log WHERE action = 'session.force_logout'")
+            .await,
+        1
+    );
+    let r = sec
+        .post_form("/admin/sessions/end", &[("session", "nope")])
+        .await;
+    assert_eq!(r.status, 404);
+}
+
+#[tokio::test]
+async fn the_audit_admin_browses_and_filters_the_log() {
+    let app = TestApp::spawn().await;
+    app.create_user("aud", "13900040041", "audit_admin", Scope::All, false)
+        .await;
+    let c = app.client();
+    c.get("/login").await;
+    c.post_form("/login", &[("username", "ghost"), ("password", "x")])
+        .await;
+    app.login(&c, "aud", PASSWORD, "13900040041").await;
+    let all = c.get("/audit/log").await;
+    assert_eq!(all.status, 200);
+    assert!(all.body.contains("login.failure") && all.body.contains("login.success"));
+    let failures = c
+        .get("/audit/log?action=login.failure&actor=&result=")
+        .await;
+    assert!(failures.body.contains("login.failure"));
+    assert!(!failures.body.contains("login.success"));
+    let denied = c.get("/audit/log?result=denied").await;
+    assert!(!denied.body.contains("login.failure"));
+}

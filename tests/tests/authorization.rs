@@ -1,0 +1,332 @@
+//! The authorization matrix: every route of the router, for every kind of
+//! user, against a policy table written by hand. A route missing from the
+//! table fails the test.
+
+use std::collections::BTreeSet;
+
+use techreg::security::rbac::Scope;
+use techreg_tests::{PASSWORD, TestApp, TestClient};
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Who {
+    Anonymous,
+    Applicant,
+    Inspector,
+    SystemAdmin,
+    SecurityAdmin,
+    AuditAdmin,
+}
+
+const SIGNED_IN: [Who; 5] = [
+    Who::Applicant,
+    Who::Inspector,
+    Who::SystemAdmin,
+    Who::SecurityAdmin,
+    Who::AuditAdmin,
+];
+
+/// Who may use a route.
+#[derive(Clone, Copy)]
+enum Allow {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in user (their own data).
+    SignedIn,
+    /// Only these.
+    Only(&'static [Who]),
+}
+
+/// (method, route pattern as registered, concrete path, who may use it)
+const POLICY: &[(&str, &str, &str, Allow)] = &[
+    ("GET", "/", "/", Allow::Public),
+    ("GET", "/guide", "/guide", Allow::Public),
+    ("GET", "/verify", "/verify", Allow::Public),
+    ("GET", "/index.html", "/index.html", Allow::Public),
+    ("GET", "/healthz", "/healthz", Allow::Public),
+    ("GET", "/readyz", "/readyz", Allow::Public),
+    ("GET", "/assets/*path", "/assets/css/app.css", Allow::Public),
+    ("GET", "/login", "/login", Allow::Public),
+    ("POST", "/login", "/login", Allow::Public),
+    ("GET", "/login/verify", "/login/verify", Allow::Public),
+    ("POST", "/login/verify", "/login/verify", Allow::Public),
+    ("POST", "/login/resend", "/login/resend", Allow::Public),
+    ("GET", "/register", "/register", Allow::Public),
+    (
+        "GET",
+        "/register/enterprise",
+        "/register/enterprise",
+        Allow::Public,
+    ),
+    (
+        "POST",
+        "/register/enterprise",
+        "/register/enterprise",
+        Allow::Public,
+    ),
+    (
+        "GET",
+        "/register/individual",
+        "/register/individual",
+        Allow::Public,
+    ),
+    (
+        "POST",
+        "/register/individual",
+        "/register/individual",
+        Allow::Public,
+    ),
+    (
+        "POST",
+        "/register/sms-code",
+        "/register/sms-code",
+        Allow::Public,
+    ),
+    ("GET", "/demo/sms", "/demo/sms", Allow::Public),
+    ("GET", "/my", "/my", Allow::SignedIn),
+    (
+        "GET",
+        "/account/password",
+        "/account/password",
+        Allow::SignedIn,
+    ),
+    (
+        "POST",
+        "/account/password",
+        "/account/password",
+        Allow::SignedIn,
+    ),
+    (
+        "GET",
+        "/account/sessions",
+        "/account/sessions",
+        Allow::SignedIn,
+    ),
+    (
+        "POST",
+        "/account/sessions/end",
+        "/account/sessions/end",
+        Allow::SignedIn,
+    ),
+    (
+        "GET",
+        "/account/security",
+        "/account/security",
+        Allow::SignedIn,
+    ),
+    (
+        "POST",
+        "/account/security/sms-code",
+        "/account/security/sms-code",
+        Allow::SignedIn,
+    ),
+    (
+        "POST",
+        "/account/security/totp/start",
+        "/account/security/totp/start",
+        Allow::SignedIn,
+    ),
+    (
+        "POST",
+        "/account/security/totp/confirm",
+        "/account/security/totp/confirm",
+        Allow::SignedIn,
+    ),
+    (
+        "POST",
+        "/account/security/sms",
+        "/account/security/sms",
+        Allow::SignedIn,
+    ),
+    (
+        "GET",
+        "/admin/users",
+        "/admin/users",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "POST",
+        "/admin/users",
+        "/admin/users",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "GET",
+        "/admin/users/:id",
+        "/admin/users/1",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "POST",
+        "/admin/users/:id/unlock",
+        "/admin/users/1/unlock",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "POST",
+        "/admin/users/:id/reset-password",
+        "/admin/users/1/reset-password",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "POST",
+        "/admin/users/:id/disable",
+        "/admin/users/1/disable",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "POST",
+        "/admin/users/:id/enable",
+        "/admin/users/1/enable",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "POST",
+        "/admin/users/:id/roles",
+        "/admin/users/1/roles",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "GET",
+        "/admin/sessions",
+        "/admin/sessions",
+        Allow::Only(&[Who::SecurityAdmin]),
+    ),
+    (
+        "POST",
+        "/admin/sessions/end",
+        "/admin/sessions/end",
+        Allow::Only(&[Who::SecurityAdmin]),
+    ),
+    (
+        "GET",
+        "/audit/log",
+        "/audit/log",
+        Allow::Only(&[Who::AuditAdmin]),
+    ),
+    // Run last: they end sessions.
+    (
+        "POST",
+        "/account/sessions/end-others",
+        "/account/sessions/end-others",
+        Allow::SignedIn,
+    ),
+    ("POST", "/logout", "/logout", Allow::Public),
+];
+
+/// Every `.at("…")` route registered in the application's source.
+fn registered_routes() -> BTreeSet<String> {
+    fn walk(dir: &std::path::Path, out: &mut BTreeSet<String>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for part in text.split(".at(").skip(1) {
+                    let part = part.trim_start();
+                    if let Some(route) = part.strip_prefix('"').and_then(|p| p.split('"').next()) {
+                        out.insert(route.to_owned());
+                    }
+                }
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../app/src"),
+        &mut out,
+    );
+    out
+}
+
+#[test]
+fn every_registered_route_is_in_the_policy_table() {
+    let table: BTreeSet<String> = POLICY
+        .iter()
+        .map(|(_, pattern, _, _)| pattern.to_string())
+        .collect();
+    let registered = registered_routes();
+    let missing: Vec<_> = registered.difference(&table).collect();
+    assert!(
+        missing.is_empty(),
+        "routes without an authorization rule: {missing:?}"
+    );
+    let stale: Vec<_> = table.difference(&registered).collect();
+    assert!(
+        stale.is_empty(),
+        "rules for routes that do not exist: {stale:?}"
+    );
+}
+
+async fn signed_in(app: &TestApp, who: Who, n: usize) -> TestClient {
+    let (role, scope) = match who {
+        Who::Applicant => ("applicant", Scope::SelfOnly),
+        Who::Inspector => ("inspector", Scope::All),
+        Who::SystemAdmin => ("system_admin", Scope::All),
+        Who::SecurityAdmin => ("security_admin", Scope::All),
+        Who::AuditAdmin => ("audit_admin", Scope::All),
+        Who::Anonymous => unreachable!(),
+    };
+    let username = format!("u{n}_{role}");
+    let mobile = format!("1390003{n:04}");
+    app.create_user(&username, &mobile, role, scope, false)
+        .await;
+    let c = app.client();
+    let r = app.login(&c, &username, PASSWORD, &mobile).await;
+    assert_eq!(r.status, 303, "{who:?} signs in");
+    c
+}
+
+#[tokio::test]
+async fn each_route_answers_each_kind_of_user_as_the_policy_says() {
+    let app = TestApp::spawn().await;
+    // User 1: the object of the admin routes.
+    let target = app
+        .create_user("target", "13900039999", "inspector", Scope::All, false)
+        .await;
+    assert_eq!(target, 1);
+    let mut clients = Vec::new();
+    for (n, who) in SIGNED_IN.iter().enumerate() {
+        clients.push((*who, signed_in(&app, *who, n).await));
+    }
+    let anonymous = app.client();
+    anonymous.get("/").await;
+    clients.push((Who::Anonymous, anonymous));
+
+    for (method, _pattern, path, allow) in POLICY {
+        for (who, c) in &clients {
+            // A page first, so the client holds a valid CSRF token.
+            c.get("/").await;
+            let r = if *method == "GET" {
+                c.get(path).await
+            } else {
+                c.post_form(path, &[]).await
+            };
+            let allowed = match allow {
+                Allow::Public => true,
+                Allow::SignedIn => *who != Who::Anonymous,
+                Allow::Only(list) => list.contains(who),
+            };
+            let to_login = r.status == 303 && r.header("location") == Some("/login");
+            if allowed {
+                assert!(
+                    r.status != 403
+                        && !(to_login && *who != Who::Anonymous && !matches!(allow, Allow::Public)),
+                    "{method} {path} should be open to {who:?}, got {}",
+                    r.status
+                );
+            } else if *who == Who::Anonymous {
+                assert!(
+                    to_login,
+                    "{method} {path}: anonymous should be sent to /login, got {}",
+                    r.status
+                );
+            } else {
+                assert_eq!(
+                    r.status, 403,
+                    "{method} {path} should be refused to {who:?}"
+                );
+            }
+        }
+    }
+}
