@@ -15,14 +15,16 @@ enum Who {
     SystemAdmin,
     SecurityAdmin,
     AuditAdmin,
+    CityOfficer,
 }
 
-const SIGNED_IN: [Who; 5] = [
+const SIGNED_IN: [Who; 6] = [
     Who::Applicant,
     Who::Inspector,
     Who::SystemAdmin,
     Who::SecurityAdmin,
     Who::AuditAdmin,
+    Who::CityOfficer,
 ];
 
 /// Who may use a route.
@@ -203,6 +205,39 @@ const POLICY: &[(&str, &str, &str, Allow)] = &[
         "/audit/log",
         Allow::Only(&[Who::AuditAdmin]),
     ),
+    // The applicant here is an individual: no claim of their own (404).
+    ("GET", "/my/claim", "/my/claim", Allow::SignedIn),
+    ("POST", "/my/claim", "/my/claim", Allow::SignedIn),
+    (
+        "GET",
+        "/review/claims",
+        "/review/claims",
+        Allow::Only(&[Who::CityOfficer]),
+    ),
+    (
+        "GET",
+        "/review/claims/:id",
+        "/review/claims/1",
+        Allow::Only(&[Who::CityOfficer]),
+    ),
+    (
+        "GET",
+        "/review/claims/:id/file/:which",
+        "/review/claims/1/file/licence",
+        Allow::Only(&[Who::CityOfficer]),
+    ),
+    (
+        "POST",
+        "/review/claims/:id/approve",
+        "/review/claims/1/approve",
+        Allow::Only(&[Who::CityOfficer]),
+    ),
+    (
+        "POST",
+        "/review/claims/:id/reject",
+        "/review/claims/1/reject",
+        Allow::Only(&[Who::CityOfficer]),
+    ),
     // Run last: they end sessions.
     (
         "POST",
@@ -265,6 +300,7 @@ async fn signed_in(app: &TestApp, who: Who, n: usize) -> TestClient {
         Who::SystemAdmin => ("system_admin", Scope::All),
         Who::SecurityAdmin => ("security_admin", Scope::All),
         Who::AuditAdmin => ("audit_admin", Scope::All),
+        Who::CityOfficer => ("city_officer", Scope::All),
         Who::Anonymous => unreachable!(),
     };
     let username = format!("u{n}_{role}");

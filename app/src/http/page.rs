@@ -179,6 +179,12 @@ pub fn see_other(state: &AppState, to: &str, flash: Option<Flash>) -> Response {
 fn navigation(user: &AuthUser, path: &str) -> Vec<NavItem> {
     use crate::security::rbac::perm;
     let mut items: Vec<(&str, &str)> = vec![("工作台", "/my")];
+    if user.user.kind == crate::identity::users::KIND_ENTERPRISE {
+        items.push(("单位认领核验", "/my/claim"));
+    }
+    if user.grants.has(perm::ENTERPRISE_VERIFY) {
+        items.push(("认领核验", "/review/claims"));
+    }
     if user.grants.has(perm::USER_MANAGE) {
         items.push(("用户管理", "/admin/users"));
     }

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod bootstrap;
+pub mod claims;
 pub mod login;
 pub mod register;
 pub mod roles;

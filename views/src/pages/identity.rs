@@ -232,6 +232,7 @@ pub fn my_home(info: &HomeInfo<'_>) -> Markup {
             @if info.pending {
                 div.flash.flash-warning role="alert" {
                     "账号待核验：请上传营业执照（或登记证书）和授权书，登记处核验通过后即可申报技术合同。"
+                    " " a href="/my/claim" { "上传材料" }
                 }
             }
             dl.facts {

@@ -1,4 +1,5 @@
 pub mod admin;
+pub mod claims;
 pub mod errors;
 pub mod identity;
 pub mod portal;

@@ -65,6 +65,37 @@ impl FieldCipher {
         format!("v{version}:{}", hex::encode(out))
     }
 
+    /// Binary form for files: `version (4 bytes BE) ‖ nonce ‖ ciphertext ‖ tag`.
+    pub fn encrypt_bytes(&self, plaintext: &[u8]) -> Vec<u8> {
+        let version = self.current_version();
+        let cipher = Sm4Gcm::new_from_slice(&self.keys[&version]).expect("16-byte key");
+        let mut nonce = [0u8; 12];
+        rand::rng().fill_bytes(&mut nonce);
+        let ct = cipher
+            .encrypt(&Nonce::<U12>::from(nonce), plaintext)
+            .expect("SM4-GCM encryption cannot fail for in-memory data");
+        let mut out = version.to_be_bytes().to_vec();
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&ct);
+        out
+    }
+
+    pub fn decrypt_bytes(&self, sealed: &[u8]) -> Result<Vec<u8>, FieldError> {
+        if sealed.len() < 4 + 12 + 16 {
+            return Err(FieldError::Malformed);
+        }
+        let version = u32::from_be_bytes(sealed[..4].try_into().expect("4 bytes"));
+        let key = self
+            .keys
+            .get(&version)
+            .ok_or(FieldError::UnknownVersion(version))?;
+        let nonce: [u8; 12] = sealed[4..16].try_into().expect("12 bytes");
+        Sm4Gcm::new_from_slice(key)
+            .expect("16-byte key")
+            .decrypt(&Nonce::<U12>::from(nonce), &sealed[16..])
+            .map_err(|_| FieldError::Tampered)
+    }
+
     pub fn decrypt(&self, stored: &str) -> Result<String, FieldError> {
         let (version, data) = split(stored)?;
         let key = self
@@ -176,6 +207,17 @@ mod tests {
         assert!(moved.starts_with("v2:"));
         assert_eq!(new.reencrypt(&moved).unwrap(), None);
         assert_eq!(old.decrypt(&moved), Err(FieldError::UnknownVersion(2)));
+    }
+
+    #[test]
+    fn binary_round_trip_for_files() {
+        let c = cipher(&[1, 3]);
+        let sealed = c.encrypt_bytes(b"%PDF-1.7 licence");
+        assert_eq!(&sealed[..4], &3u32.to_be_bytes());
+        assert_eq!(c.decrypt_bytes(&sealed).unwrap(), b"%PDF-1.7 licence");
+        let mut bad = sealed.clone();
+        bad[20] ^= 1;
+        assert_eq!(c.decrypt_bytes(&bad), Err(FieldError::Tampered));
     }
 
     #[test]
