@@ -73,3 +73,118 @@ async fn portal_home_swaps_the_guide_in_with_htmx() {
     browser.screenshot("foundation-03-verify-errors").await;
     browser.quit().await;
 }
+
+async fn wait_for(d: &WebDriver, css: &str) -> WebElement {
+    d.query(By::Css(css))
+        .wait(Duration::from_secs(15), Duration::from_millis(100))
+        .first()
+        .await
+        .unwrap_or_else(|_| panic!("{css} appears"))
+}
+
+async fn fill(d: &WebDriver, name: &str, value: &str) {
+    let el = d.find(By::Css(&format!("[name='{name}']"))).await.unwrap();
+    el.clear().await.unwrap();
+    el.send_keys(value).await.unwrap();
+}
+
+async fn sign_in(app: &TestApp, d: &WebDriver, username: &str, mobile: &str) {
+    d.goto(app.url("/login")).await.unwrap();
+    fill(d, "username", username).await;
+    fill(d, "password", techreg_tests::PASSWORD).await;
+    d.find(By::Css("#login button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for(d, "#verify-factor").await;
+    let code = app.last_sms_code(mobile).await;
+    fill(d, "code", &code).await;
+    d.find(By::Css("#verify-factor button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for(d, ".work-body").await;
+}
+
+async fn sign_out(d: &WebDriver, app: &TestApp) {
+    d.delete_all_cookies().await.unwrap();
+    d.goto(app.url("/")).await.unwrap();
+}
+
+#[tokio::test]
+async fn an_enterprise_registers_is_verified_by_staff_and_signs_in_with_a_code() {
+    let Some(browser) = Browser::start().await else { return };
+    let app = TestApp::spawn().await;
+    app.create_user("city_b", "13900060001", "city_officer", techreg::security::rbac::Scope::All, false).await;
+    let d = &browser.driver;
+
+    // Registration, with the SMS code button driven by htmx.
+    d.goto(app.url("/register/enterprise")).await.unwrap();
+    let base = "91310106MA1BRW001";
+    let credit = format!("{base}{}", techreg::identity::validate::credit_check_char(base));
+    fill(d, "credit_code", &credit).await;
+    fill(d, "enterprise_name", "上海浏览器测试有限公司").await;
+    d.find(By::Css("select[name=district] option[value='310106']")).await.unwrap().click().await.unwrap();
+    fill(d, "contact_name", "吴九").await;
+    fill(d, "mobile", "13900060010").await;
+    d.find(By::XPath("//button[contains(., '获取验证码')]")).await.unwrap().click().await.unwrap();
+    d.query(By::XPath("//*[@id='sms-status'][contains(., '验证码已发送')]"))
+        .wait(Duration::from_secs(10), Duration::from_millis(100))
+        .first()
+        .await
+        .expect("status line swapped in");
+    let code = app.last_sms_code("13900060010").await;
+    fill(d, "sms_code", &code).await;
+    fill(d, "username", "wujiu").await;
+    fill(d, "password", techreg_tests::PASSWORD).await;
+    fill(d, "confirm_password", "mismatch").await;
+    browser.screenshot("identity-01-register-form").await;
+    d.find(By::Css("#register button.primary")).await.unwrap().click().await.unwrap();
+    let err = wait_for(d, "#f-confirm_password-error").await;
+    assert_eq!(err.text().await.unwrap(), "两次输入的密码不一致");
+    fill(d, "password", techreg_tests::PASSWORD).await;
+    fill(d, "confirm_password", techreg_tests::PASSWORD).await;
+    d.find(By::Css("#register button.primary")).await.unwrap().click().await.unwrap();
+    wait_for(d, "#login").await;
+    assert!(d.source().await.unwrap().contains("注册成功"));
+
+    // First sign-in with the SMS code; the account waits for verification.
+    app.state.clock.advance(chrono::Duration::seconds(61));
+    sign_in(&app, d, "wujiu", "13900060010").await;
+    assert!(d.source().await.unwrap().contains("待核验"));
+    browser.screenshot("identity-02-pending").await;
+
+    // Upload the proof.
+    let dir = tempfile::tempdir().unwrap();
+    let licence = dir.path().join("licence.pdf");
+    let letter = dir.path().join("letter.pdf");
+    std::fs::write(&licence, b"%PDF-1.7\nlicence\n%%EOF\n").unwrap();
+    std::fs::write(&letter, b"%PDF-1.7\nletter with seal\n%%EOF\n").unwrap();
+    d.goto(app.url("/my/claim")).await.unwrap();
+    d.find(By::Css("input[name=licence]")).await.unwrap().send_keys(licence.to_str().unwrap()).await.unwrap();
+    d.find(By::Css("input[name=letter]")).await.unwrap().send_keys(letter.to_str().unwrap()).await.unwrap();
+    d.find(By::Css("#claim button[type=submit]")).await.unwrap().click().await.unwrap();
+    d.query(By::XPath("//*[@id='claim-status'][contains(., '待登记处核验')]"))
+        .wait(Duration::from_secs(10), Duration::from_millis(100))
+        .first()
+        .await
+        .expect("claim submitted");
+    browser.screenshot("identity-03-claim-submitted").await;
+
+    // Staff verify it.
+    sign_out(d, &app).await;
+    sign_in(&app, d, "city_b", "13900060001").await;
+    d.goto(app.url("/review/claims")).await.unwrap();
+    d.find(By::LinkText("核验")).await.unwrap().click().await.unwrap();
+    wait_for(d, "#claim-review").await;
+    browser.screenshot("identity-04-staff-review").await;
+    d.find(By::XPath("//button[contains(., '核验通过')]")).await.unwrap().click().await.unwrap();
+    d.query(By::XPath("//*[contains(., '暂无待核验的认领')]"))
+        .wait(Duration::from_secs(10), Duration::from_millis(100))
+        .first()
+        .await
+        .expect("queue empty after approval");
+
+    // The applicant is now active.
+    sign_out(d, &app).await;
+    app.state.clock.advance(chrono::Duration::seconds(61));
+    sign_in(&app, d, "wujiu", "13900060010").await;
+    let page = d.source().await.unwrap();
+    assert!(page.contains("企业管理员") && page.contains("正常"));
+    browser.screenshot("identity-05-verified").await;
+    browser.quit().await;
+}
