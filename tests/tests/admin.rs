@@ -243,3 +243,126 @@ async fn the_audit_admin_browses_and_filters_the_log() {
     let denied = c.get("/audit/log?result=denied").await;
     assert!(!denied.body.contains("login.failure"));
 }
+
+fn checked_grants(page: &techreg_tests::Resp) -> Vec<String> {
+    let doc = page.html();
+    let sel = scraper::Selector::parse("input[name=grant][checked]").unwrap();
+    doc.select(&sel)
+        .filter_map(|e| e.value().attr("value").map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_role_matrix_grants_and_keeps_admin_duties_apart() {
+    let app = TestApp::spawn().await;
+    app.create_user("sysm", "13900040051", "system_admin", Scope::All, false)
+        .await;
+    app.create_user("insp", "13900040052", "inspector", Scope::All, false)
+        .await;
+    let admin = app.client();
+    app.login(&admin, "sysm", PASSWORD, "13900040051").await;
+    let page = admin.get("/admin/roles").await;
+    assert_eq!(page.status, 200);
+    let mut grants = checked_grants(&page);
+    assert!(grants.contains(&"audit.view|audit_admin".to_owned()));
+
+    // Audit permission to the system admin role: refused, nothing changes.
+    let mut bad: Vec<(&str, &str)> = grants.iter().map(|g| ("grant", g.as_str())).collect();
+    bad.push(("grant", "audit.view|system_admin"));
+    let r = admin.post_form("/admin/roles", &bad).await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("三员分立"));
+    // Removing every holder of an admin permission is refused too.
+    let r = admin.post_form("/admin/roles", &[]).await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("必须至少保留"));
+
+    grants.push("report.view|inspector".into());
+    let good: Vec<(&str, &str)> = grants.iter().map(|g| ("grant", g.as_str())).collect();
+    let r = admin.post_form("/admin/roles", &good).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = admin.get("/admin/roles").await;
+    assert!(checked_grants(&page).contains(&"report.view|inspector".to_owned()));
+    assert_eq!(
+        app.count("audit_log WHERE action = 'role.permissions_change'")
+            .await,
+        1
+    );
+    // The new grant carries a valid tag: the inspector still gets in.
+    let i = app.client();
+    app.login(&i, "insp", PASSWORD, "13900040052").await;
+    assert_eq!(i.get("/my").await.status, 200);
+}
+
+#[tokio::test]
+async fn the_security_admin_changes_the_lockout_policy() {
+    let app = TestApp::spawn().await;
+    app.create_user("secp", "13900040061", "security_admin", Scope::All, false)
+        .await;
+    app.create_user("target3", "13900040062", "inspector", Scope::All, false)
+        .await;
+    let sec = app.client();
+    app.login(&sec, "secp", PASSWORD, "13900040061").await;
+    let page = sec.get("/admin/security").await;
+    assert_eq!(page.status, 200);
+    let doc = page.html();
+    let sel = scraper::Selector::parse("#policy input[name^='security.']").unwrap();
+    let mut fields: Vec<(String, String)> = doc
+        .select(&sel)
+        .map(|e| {
+            (
+                e.value().attr("name").unwrap().to_owned(),
+                e.value().attr("value").unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        fields
+            .iter()
+            .any(|(k, v)| k == "security.lockout_threshold" && v == "5")
+    );
+    let set = |fields: &mut Vec<(String, String)>, key: &str, value: &str| {
+        for f in fields.iter_mut() {
+            if f.0 == key {
+                f.1 = value.to_owned();
+            }
+        }
+    };
+    set(&mut fields, "security.lockout_threshold", "1");
+    let borrowed: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let r = sec.post_form("/admin/security", &borrowed).await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("必须在 3 到 10 之间"));
+    set(&mut fields, "security.lockout_threshold", "3");
+    let borrowed: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let r = sec.post_form("/admin/security", &borrowed).await;
+    assert_eq!(r.status, 303);
+
+    let c = app.client();
+    c.get("/login").await;
+    for _ in 0..2 {
+        let r = c
+            .post_form(
+                "/login",
+                &[("username", "target3"), ("password", "Wrong@1234")],
+            )
+            .await;
+        assert!(r.body.contains("用户名或密码错误"));
+    }
+    let r = c
+        .post_form(
+            "/login",
+            &[("username", "target3"), ("password", "Wrong@1234")],
+        )
+        .await;
+    assert!(
+        r.body.contains("账户已锁定"),
+        "locked at the new threshold of 3"
+    );
+}

@@ -238,6 +238,30 @@ const POLICY: &[(&str, &str, &str, Allow)] = &[
         "/review/claims/1/reject",
         Allow::Only(&[Who::CityOfficer]),
     ),
+    (
+        "GET",
+        "/admin/roles",
+        "/admin/roles",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "POST",
+        "/admin/roles",
+        "/admin/roles",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "GET",
+        "/admin/security",
+        "/admin/security",
+        Allow::Only(&[Who::SecurityAdmin]),
+    ),
+    (
+        "POST",
+        "/admin/security",
+        "/admin/security",
+        Allow::Only(&[Who::SecurityAdmin]),
+    ),
     // Run last: they end sessions.
     (
         "POST",

@@ -92,11 +92,21 @@ async fn sign_in(app: &TestApp, d: &WebDriver, username: &str, mobile: &str) {
     d.goto(app.url("/login")).await.unwrap();
     fill(d, "username", username).await;
     fill(d, "password", techreg_tests::PASSWORD).await;
-    d.find(By::Css("#login button[type=submit]")).await.unwrap().click().await.unwrap();
+    d.find(By::Css("#login button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_for(d, "#verify-factor").await;
     let code = app.last_sms_code(mobile).await;
     fill(d, "code", &code).await;
-    d.find(By::Css("#verify-factor button[type=submit]")).await.unwrap().click().await.unwrap();
+    d.find(By::Css("#verify-factor button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_for(d, ".work-body").await;
 }
 
@@ -107,38 +117,72 @@ async fn sign_out(d: &WebDriver, app: &TestApp) {
 
 #[tokio::test]
 async fn an_enterprise_registers_is_verified_by_staff_and_signs_in_with_a_code() {
-    let Some(browser) = Browser::start().await else { return };
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
     let app = TestApp::spawn().await;
-    app.create_user("city_b", "13900060001", "city_officer", techreg::security::rbac::Scope::All, false).await;
+    app.create_user(
+        "city_b",
+        "13900060001",
+        "city_officer",
+        techreg::security::rbac::Scope::All,
+        false,
+    )
+    .await;
     let d = &browser.driver;
 
     // Registration, with the SMS code button driven by htmx.
     d.goto(app.url("/register/enterprise")).await.unwrap();
     let base = "91310106MA1BRW001";
-    let credit = format!("{base}{}", techreg::identity::validate::credit_check_char(base));
+    let credit = format!(
+        "{base}{}",
+        techreg::identity::validate::credit_check_char(base)
+    );
     fill(d, "credit_code", &credit).await;
     fill(d, "enterprise_name", "上海浏览器测试有限公司").await;
-    d.find(By::Css("select[name=district] option[value='310106']")).await.unwrap().click().await.unwrap();
+    d.find(By::Css("select[name=district] option[value='310106']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     fill(d, "contact_name", "吴九").await;
     fill(d, "mobile", "13900060010").await;
-    d.find(By::XPath("//button[contains(., '获取验证码')]")).await.unwrap().click().await.unwrap();
-    d.query(By::XPath("//*[@id='sms-status'][contains(., '验证码已发送')]"))
-        .wait(Duration::from_secs(10), Duration::from_millis(100))
-        .first()
+    d.find(By::XPath("//button[contains(., '获取验证码')]"))
         .await
-        .expect("status line swapped in");
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    d.query(By::XPath(
+        "//*[@id='sms-status'][contains(., '验证码已发送')]",
+    ))
+    .wait(Duration::from_secs(10), Duration::from_millis(100))
+    .first()
+    .await
+    .expect("status line swapped in");
     let code = app.last_sms_code("13900060010").await;
     fill(d, "sms_code", &code).await;
     fill(d, "username", "wujiu").await;
     fill(d, "password", techreg_tests::PASSWORD).await;
     fill(d, "confirm_password", "mismatch").await;
     browser.screenshot("identity-01-register-form").await;
-    d.find(By::Css("#register button.primary")).await.unwrap().click().await.unwrap();
+    d.find(By::Css("#register button.primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let err = wait_for(d, "#f-confirm_password-error").await;
     assert_eq!(err.text().await.unwrap(), "两次输入的密码不一致");
     fill(d, "password", techreg_tests::PASSWORD).await;
     fill(d, "confirm_password", techreg_tests::PASSWORD).await;
-    d.find(By::Css("#register button.primary")).await.unwrap().click().await.unwrap();
+    d.find(By::Css("#register button.primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_for(d, "#login").await;
     assert!(d.source().await.unwrap().contains("注册成功"));
 
@@ -155,24 +199,51 @@ async fn an_enterprise_registers_is_verified_by_staff_and_signs_in_with_a_code()
     std::fs::write(&licence, b"%PDF-1.7\nlicence\n%%EOF\n").unwrap();
     std::fs::write(&letter, b"%PDF-1.7\nletter with seal\n%%EOF\n").unwrap();
     d.goto(app.url("/my/claim")).await.unwrap();
-    d.find(By::Css("input[name=licence]")).await.unwrap().send_keys(licence.to_str().unwrap()).await.unwrap();
-    d.find(By::Css("input[name=letter]")).await.unwrap().send_keys(letter.to_str().unwrap()).await.unwrap();
-    d.find(By::Css("#claim button[type=submit]")).await.unwrap().click().await.unwrap();
-    d.query(By::XPath("//*[@id='claim-status'][contains(., '待登记处核验')]"))
-        .wait(Duration::from_secs(10), Duration::from_millis(100))
-        .first()
+    d.find(By::Css("input[name=licence]"))
         .await
-        .expect("claim submitted");
+        .unwrap()
+        .send_keys(licence.to_str().unwrap())
+        .await
+        .unwrap();
+    d.find(By::Css("input[name=letter]"))
+        .await
+        .unwrap()
+        .send_keys(letter.to_str().unwrap())
+        .await
+        .unwrap();
+    d.find(By::Css("#claim button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    d.query(By::XPath(
+        "//*[@id='claim-status'][contains(., '待登记处核验')]",
+    ))
+    .wait(Duration::from_secs(10), Duration::from_millis(100))
+    .first()
+    .await
+    .expect("claim submitted");
     browser.screenshot("identity-03-claim-submitted").await;
 
     // Staff verify it.
     sign_out(d, &app).await;
     sign_in(&app, d, "city_b", "13900060001").await;
     d.goto(app.url("/review/claims")).await.unwrap();
-    d.find(By::LinkText("核验")).await.unwrap().click().await.unwrap();
+    d.find(By::LinkText("核验"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_for(d, "#claim-review").await;
     browser.screenshot("identity-04-staff-review").await;
-    d.find(By::XPath("//button[contains(., '核验通过')]")).await.unwrap().click().await.unwrap();
+    d.find(By::XPath("//button[contains(., '核验通过')]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     d.query(By::XPath("//*[contains(., '暂无待核验的认领')]"))
         .wait(Duration::from_secs(10), Duration::from_millis(100))
         .first()

@@ -188,6 +188,12 @@ fn navigation(user: &AuthUser, path: &str) -> Vec<NavItem> {
     if user.grants.has(perm::USER_MANAGE) {
         items.push(("用户管理", "/admin/users"));
     }
+    if user.grants.has(perm::ROLE_MANAGE) {
+        items.push(("角色与权限", "/admin/roles"));
+    }
+    if user.grants.has(perm::SECURITY_MANAGE) {
+        items.push(("安全策略", "/admin/security"));
+    }
     if user.grants.has(perm::SESSION_MANAGE) {
         items.push(("在线会话", "/admin/sessions"));
     }

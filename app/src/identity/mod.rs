@@ -5,6 +5,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod claims;
 pub mod login;
+pub mod policy;
 pub mod register;
 pub mod roles;
 pub mod routes;

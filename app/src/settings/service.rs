@@ -87,6 +87,12 @@ impl Settings {
         Ok(value)
     }
 
+    /// Drops this node's cache at once (after a change written elsewhere in
+    /// the same process, e.g. inside a larger transaction).
+    pub fn invalidate(&self) {
+        self.inner.cache.invalidate_all();
+    }
+
     /// Drops the cache when another node changed something. Returns whether
     /// it did.
     pub async fn poll(&self) -> Result<bool, DbErr> {

@@ -223,3 +223,68 @@ pub fn audit_log(filter: &AuditFilter<'_>, rows: &[AuditRow], next: Option<Strin
         }
     }
 }
+
+pub struct MatrixRole {
+    pub code: String,
+    pub name: String,
+}
+
+/// Permissions (rows) × roles (columns); `granted` holds "permission|role".
+pub fn role_matrix(
+    csrf: &str,
+    permissions: &[(&str, &str)],
+    roles: &[MatrixRole],
+    granted: &std::collections::BTreeSet<String>,
+    message: Option<&str>,
+) -> Markup {
+    html! {
+        section.panel #roles {
+            h1 { "角色与权限" }
+            p.note { "系统管理、安全管理、审计权限只能授予对应管理员角色（三员分立）。每项授权带完整性校验码，数据库外的改动会被发现并拒绝。" }
+            @if let Some(m) = message { div.flash.flash-error role="alert" { (m) } }
+            form method="post" action="/admin/roles" {
+                (csrf_field(csrf))
+                table.data.matrix {
+                    thead { tr { th { "权限" } @for r in roles { th { (r.name) } } } }
+                    tbody {
+                        @for (code, label) in permissions {
+                            tr {
+                                th scope="row" { (label) br; code { (code) } }
+                                @for r in roles {
+                                    @let key = format!("{code}|{}", r.code);
+                                    td {
+                                        input type="checkbox" name="grant" value=(key) checked[granted.contains(&key)]
+                                            aria-label={ (r.name) "：" (label) };
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                button.button.primary type="submit" { "保存" }
+            }
+        }
+    }
+}
+
+pub struct PolicyRow {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub value: String,
+    pub error: Option<String>,
+}
+
+pub fn security_policy(csrf: &str, rows: &[PolicyRow]) -> Markup {
+    html! {
+        section.panel #policy {
+            h1 { "安全策略" }
+            form method="post" action="/admin/security" novalidate {
+                (csrf_field(csrf))
+                @for r in rows {
+                    (field(&Field { name: r.key, label: r.label, value: &r.value, error: r.error.as_deref(), required: true, input_type: "text", hint: None }))
+                }
+                button.button.primary type="submit" { "保存" }
+            }
+        }
+    }
+}
