@@ -83,7 +83,7 @@ async fn wait_for(d: &WebDriver, css: &str) -> WebElement {
 }
 
 async fn fill(d: &WebDriver, name: &str, value: &str) {
-    let el = d.find(By::Css(&format!("[name='{name}']"))).await.unwrap();
+    let el = d.find(By::Css(format!("[name='{name}']"))).await.unwrap();
     el.clear().await.unwrap();
     el.send_keys(value).await.unwrap();
 }
