@@ -10,6 +10,7 @@ pub mod db;
 pub mod demo;
 pub mod files;
 pub mod http;
+pub mod http_client;
 pub mod identity;
 pub mod org;
 pub mod portal;

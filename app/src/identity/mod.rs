@@ -11,6 +11,7 @@ pub mod roles;
 pub mod routes;
 pub mod session_store;
 pub mod sms;
+pub mod sms_http;
 pub mod totp;
 pub mod users;
 pub mod validate;

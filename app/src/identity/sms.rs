@@ -41,9 +41,10 @@ impl SmsGateway for LogGateway {
 pub fn gateway(config: &crate::config::Config) -> Arc<dyn SmsGateway> {
     match config.sms.driver {
         crate::config::SmsDriver::Log => Arc::new(LogGateway),
-        // The HTTP driver comes with the integrations of this issue; until
-        // then production cannot start (it refuses the log driver).
-        crate::config::SmsDriver::Http => Arc::new(LogGateway),
+        crate::config::SmsDriver::Http => Arc::new(super::sms_http::HttpGateway::new(
+            &config.sms.http_url,
+            config.sms.http_secret.expose(),
+        )),
     }
 }
 
@@ -79,6 +80,8 @@ pub enum SmsError {
     DailyLimit,
     #[error("当前网络发送验证码过于频繁，请稍后再试")]
     IpLimit,
+    #[error("短信发送失败，请稍后重试")]
+    DeliveryFailed,
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -172,6 +175,9 @@ pub async fn send_code(
     let mut m: sms_message::ActiveModel = row.into();
     m.status = Set(status.into());
     m.update(db).await?;
+    if status == "failed" {
+        return Err(SmsError::DeliveryFailed);
+    }
     Ok(())
 }
 
