@@ -71,10 +71,10 @@ async fn codes_reach_the_gateway_signed_after_a_retry() {
         .htmx_post("/register/sms-code", &[("mobile", "13900070001")])
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let gw = gw.lock().unwrap();
-    assert_eq!(gw.received.len(), 2, "one failure, one retry");
-    assert_eq!(gw.received[0].1, gw.received[1].1, "the same message");
-    let (sig, body) = &gw.received[1];
+    let received = gw.lock().unwrap().received.clone();
+    assert_eq!(received.len(), 2, "one failure, one retry");
+    assert_eq!(received[0].1, received[1].1, "the same message");
+    let (sig, body) = &received[1];
     assert_eq!(
         sig.as_deref(),
         Some(techreg::identity::sms_http::signature(b"gateway-secret", body).as_str())
