@@ -262,6 +262,19 @@ const POLICY: &[(&str, &str, &str, Allow)] = &[
         "/admin/security",
         Allow::Only(&[Who::SecurityAdmin]),
     ),
+    // Only enterprise admins (none among these users; see claims tests).
+    (
+        "GET",
+        "/my/enterprise/users",
+        "/my/enterprise/users",
+        Allow::Only(&[]),
+    ),
+    (
+        "POST",
+        "/my/enterprise/users",
+        "/my/enterprise/users",
+        Allow::Only(&[]),
+    ),
     // Run last: they end sessions.
     (
         "POST",

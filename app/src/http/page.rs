@@ -182,6 +182,9 @@ fn navigation(user: &AuthUser, path: &str) -> Vec<NavItem> {
     if user.user.kind == crate::identity::users::KIND_ENTERPRISE {
         items.push(("单位认领核验", "/my/claim"));
     }
+    if user.grants.has(perm::ENTERPRISE_USERS) {
+        items.push(("本单位用户", "/my/enterprise/users"));
+    }
     if user.grants.has(perm::ENTERPRISE_VERIFY) {
         items.push(("认领核验", "/review/claims"));
     }

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod claims;
 pub mod login;
+pub mod members;
 pub mod policy;
 pub mod register;
 pub mod roles;

@@ -288,3 +288,50 @@ pub fn security_policy(csrf: &str, rows: &[PolicyRow]) -> Markup {
         }
     }
 }
+
+pub struct MemberRow {
+    pub username: String,
+    pub display_name: String,
+    pub masked_mobile: String,
+    pub status: String,
+    pub is_admin: bool,
+}
+
+pub fn enterprise_users(
+    csrf: &str,
+    enterprise: &str,
+    rows: &[MemberRow],
+    form: &FormState,
+    created: Option<(&str, &str)>,
+) -> Markup {
+    html! {
+        section.panel #members {
+            h1 { (enterprise) " · 用户管理" }
+            @if let Some((username, password)) = created {
+                div.flash.flash-success role="alert" #one-time-password {
+                    "已添加用户 " strong { (username) } "，一次性密码：" code { (password) } "（只显示这一次；首次登录须修改）"
+                }
+            }
+            table.data {
+                thead { tr { th { "用户名" } th { "姓名" } th { "手机号码" } th { "状态" } th { "" } } }
+                tbody {
+                    @for m in rows {
+                        tr {
+                            td { (m.username) } td { (m.display_name) } td { (m.masked_mobile) } td { (m.status) }
+                            td { @if m.is_admin { "企业管理员" } }
+                        }
+                    }
+                }
+            }
+            h2 { "添加本单位用户" }
+            @if let Some(m) = &form.message { div.flash.flash-error role="alert" { (m) } }
+            form method="post" action="/my/enterprise/users" novalidate {
+                (csrf_field(csrf))
+                (field(&Field { name: "username", label: "用户名", value: form.value("username"), error: form.error("username"), required: true, input_type: "text", hint: None }))
+                (field(&Field { name: "display_name", label: "姓名", value: form.value("display_name"), error: form.error("display_name"), required: true, input_type: "text", hint: None }))
+                (field(&Field { name: "mobile", label: "手机号码", value: form.value("mobile"), error: form.error("mobile"), required: true, input_type: "tel", hint: Some("用于短信验证码登录") }))
+                button.button.primary type="submit" { "添加" }
+            }
+        }
+    }
+}
