@@ -2,9 +2,7 @@
 //! module, so a newcomer can click through everything that exists.
 
 use chrono::Utc;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait};
 use serde_json::json;
 use techreg_entities::org::enterprise;
 use techreg_entities::system::system_marker::{self, DEMO_DATA};
@@ -106,7 +104,7 @@ pub async fn seed(
         return Ok(());
     }
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     system_marker::Entity::insert(system_marker::ActiveModel {
         name: Set(DEMO_DATA.to_owned()),
         value: Set("true".to_owned()),

@@ -262,6 +262,25 @@ const POLICY: &[(&str, &str, &str, Allow)] = &[
         "/admin/security",
         Allow::Only(&[Who::SecurityAdmin]),
     ),
+    ("GET", "/account/mobile", "/account/mobile", Allow::SignedIn),
+    (
+        "POST",
+        "/account/mobile",
+        "/account/mobile",
+        Allow::SignedIn,
+    ),
+    (
+        "POST",
+        "/account/mobile/new-code",
+        "/account/mobile/new-code",
+        Allow::SignedIn,
+    ),
+    (
+        "POST",
+        "/account/mobile/current-code",
+        "/account/mobile/current-code",
+        Allow::SignedIn,
+    ),
     // Only enterprise admins (none among these users; see claims tests).
     (
         "GET",

@@ -608,3 +608,77 @@ async fn with_redis_configured_but_down_signed_in_pages_answer_503() {
         .await;
     assert_eq!(r.status, 503, "no one is let in");
 }
+
+#[tokio::test]
+async fn changing_the_mobile_needs_a_code_to_the_new_number_and_the_current_factor() {
+    let app = TestApp::spawn().await;
+    app.create_user("mover", "13900013001", "inspector", Scope::All, false)
+        .await;
+    let c = app.client();
+    app.login(&c, "mover", PASSWORD, "13900013001").await;
+    let page = c.get("/account/mobile").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("139****3001"));
+    let r = c
+        .post_form("/account/mobile/new-code", &[("new_mobile", "13900013002")])
+        .await;
+    assert_eq!(r.status, 200);
+    let new_code = app.last_sms_code("13900013002").await;
+    // Without the current factor: refused.
+    let r = c
+        .post_form(
+            "/account/mobile",
+            &[
+                ("new_mobile", "13900013002"),
+                ("new_code", &new_code),
+                ("current_code", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("请填写当前验证方式的验证码"));
+    let r = c
+        .post_form(
+            "/account/mobile/current-code",
+            &[("new_mobile", "13900013002")],
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let current_code = app.last_sms_code("13900013001").await;
+    // A wrong code for the new number: refused, nothing changes.
+    let r = c
+        .post_form(
+            "/account/mobile",
+            &[
+                ("new_mobile", "13900013002"),
+                ("new_code", "000000"),
+                ("current_code", &current_code),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    app.state.clock.advance(Duration::seconds(61));
+    c.post_form("/account/mobile/new-code", &[("new_mobile", "13900013002")])
+        .await;
+    let new_code = app.last_sms_code("13900013002").await;
+    let r = c
+        .post_form(
+            "/account/mobile",
+            &[
+                ("new_mobile", "13900013002"),
+                ("new_code", &new_code),
+                ("current_code", &current_code),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    // The next login sends the code to the new number.
+    app.state.clock.advance(Duration::seconds(61));
+    let d = app.client();
+    let r = app.login(&d, "mover", PASSWORD, "13900013002").await;
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        app.count("audit_log WHERE action = 'mobile.change'").await,
+        1
+    );
+}

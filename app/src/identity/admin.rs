@@ -6,7 +6,7 @@ use poem::web::{Form, Path, Query};
 use poem::{Response, Route, get, handler, post};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    QueryOrder, QuerySelect,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -195,7 +195,7 @@ async fn create_user_post(
     let (username, mobile) = (username.expect("checked"), mobile.expect("checked"));
     let password = one_time_password();
     let now = ctx.state.clock.now();
-    let txn = ctx.state.db.begin().await?;
+    let txn = crate::db::begin(&ctx.state.db).await?;
     let created = users::create(
         &txn,
         ctx.state.keys.as_ref(),
@@ -328,7 +328,7 @@ async fn change_user(
 ) -> Result<(), AppError> {
     let t = target(ctx, id).await?;
     let now = ctx.state.clock.now();
-    let txn = ctx.state.db.begin().await?;
+    let txn = crate::db::begin(&ctx.state.db).await?;
     let version = t.version;
     let mut m: app_user::ActiveModel = t.into();
     apply(&mut m);
@@ -382,7 +382,7 @@ async fn reset_password_post(
     let t = target(&ctx, id).await?;
     let password = one_time_password();
     let now = ctx.state.clock.now();
-    let txn = ctx.state.db.begin().await?;
+    let txn = crate::db::begin(&ctx.state.db).await?;
     users::set_password(
         &txn,
         t,
@@ -503,7 +503,7 @@ async fn assign_role_post(
     }
     target(&ctx, id).await?;
     let now = ctx.state.clock.now();
-    let txn = ctx.state.db.begin().await?;
+    let txn = crate::db::begin(&ctx.state.db).await?;
     match roles::assign(
         &txn,
         ctx.state.keys.as_ref(),

@@ -3,7 +3,7 @@
 
 use chrono::Utc;
 use rand::Rng;
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use serde_json::json;
 use techreg_entities::identity::{role, role_assignment};
 
@@ -64,7 +64,7 @@ pub async fn run(
         return Err(BootstrapError::AlreadyDone);
     }
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let mut created = Vec::new();
     for ((username, role_code, label), mobile) in [
         ("sysadmin", "system_admin", "系统管理员"),

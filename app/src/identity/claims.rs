@@ -11,7 +11,6 @@ use poem::{IntoResponse, Response, Route, get, handler, post};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
 };
 use serde_json::json;
 use techreg_entities::identity::{app_user, enterprise_claim};
@@ -141,7 +140,7 @@ async fn my_claim_post(
         }
     }
     let mut digests = std::collections::BTreeMap::new();
-    let txn = ctx.state.db.begin().await?;
+    let txn = crate::db::begin(&ctx.state.db).await?;
     for name in ["licence", "letter"] {
         let bytes = uploads
             .iter()
@@ -392,7 +391,7 @@ async fn decide(
     reason: Option<String>,
 ) -> Result<(), AppError> {
     let now = ctx.state.clock.now();
-    let txn = ctx.state.db.begin().await?;
+    let txn = crate::db::begin(&ctx.state.db).await?;
     let updated = enterprise_claim::Entity::update_many()
         .col_expr(
             enterprise_claim::Column::Status,

@@ -3,7 +3,7 @@
 //! The counter is in the database, so it survives restarts.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DbErr, EntityTrait, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, DbErr, EntityTrait};
 use serde_json::json;
 use techreg_entities::identity::app_user;
 
@@ -122,7 +122,7 @@ pub async fn record_failure(
         .get_i64("security.lockout_minutes")
         .await
         .unwrap_or(30);
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin(&state.db).await?;
     // Re-read inside the transaction so concurrent failures all count.
     let user = app_user::Entity::find_by_id(user.id)
         .one(&txn)
@@ -227,7 +227,7 @@ pub async fn check_second_factor(
             None => FactorCheck::Wrong,
         });
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin(&state.db).await?;
     let user = app_user::Entity::find_by_id(user.id)
         .one(&txn)
         .await?

@@ -4,7 +4,7 @@
 use poem::http::StatusCode;
 use poem::web::Form;
 use poem::{Response, Route, get, handler};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 use techreg_entities::identity::app_user;
 use techreg_entities::org::enterprise;
@@ -143,7 +143,7 @@ async fn add_member_post(
     let (username, mobile) = (username.expect("checked"), mobile.expect("checked"));
     let password = one_time_password();
     let now = ctx.state.clock.now();
-    let txn = ctx.state.db.begin().await?;
+    let txn = crate::db::begin(&ctx.state.db).await?;
     let member = users::create(
         &txn,
         ctx.state.keys.as_ref(),

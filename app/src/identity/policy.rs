@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use poem::http::StatusCode;
 use poem::web::Form;
 use poem::{Response, Route, get, handler};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 use techreg_entities::identity::{role, role_permission};
 use techreg_views::components::{Crumb, Flash, FlashKind};
@@ -137,7 +137,7 @@ async fn matrix_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<R
     }
     let now = ctx.state.clock.now();
     let key = ctx.state.keys.secret(KeyName::Integrity).to_vec();
-    let txn = ctx.state.db.begin().await?;
+    let txn = crate::db::begin(&ctx.state.db).await?;
     let current = role_permission::Entity::find().all(&txn).await?;
     let mut added = Vec::new();
     let mut removed = Vec::new();
@@ -258,7 +258,7 @@ async fn policy_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<R
             .await);
     }
     let now = ctx.state.clock.now();
-    let txn = ctx.state.db.begin().await?;
+    let txn = crate::db::begin(&ctx.state.db).await?;
     for (key, value) in &changes {
         settings::store_value(&txn, key, value, &user.user.username).await?;
     }

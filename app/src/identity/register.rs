@@ -2,10 +2,7 @@
 //! is checked and reported at once; the SMS code is checked last so a typo
 //! elsewhere does not use it up; all rows are written in one transaction.
 
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, QueryFilter,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, QueryFilter};
 use serde_json::json;
 use techreg_entities::identity::{app_user, enterprise_claim};
 use techreg_entities::org::enterprise;
@@ -153,7 +150,7 @@ pub async fn enterprise(
     }
     let credit = credit.expect("validated");
     let now = state.clock.now();
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin(&state.db).await?;
     let ent = match existing {
         Some(e) => e,
         None => {
@@ -262,7 +259,7 @@ pub async fn individual(
         return Ok(None);
     }
     let now = state.clock.now();
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin(&state.db).await?;
     let user = users::create(
         &txn,
         state.keys.as_ref(),

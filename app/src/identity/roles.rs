@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, TransactionTrait,
+    EntityTrait, QueryFilter,
 };
 use techreg_entities::identity::{role, role_assignment, role_permission};
 
@@ -19,7 +19,7 @@ use crate::security::rbac::{
 /// Creates the built-in roles and their permissions when missing.
 pub async fn ensure_built_in(db: &DatabaseConnection, keys: &dyn KeyProvider) -> Result<(), DbErr> {
     let key = keys.secret(KeyName::Integrity);
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     for r in BUILT_IN_ROLES {
         if role::Entity::find()
             .filter(role::Column::Code.eq(r.code))

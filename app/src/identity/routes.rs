@@ -6,7 +6,6 @@ use poem::web::Form;
 use poem::{Request, Response, Route, get, handler, post};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
 };
 use serde_json::json;
 use techreg_entities::identity::{app_user, user_session};
@@ -57,6 +56,12 @@ pub fn routes(route: Route) -> Route {
         .at("/account/security/totp/start", post(totp_start_post))
         .at("/account/security/totp/confirm", post(totp_confirm_post))
         .at("/account/security/sms", post(use_sms_post))
+        .at("/account/mobile", get(mobile_page).post(mobile_post))
+        .at("/account/mobile/new-code", post(mobile_new_code_post))
+        .at(
+            "/account/mobile/current-code",
+            post(mobile_current_code_post),
+        )
         .at("/demo/sms", get(demo_sms_page))
 }
 
@@ -546,7 +551,7 @@ async fn password_post(
         return Ok(password_view(&ctx, &user, &form, StatusCode::UNPROCESSABLE_ENTITY).await);
     }
     let now = st.clock.now();
-    let txn = st.db.begin().await?;
+    let txn = crate::db::begin(&st.db).await?;
     let current = app_user::Entity::find_by_id(user.user.id)
         .one(&txn)
         .await?
@@ -823,7 +828,7 @@ async fn totp_confirm_post(
         )
         .await);
     }
-    let txn = ctx.state.db.begin().await?;
+    let txn = crate::db::begin(&ctx.state.db).await?;
     let current = app_user::Entity::find_by_id(user.user.id)
         .one(&txn)
         .await?
@@ -894,7 +899,7 @@ async fn use_sms_post(
         .await);
     }
     let now = ctx.state.clock.now();
-    let txn = ctx.state.db.begin().await?;
+    let txn = crate::db::begin(&ctx.state.db).await?;
     let current = app_user::Entity::find_by_id(user.user.id)
         .one(&txn)
         .await?
@@ -938,4 +943,147 @@ async fn demo_sms_page(ctx: Ctx, req: &Request) -> Result<Response, AppError> {
         .map(|(at, mobile, body)| (shanghai(at), mobile, body))
         .collect::<Vec<_>>();
     Ok(ctx.public("演示短信收件箱", pages::demo_inbox(&rows)).await)
+}
+
+async fn mobile_view(ctx: &Ctx, user: &AuthUser, form: &FormState, status: StatusCode) -> Response {
+    let masked = login::mobile_of(&ctx.state, &user.user)
+        .map(|m| validate::mask_mobile(&m))
+        .unwrap_or_else(|| "未登记".into());
+    let body = pages::change_mobile(
+        &ctx.csrf_token,
+        &masked,
+        user.user.mfa_method == MFA_TOTP,
+        form,
+    );
+    ctx.work_with_status(status, user, "更换手机号码", &crumbs("更换手机号码"), body)
+        .await
+}
+
+#[handler]
+async fn mobile_page(ctx: Ctx, user: AuthUser) -> Response {
+    mobile_view(&ctx, &user, &FormState::default(), StatusCode::OK).await
+}
+
+/// Sends a code to the new number; the form comes back with what was typed.
+#[handler]
+async fn mobile_new_code_post(
+    ctx: Ctx,
+    req: &Request,
+    user: AuthUser,
+    Form(fields): Fields,
+) -> Result<Response, AppError> {
+    let mut form = form_from(&fields);
+    match validate::mobile(form.value("new_mobile")) {
+        Err(e) => form.add_error("new_mobile", e),
+        Ok(m) => match sms::send_code(&ctx.state, Purpose::ChangeMobile, &m, &client_ip(req)).await
+        {
+            Ok(()) => form.message = None,
+            Err(SmsError::Db(e)) => return Err(e.into()),
+            Err(e) => form.add_error("new_mobile", e.to_string()),
+        },
+    }
+    let status = if form.has_errors() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok(mobile_view(&ctx, &user, &form, status).await)
+}
+
+#[handler]
+async fn mobile_current_code_post(
+    ctx: Ctx,
+    req: &Request,
+    user: AuthUser,
+    Form(fields): Fields,
+) -> Result<Response, AppError> {
+    let mut form = form_from(&fields);
+    if let Some(m) = login::mobile_of(&ctx.state, &user.user) {
+        match sms::send_code(&ctx.state, Purpose::ChangeFactor, &m, &client_ip(req)).await {
+            Ok(()) => {}
+            Err(SmsError::Db(e)) => return Err(e.into()),
+            Err(e) => form.add_error("current_code", e.to_string()),
+        }
+    }
+    let status = if form.has_errors() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok(mobile_view(&ctx, &user, &form, status).await)
+}
+
+/// A new mobile needs a code sent to it and the current second factor.
+#[handler]
+async fn mobile_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<Response, AppError> {
+    let mut form = form_from(&fields);
+    let now = ctx.state.clock.now();
+    let new_mobile = match validate::mobile(form.value("new_mobile")) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            form.add_error("new_mobile", e);
+            None
+        }
+    };
+    let current = login::mobile_of(&ctx.state, &user.user);
+    if new_mobile.is_some() && new_mobile == current {
+        form.add_error("new_mobile", "新号码与当前号码相同");
+    }
+    if form.value("new_code").trim().is_empty() {
+        form.add_error("new_code", "请填写新号码收到的验证码");
+    }
+    if form.value("current_code").trim().is_empty() {
+        form.add_error("current_code", "请填写当前验证方式的验证码");
+    }
+    if !form.has_errors() {
+        let m = new_mobile.clone().expect("checked");
+        if !sms::check_code(
+            &ctx.state,
+            &ctx.state.db,
+            Purpose::ChangeMobile,
+            &m,
+            form.value("new_code"),
+            now,
+        )
+        .await?
+        {
+            form.add_error("new_code", "验证码错误或已过期");
+        } else if !current_factor_ok(&ctx, &user, form.value("current_code").trim()).await? {
+            form.add_error("current_code", "当前验证方式的验证码错误或已过期");
+        }
+    }
+    if form.has_errors() {
+        return Ok(mobile_view(&ctx, &user, &form, StatusCode::UNPROCESSABLE_ENTITY).await);
+    }
+    let new_mobile = new_mobile.expect("checked");
+    let fields_cipher = ctx.state.keys.fields();
+    let txn = crate::db::begin(&ctx.state.db).await?;
+    let row = app_user::Entity::find_by_id(user.user.id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let version = row.version;
+    let mut m: app_user::ActiveModel = row.into();
+    m.mobile_enc = Set(Some(fields_cipher.encrypt(&new_mobile)));
+    m.mobile_index = Set(Some(fields_cipher.blind_index("mobile", &new_mobile)));
+    m.version = Set(version + 1);
+    m.update(&txn).await?;
+    audit::record(
+        &txn,
+        now,
+        &user.actor(),
+        Entry {
+            action: "mobile.change",
+            object_type: Some("user"),
+            object_id: Some(user.user.id.to_string()),
+            outcome: Outcome::Success,
+            detail: json!({ "new": validate::mask_mobile(&new_mobile) }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(ctx.redirect(
+        "/account/security",
+        flash(FlashKind::Success, "手机号码已更换。"),
+    ))
 }

@@ -53,6 +53,7 @@ pub enum Purpose {
     Register,
     Login,
     ChangeFactor,
+    ChangeMobile,
 }
 
 impl Purpose {
@@ -61,13 +62,15 @@ impl Purpose {
             Purpose::Register => "register",
             Purpose::Login => "login",
             Purpose::ChangeFactor => "change_factor",
+            Purpose::ChangeMobile => "change_mobile",
         }
     }
     fn label(self) -> &'static str {
         match self {
             Purpose::Register => "注册",
             Purpose::Login => "登录",
-            Purpose::ChangeFactor => "变更验证方式",
+            Purpose::ChangeFactor => "身份确认",
+            Purpose::ChangeMobile => "更换手机号码",
         }
     }
 }

@@ -2,9 +2,7 @@
 //! against the same numbers and a restart does not reset them.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait};
 use techreg_entities::system::rate_counter;
 
 /// Counts one hit on `key`; false when the limit for the window is used up.
@@ -15,7 +13,7 @@ pub async fn hit(
     limit: i32,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let row = rate_counter::Entity::find_by_id(key.to_owned())
         .one(&txn)
         .await?;

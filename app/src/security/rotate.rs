@@ -1,9 +1,7 @@
 //! `techreg keys rotate`: re-encrypts every SM4-encrypted column under the
 //! newest field key version, in batches.
 
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait};
 use techreg_entities::identity::{app_user, sms_message};
 
 use super::crypto::FieldCipher;
@@ -23,7 +21,7 @@ fn moved(fields: &FieldCipher, value: &Option<String>) -> Result<Option<Option<S
 pub async fn reencrypt_all(db: &DatabaseConnection, keys: &dyn KeyProvider) -> Result<u64, DbErr> {
     let fields = keys.fields();
     let mut count = 0;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     for user in app_user::Entity::find().all(&txn).await? {
         let mobile = moved(fields, &user.mobile_enc)?;
         let id_card = moved(fields, &user.id_card_enc)?;

@@ -5,10 +5,7 @@ use std::time::Duration;
 use chrono::Utc;
 use moka::future::Cache;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use serde_json::Value;
 use techreg_entities::system::{app_setting, cache_version};
 
@@ -80,7 +77,7 @@ impl Settings {
     pub async fn set(&self, key: &str, input: &str, actor: &str) -> Result<Value, SettingError> {
         let def = find(key).ok_or_else(|| SettingError::Unknown(key.to_owned()))?;
         let value = def.parse(input).map_err(SettingError::Invalid)?;
-        let txn = self.inner.db.begin().await?;
+        let txn = crate::db::begin(&self.inner.db).await?;
         store_value(&txn, def.key, &value, actor).await?;
         txn.commit().await?;
         self.inner.cache.invalidate_all();

@@ -334,6 +334,7 @@ pub fn security(csrf: &str, view: &SecurityView<'_>, form: &FormState) -> Markup
                     button.button type="submit" { "改用短信验证码" }
                 }
             }
+            p { a href="/account/mobile" { "更换手机号码" } }
             @if view.method != "totp" {
                 form method="post" action="/account/security/sms-code" {
                     (csrf_field(csrf))
@@ -356,6 +357,34 @@ pub fn demo_inbox(rows: &[(String, String, String)]) -> Markup {
                         tr { td { (at) } td { (mobile) } td { (body) } }
                     }
                 }
+            }
+        }
+    }
+}
+
+pub fn change_mobile(
+    csrf: &str,
+    masked_current: &str,
+    uses_totp: bool,
+    form: &FormState,
+) -> Markup {
+    html! {
+        section.panel.narrow #mobile {
+            h1 { "更换手机号码" }
+            p { "当前手机号码：" (masked_current) }
+            @if let Some(m) = &form.message { div.flash.flash-error role="alert" { (m) } }
+            form method="post" action="/account/mobile" novalidate {
+                (csrf_field(csrf))
+                (input(form, "new_mobile", "新手机号码", "tel", None))
+                button.button type="submit" formaction="/account/mobile/new-code" formnovalidate { "发送验证码到新号码" }
+                (input(form, "new_code", "新号码收到的验证码", "text", None))
+                @if uses_totp {
+                    (input(form, "current_code", "验证器应用显示的验证码", "text", None))
+                } @else {
+                    button.button type="submit" formaction="/account/mobile/current-code" formnovalidate { "发送验证码到当前号码" }
+                    (input(form, "current_code", "当前号码收到的验证码", "text", None))
+                }
+                button.button.primary type="submit" { "确认更换" }
             }
         }
     }
