@@ -98,7 +98,19 @@ pub async fn boot(config: Config, mode: RunMode) -> Result<Arc<AppState>, BootEr
         None => None,
     };
     let settings = Settings::new(db.clone(), config.clone());
-    let keys: Arc<dyn KeyProvider> = Arc::new(keys);
+    let keys: Arc<dyn KeyProvider> = match config.keys.seal_signer {
+        crate::config::SealSigner::Local => Arc::new(keys),
+        crate::config::SealSigner::Remote => Arc::new(
+            crate::security::remote_signer::RemoteSigner::connect(
+                keys,
+                &config.keys.remote_url,
+                config.keys.remote_token.expose(),
+                &config.keys.remote_key_id,
+            )
+            .await
+            .map_err(|e| BootError::Refused(e.to_string()))?,
+        ),
+    };
     crate::identity::roles::ensure_built_in(&db, keys.as_ref())
         .await
         .map_err(BootError::Database)?;

@@ -59,6 +59,29 @@ pub struct Config {
     pub sms: SmsConfig,
     pub settings: SettingsConfig,
     pub security: SecurityConfig,
+    pub keys: KeysConfig,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SealSigner {
+    /// The seal key file in `<data_dir>/keys`.
+    Local,
+    /// The platform's signature service over HTTP.
+    Remote,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeysConfig {
+    /// Who signs with the registration seal key.
+    pub seal_signer: SealSigner,
+    /// Base URL of the signature service (`remote`).
+    pub remote_url: String,
+    /// Bearer token for the signature service.
+    pub remote_token: Secret,
+    /// The seal key's id at the signature service.
+    pub remote_key_id: String,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -148,6 +171,12 @@ impl Default for Config {
             security: SecurityConfig {
                 pbkdf2_iterations: 100_000,
             },
+            keys: KeysConfig {
+                seal_signer: SealSigner::Local,
+                remote_url: String::new(),
+                remote_token: Secret::default(),
+                remote_key_id: String::new(),
+            },
         }
     }
 }
@@ -171,6 +200,9 @@ const TEXT_KEYS: &[&str] = &[
     "log.filter",
     "sms.http_url",
     "sms.http_secret",
+    "keys.remote_url",
+    "keys.remote_token",
+    "keys.remote_key_id",
 ];
 
 impl Config {
@@ -250,6 +282,18 @@ impl Config {
                 "key `sms.http_url`: required when sms.driver = \"http\"".into(),
             ));
         }
+        if self.sms.driver == SmsDriver::Http && self.sms.http_secret.is_empty() {
+            return Err(ConfigError::Invalid(
+                "key `sms.http_secret`: required when sms.driver = \"http\" (requests are signed with it)".into(),
+            ));
+        }
+        if self.keys.seal_signer == SealSigner::Remote
+            && (self.keys.remote_url.is_empty() || self.keys.remote_key_id.is_empty())
+        {
+            return Err(ConfigError::Invalid(
+                "key `keys.remote_url`: remote_url and remote_key_id are required when keys.seal_signer = \"remote\"".into(),
+            ));
+        }
         if self.settings.poll_seconds == 0 {
             return Err(ConfigError::Invalid(
                 "key `settings.poll_seconds`: must be at least 1".into(),
@@ -279,6 +323,7 @@ impl Config {
             &mut shown.database_url,
             &mut shown.session.store,
             &mut shown.sms.http_secret,
+            &mut shown.keys.remote_token,
         ] {
             *secret = Secret::new(redact(secret.expose()));
         }

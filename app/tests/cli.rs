@@ -113,7 +113,8 @@ fn production_serve_refuses_keys_it_would_have_to_generate() {
         techreg(dir.path())
             .arg("serve")
             .env("TECHREG_SMS__DRIVER", "http")
-            .env("TECHREG_SMS__HTTP_URL", "http://127.0.0.1:9/"),
+            .env("TECHREG_SMS__HTTP_URL", "http://127.0.0.1:9/")
+            .env("TECHREG_SMS__HTTP_SECRET", "gateway-secret"),
     );
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("techreg keys init"), "{err}");
@@ -217,7 +218,8 @@ fn serve_demo_seeds_prints_the_banner_and_stops_on_sigterm() {
         techreg(dir.path())
             .arg("serve")
             .env("TECHREG_SMS__DRIVER", "http")
-            .env("TECHREG_SMS__HTTP_URL", "http://127.0.0.1:9/"),
+            .env("TECHREG_SMS__HTTP_URL", "http://127.0.0.1:9/")
+            .env("TECHREG_SMS__HTTP_SECRET", "gateway-secret"),
     );
     assert_eq!(code, 1);
     assert!(err.contains("演示数据"), "{err}");

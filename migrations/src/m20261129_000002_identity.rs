@@ -338,12 +338,13 @@ impl MigrationTrait for Migration {
         )
         .await?;
         index(manager, "idx_audit_at", "audit_log", &["at"], false).await?;
+        // Unique: two sealers cannot give out the same place in the chain.
         index(
             manager,
-            "idx_audit_unsealed",
+            "uq_audit_seal_seq",
             "audit_log",
-            &["tag", "id"],
-            false,
+            &["seal_seq"],
+            true,
         )
         .await?;
         manager
@@ -365,7 +366,7 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table("rate_counter")
                     .col(string_len("key", 200).primary_key())
-                    .col(ts("window_start"))
+                    .col(big_integer("window_start"))
                     .col(integer("count"))
                     .to_owned(),
             )

@@ -298,3 +298,44 @@ async fn key_rotation_reencrypts_personal_data_under_the_new_version() {
     use techreg::security::keys::KeyProvider;
     assert_eq!(keys.fields().decrypt(&stored).unwrap(), "13900012222");
 }
+
+#[tokio::test]
+async fn concurrent_hits_on_a_new_rate_limit_key_count_exactly() {
+    let app = TestApp::spawn().await;
+    let now = app.state.clock.now();
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let db = app.state.db.clone();
+        tasks.push(tokio::spawn(async move {
+            techreg::security::rate_limit::hit(
+                &db,
+                "test:burst",
+                chrono::Duration::minutes(1),
+                5,
+                now,
+            )
+            .await
+            .unwrap()
+        }));
+    }
+    let mut allowed = 0;
+    for t in tasks {
+        if t.await.unwrap() {
+            allowed += 1;
+        }
+    }
+    assert_eq!(allowed, 5);
+    // A new window starts afresh.
+    let later = now + chrono::Duration::minutes(2);
+    assert!(
+        techreg::security::rate_limit::hit(
+            &app.state.db,
+            "test:burst",
+            chrono::Duration::minutes(1),
+            5,
+            later
+        )
+        .await
+        .unwrap()
+    );
+}

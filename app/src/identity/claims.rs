@@ -425,6 +425,15 @@ async fn decide(
         ));
     }
     if approve {
+        let verified = enterprise::Entity::find_by_id(claim.enterprise_id)
+            .one(&txn)
+            .await?
+            .is_some_and(|e| e.status == ENTERPRISE_VERIFIED);
+        if verified {
+            return Err(AppError::Conflict(
+                "该单位已由其他申请人完成认证，本认领不能再通过；请不予通过并告知申请人联系本单位企业管理员。".into(),
+            ));
+        }
         let applicant = app_user::Entity::find_by_id(claim.user_id)
             .one(&txn)
             .await?

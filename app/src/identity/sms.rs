@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, QueryOrder,
@@ -211,14 +212,20 @@ pub async fn check_code(
         )
     });
     let ok = usable && matches;
-    let attempts = msg.attempts + 1;
-    let mut m: sms_message::ActiveModel = msg.into();
-    m.attempts = Set(attempts);
+    // Count the try; mark the code used only if nobody used it meanwhile.
+    let mut update = sms_message::Entity::update_many()
+        .col_expr(
+            sms_message::Column::Attempts,
+            Expr::col(sms_message::Column::Attempts).add(1),
+        )
+        .filter(sms_message::Column::Id.eq(msg.id));
     if ok {
-        m.used_at = Set(Some(now));
+        update = update
+            .col_expr(sms_message::Column::UsedAt, Expr::value(Some(now)))
+            .filter(sms_message::Column::UsedAt.is_null());
     }
-    m.update(db).await?;
-    Ok(ok)
+    let changed = update.exec(db).await?.rows_affected;
+    Ok(ok && changed == 1)
 }
 
 /// The messages of the log driver, newest first, for the demo inbox.

@@ -5,9 +5,10 @@
 
 use chrono::{DateTime, Utc};
 use rand::Rng;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
+    EntityTrait, QueryFilter,
 };
 use techreg_entities::identity::{app_user, recovery_code};
 use totp_rs::{Builder, Totp};
@@ -128,11 +129,21 @@ pub async fn verify_login(
         && code.bytes().all(|b| b.is_ascii_digit())
     {
         return match step_of(&secret, code, now) {
-            Some(step) if user.totp_last_step.is_none_or(|last| step > last) => {
-                let mut m: app_user::ActiveModel = user.clone().into();
-                m.totp_last_step = Set(Some(step));
-                m.update(&state.db).await?;
-                Ok(true)
+            Some(step) => {
+                // Accept a time step once: the update only succeeds while the
+                // stored step is older, even with two requests at once.
+                let changed = app_user::Entity::update_many()
+                    .col_expr(app_user::Column::TotpLastStep, Expr::value(Some(step)))
+                    .filter(app_user::Column::Id.eq(user.id))
+                    .filter(
+                        Condition::any()
+                            .add(app_user::Column::TotpLastStep.is_null())
+                            .add(app_user::Column::TotpLastStep.lt(step)),
+                    )
+                    .exec(&state.db)
+                    .await?
+                    .rows_affected;
+                Ok(changed == 1)
             }
             _ => Ok(false),
         };
@@ -146,10 +157,14 @@ pub async fn verify_login(
         .await?;
     match found {
         Some(rc) => {
-            let mut m: recovery_code::ActiveModel = rc.into();
-            m.used_at = Set(Some(now));
-            m.update(&state.db).await?;
-            Ok(true)
+            let changed = recovery_code::Entity::update_many()
+                .col_expr(recovery_code::Column::UsedAt, Expr::value(Some(now)))
+                .filter(recovery_code::Column::Id.eq(rc.id))
+                .filter(recovery_code::Column::UsedAt.is_null())
+                .exec(&state.db)
+                .await?
+                .rows_affected;
+            Ok(changed == 1)
         }
         None => Ok(false),
     }

@@ -45,13 +45,24 @@ impl KeyName {
     }
 }
 
+#[async_trait::async_trait]
 pub trait KeyProvider: Send + Sync + 'static {
     /// Raw bytes of a symmetric key.
     fn secret(&self, name: KeyName) -> &[u8];
     /// SM4 field encryption with every key version available.
     fn fields(&self) -> &FieldCipher;
-    /// The registration seal key.
-    fn seal(&self) -> &Sm2KeyPair;
+    /// The registration seal's public key (uncompressed SEC1) and its id.
+    fn seal_public_key(&self) -> (String, Vec<u8>);
+    /// SM2 signature (r‖s) with the registration seal key.
+    async fn seal_sign(&self, message: &[u8]) -> Result<[u8; 64], SignError>;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignError {
+    #[error("签名服务不可用: {0}")]
+    Unavailable(String),
+    #[error("签名服务返回的签名无效")]
+    BadSignature,
 }
 
 pub struct LocalKeyFiles {
@@ -199,6 +210,19 @@ fn write_new_key(path: &Path, key: &[u8]) -> Result<(), KeyError> {
         .map_err(|e| KeyError::Io(path.to_path_buf(), e))
 }
 
+impl LocalKeyFiles {
+    /// The seal key pair kept in the key files.
+    pub fn seal(&self) -> &Sm2KeyPair {
+        &self.seal
+    }
+}
+
+/// Id of the local seal key: the first 16 hex digits of SM3(public key).
+pub fn key_id(public_key: &[u8]) -> String {
+    hex::encode(&super::crypto::sm3(public_key)[..8])
+}
+
+#[async_trait::async_trait]
 impl KeyProvider for LocalKeyFiles {
     fn secret(&self, name: KeyName) -> &[u8] {
         &self.secrets[name.file_name()]
@@ -206,8 +230,12 @@ impl KeyProvider for LocalKeyFiles {
     fn fields(&self) -> &FieldCipher {
         &self.fields
     }
-    fn seal(&self) -> &Sm2KeyPair {
-        &self.seal
+    fn seal_public_key(&self) -> (String, Vec<u8>) {
+        let pk = self.seal.public_key();
+        (key_id(&pk), pk)
+    }
+    async fn seal_sign(&self, message: &[u8]) -> Result<[u8; 64], SignError> {
+        Ok(self.seal.sign(message))
     }
 }
 

@@ -5,4 +5,5 @@ pub mod csrf;
 pub mod keys;
 pub mod rate_limit;
 pub mod rbac;
+pub mod remote_signer;
 pub mod rotate;

@@ -6,7 +6,8 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub key: String,
-    pub window_start: DateTimeUtc,
+    /// Unix seconds.
+    pub window_start: i64,
     pub count: i32,
 }
 
