@@ -97,6 +97,12 @@ enum AuditCommand {
     /// Seal pending rows, then check the whole chain; exits non-zero and
     /// names the first broken row when it does not hold.
     Verify,
+    /// Delete sealed rows older than the retention (at least 180 days),
+    /// keeping the chain verifiable from its anchor.
+    Purge {
+        #[arg(long, default_value_t = 180)]
+        older_than_days: i64,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -226,6 +232,25 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
             for (username, role, password) in created {
                 println!("  {username:<16} {role:<8} {password}");
             }
+            Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Purge { older_than_days },
+        } => {
+            if older_than_days < 180 {
+                anyhow::bail!("审计记录至少保存 180 天 / audit records are kept at least 180 days");
+            }
+            let conn = db::connect(config.database_url.expose()).await?;
+            let (keys, _) = LocalKeyFiles::open(&config.data_dir, false)?;
+            let key = crate::security::keys::KeyProvider::secret(
+                &keys,
+                crate::security::keys::KeyName::Audit,
+            )
+            .to_vec();
+            while crate::audit::seal(&conn, &key).await? > 0 {}
+            let before = chrono::Utc::now() - chrono::Duration::days(older_than_days);
+            let n = crate::audit::purge(&conn, &key, before).await?;
+            println!("已清理 {n} 条早于 {older_than_days} 天的审计记录 / purged {n} rows");
             Ok(())
         }
         Command::Audit {

@@ -287,6 +287,11 @@ fn admin_bootstrap_runs_once_and_audit_verify_names_a_changed_row() {
     assert_eq!(code, 1);
     assert!(err.contains("id=2"), "{err}");
 
+    let (code, _, err) =
+        output(techreg(dir.path()).args(["audit", "purge", "--older-than-days", "30"]));
+    assert_eq!(code, 1);
+    assert!(err.contains("180"), "{err}");
+
     let (code, out, err) = output(techreg(dir.path()).args(["keys", "rotate"]));
     assert_eq!(code, 0, "{err}");
     assert!(

@@ -366,3 +366,27 @@ async fn the_security_admin_changes_the_lockout_policy() {
         "locked at the new threshold of 3"
     );
 }
+
+#[tokio::test]
+async fn a_password_reset_unlocks_and_signs_the_user_out_everywhere() {
+    let app = TestApp::spawn().await;
+    app.create_user("sysr", "13900040071", "system_admin", Scope::All, false)
+        .await;
+    let id = app
+        .create_user("resetme", "13900040072", "inspector", Scope::All, false)
+        .await;
+    let u = app.client();
+    app.login(&u, "resetme", PASSWORD, "13900040072").await;
+    assert_eq!(u.get("/my").await.status, 200);
+    let admin = app.client();
+    app.login(&admin, "sysr", PASSWORD, "13900040071").await;
+    admin.get(&format!("/admin/users/{id}")).await;
+    let r = admin
+        .post_form(&format!("/admin/users/{id}/reset-password"), &[])
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(u.get("/my").await.status, 303, "the old session is over");
+    // Online sessions list only the admin now.
+    let page = admin.get("/admin/users").await;
+    assert!(page.body.contains("resetme"));
+}

@@ -10,7 +10,7 @@ use sea_orm::{
 };
 use serde::Deserialize;
 use serde_json::json;
-use techreg_entities::identity::{app_user, role, user_session};
+use techreg_entities::identity::{app_user, enterprise_claim, role, user_session};
 use techreg_views::components::{Crumb, Flash, FlashKind};
 use techreg_views::pages::admin::{self as pages, OnlineRow, RoleOption, UserDetail, UserRow};
 use techreg_views::pages::identity::FormState;
@@ -383,7 +383,7 @@ async fn reset_password_post(
     let password = one_time_password();
     let now = ctx.state.clock.now();
     let txn = crate::db::begin(&ctx.state.db).await?;
-    users::set_password(
+    let updated = users::set_password(
         &txn,
         t,
         &password,
@@ -392,6 +392,11 @@ async fn reset_password_post(
         now,
     )
     .await?;
+    // A reset also lifts a lock.
+    let mut m: app_user::ActiveModel = updated.into();
+    m.locked_until = Set(None);
+    m.failed_attempts = Set(0);
+    m.update(&txn).await?;
     audit::record(
         &txn,
         now,
@@ -406,6 +411,15 @@ async fn reset_password_post(
     )
     .await?;
     txn.commit().await?;
+    // ... and signs the user out everywhere.
+    let open = user_session::Entity::find()
+        .filter(user_session::Column::UserId.eq(id))
+        .filter(user_session::Column::EndedAt.is_null())
+        .all(&ctx.state.db)
+        .await?;
+    for s in open {
+        auth::end(&ctx.state, &s.id, "password_reset", now).await?;
+    }
     user_view(
         &ctx,
         &user,
@@ -468,9 +482,30 @@ async fn disable_post(
 #[handler]
 async fn enable_post(ctx: Ctx, user: AuthUser, Path(id): Path<i64>) -> Result<Response, AppError> {
     user.require(perm::USER_MANAGE)?;
-    change_user(&ctx, &user, id, "user.enable", json!({}), |m| {
-        m.status = Set(STATUS_ACTIVE.into());
-    })
+    // An enterprise user whose claim was never approved goes back to
+    // waiting for verification, not straight to active.
+    let t = target(&ctx, id).await?;
+    let approved = enterprise_claim::Entity::find()
+        .filter(enterprise_claim::Column::UserId.eq(id))
+        .filter(enterprise_claim::Column::Status.eq(super::claims::CLAIM_APPROVED))
+        .one(&ctx.state.db)
+        .await?
+        .is_some();
+    let status = if t.kind == super::users::KIND_ENTERPRISE && t.is_enterprise_admin && !approved {
+        super::users::STATUS_PENDING
+    } else {
+        STATUS_ACTIVE
+    };
+    change_user(
+        &ctx,
+        &user,
+        id,
+        "user.enable",
+        json!({ "status": status }),
+        |m| {
+            m.status = Set(status.into());
+        },
+    )
     .await?;
     Ok(done(&ctx, id, "已启用。"))
 }
@@ -551,8 +586,18 @@ async fn assign_role_post(
 #[handler]
 async fn sessions_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
     user.require(perm::SESSION_MANAGE)?;
+    // Sessions idle past the timeout end at their next request; they are
+    // not online.
+    let idle = ctx
+        .state
+        .settings
+        .get_i64("security.session_idle_minutes")
+        .await
+        .unwrap_or(30);
+    let since = ctx.state.clock.now() - chrono::Duration::minutes(idle);
     let rows = user_session::Entity::find()
         .filter(user_session::Column::EndedAt.is_null())
+        .filter(user_session::Column::LastSeenAt.gt(since))
         .order_by_desc(user_session::Column::LastSeenAt)
         .limit(500)
         .all(&ctx.state.db)

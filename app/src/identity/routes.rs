@@ -136,12 +136,17 @@ async fn login_post(ctx: Ctx, req: &Request, Form(fields): Fields) -> Result<Res
                     now,
                 )
                 .await?;
-                if let Err(e) = login::send_login_code(&ctx.state, &user, &ip).await {
+                let notice = match login::send_login_code(&ctx.state, &user, &ip).await {
                     // A code sent a moment ago is still valid.
-                    tracing::info!(error = %e, "login code not sent");
-                }
+                    Ok(()) | Err(SmsError::TooSoon) => None,
+                    Err(SmsError::Db(e)) => return Err(e.into()),
+                    Err(e) => flash(
+                        FlashKind::Warning,
+                        &format!("{e}。可点击“重新发送验证码”。"),
+                    ),
+                };
                 return Ok(with_session_cookie(
-                    ctx.redirect("/login/verify", None),
+                    ctx.redirect("/login/verify", notice),
                     &ctx,
                     &sid,
                 ));

@@ -79,6 +79,23 @@ impl Settings {
         let value = def.parse(input).map_err(SettingError::Invalid)?;
         let txn = crate::db::begin(&self.inner.db).await?;
         store_value(&txn, def.key, &value, actor).await?;
+        let who = crate::audit::Actor {
+            name: actor.to_owned(),
+            ..crate::audit::Actor::system()
+        };
+        crate::audit::record(
+            &txn,
+            Utc::now(),
+            &who,
+            crate::audit::Entry {
+                action: "settings.change",
+                object_type: Some("settings"),
+                object_id: Some(def.key.to_owned()),
+                outcome: crate::audit::Outcome::Success,
+                detail: serde_json::json!({ def.key: value }),
+            },
+        )
+        .await?;
         txn.commit().await?;
         self.inner.cache.invalidate_all();
         Ok(value)
