@@ -204,8 +204,29 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
         .any(|w| w == needle.as_bytes())
 }
 
+/// Everything the application logs, at every level, during one test.
+#[derive(Clone, Default)]
+struct LogBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 #[tokio::test]
 async fn personal_data_never_appears_in_clear_at_rest() {
+    let logs = LogBuffer::default();
+    let sink = logs.clone();
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || sink.clone())
+        .init();
     let app = TestApp::spawn().await;
     let mobile = "13987650123";
     let base = "31010519770707123";
@@ -244,11 +265,14 @@ async fn personal_data_never_appears_in_clear_at_rest() {
 
     let at_rest = everything_at_rest(&app).await;
     assert!(!at_rest.is_empty());
+    let logged = logs.0.lock().unwrap().clone();
+    assert!(contains(&logged, "request"), "the logs were captured");
     for marker in [mobile, id_card.as_str(), sms.as_str()] {
         assert!(
             !contains(&at_rest, marker),
             "{marker} found in clear at rest"
         );
+        assert!(!contains(&logged, marker), "{marker} found in the logs");
     }
     // The registration code is not in the database either (only its HMAC).
     if let Some(redis) = techreg_tests::redis_url() {
