@@ -130,12 +130,64 @@ pub async fn seed(
     }
     .insert(&txn)
     .await?;
+    // Shanghai's 16 district offices and two industry offices.
+    let mut pudong = None;
+    for d in crate::org::districts::SHANGHAI {
+        let o = crate::org::service::create_office(
+            &txn,
+            crate::org::service::NewOffice {
+                code: &format!("SH{}", d.code),
+                name: &format!("{}技术合同登记处", d.name),
+                kind: crate::org::service::KIND_DISTRICT,
+                district_code: Some(d.code),
+                address: &format!("上海市{}（演示地址）", d.name),
+                phone: "021-00000000",
+                head_name: "演示负责人",
+            },
+            now,
+        )
+        .await?;
+        if d.code == "310115" {
+            pudong = Some(o.id);
+        }
+    }
+    for (code, name) in [
+        ("SHIND01", "上海市生物医药行业技术合同登记处"),
+        ("SHIND02", "上海市集成电路行业技术合同登记处"),
+    ] {
+        crate::org::service::create_office(
+            &txn,
+            crate::org::service::NewOffice {
+                code,
+                name,
+                kind: crate::org::service::KIND_INDUSTRY,
+                district_code: None,
+                address: "上海市（演示地址）",
+                phone: "021-00000000",
+                head_name: "演示负责人",
+            },
+            now,
+        )
+        .await?;
+    }
+    let pudong = pudong.expect("Pudong is one of the districts");
+    crate::org::service::assign(
+        &txn,
+        ent.id,
+        pudong,
+        crate::org::service::shanghai_date(now),
+        "按所在区自动分配",
+        "system",
+        now,
+    )
+    .await?;
     let id_base = "31011519850101001";
     let id_card = format!("{id_base}{}", id_card_check_char(id_base));
     for a in DEMO_ACCOUNTS {
         let (kind, enterprise_id, scope) = match a.role {
             "enterprise_admin" => (KIND_ENTERPRISE, Some(ent.id), Scope::Enterprise(ent.id)),
             "applicant" => (KIND_INDIVIDUAL, None, Scope::SelfOnly),
+            r if r.starts_with("office_") => (KIND_STAFF, None, Scope::Office(pudong)),
             _ => (KIND_STAFF, None, Scope::All),
         };
         let user = users::create(
@@ -179,7 +231,7 @@ pub fn banner(url: &str) -> String {
          演示账号（密码均为 {DEMO_PASSWORD}）/ demo accounts (password {DEMO_PASSWORD}):\n\
          {accounts}\
          第二验证方式为短信验证码：登录后打开 {url}/demo/sms 查看演示短信。\n\
-         登记处人员等账号随登记处模块上线。数据为虚构演示数据，切勿用于生产。\n\
+         数据为虚构演示数据，切勿用于生产。\n\
          =====================================\n"
     )
 }

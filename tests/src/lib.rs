@@ -309,6 +309,27 @@ impl TestApp {
         r
     }
 
+    /// A district office for `district` (GB/T 2260 code); returns its id.
+    pub async fn create_office(&self, district: &str, name: &str) -> i64 {
+        use techreg::org::service::{KIND_DISTRICT, NewOffice, create_office};
+        create_office(
+            &self.state.db,
+            NewOffice {
+                code: &format!("SH{district}"),
+                name,
+                kind: KIND_DISTRICT,
+                district_code: Some(district),
+                address: "上海市",
+                phone: "021-00000000",
+                head_name: "负责人",
+            },
+            self.state.clock.now(),
+        )
+        .await
+        .unwrap()
+        .id
+    }
+
     /// Counts rows of a table.
     pub async fn count(&self, table: &str) -> i64 {
         use sea_orm::{ConnectionTrait, Statement};

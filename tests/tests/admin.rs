@@ -390,3 +390,50 @@ async fn a_password_reset_unlocks_and_signs_the_user_out_everywhere() {
     let page = admin.get("/admin/users").await;
     assert!(page.body.contains("resetme"));
 }
+
+#[tokio::test]
+async fn office_positions_need_their_office() {
+    let app = TestApp::spawn().await;
+    let office = app.create_office("310101", "黄浦区技术合同登记处").await;
+    app.create_user("syso", "13900040081", "system_admin", Scope::All, false)
+        .await;
+    let admin = app.client();
+    app.login(&admin, "syso", PASSWORD, "13900040081").await;
+    admin.get("/admin/users").await;
+    let r = admin
+        .post_form(
+            "/admin/users",
+            &[
+                ("username", "hp_clerk"),
+                ("display_name", "黄受理"),
+                ("mobile", "13900040082"),
+                ("role", "office_clerk"),
+                ("office", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("登记处岗位须选择所属登记处"));
+    let office_id = office.to_string();
+    let r = admin
+        .post_form(
+            "/admin/users",
+            &[
+                ("username", "hp_clerk"),
+                ("display_name", "黄受理"),
+                ("mobile", "13900040082"),
+                ("role", "office_clerk"),
+                ("office", &office_id),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let list = admin.get("/admin/users?q=hp_clerk").await;
+    assert!(list.body.contains("受理员"));
+    let id = app.count("app_user").await;
+    let detail = admin.get(&format!("/admin/users/{id}")).await;
+    assert!(
+        detail.body.contains(&format!("本登记处（{office}）")),
+        "scoped to the office"
+    );
+}

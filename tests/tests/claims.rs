@@ -223,3 +223,66 @@ async fn an_individual_has_no_claim_and_a_double_submit_has_one_effect() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_claim_goes_to_the_office_responsible_for_the_enterprise() {
+    let app = TestApp::spawn().await;
+    let yangpu = app.create_office("310110", "杨浦区技术合同登记处").await;
+    let xuhui = app.create_office("310104", "徐汇区技术合同登记处").await;
+    app.create_user(
+        "clerk_yp",
+        "13900050031",
+        "office_clerk",
+        Scope::Office(yangpu),
+        false,
+    )
+    .await;
+    app.create_user(
+        "clerk_xh",
+        "13900050032",
+        "office_clerk",
+        Scope::Office(xuhui),
+        false,
+    )
+    .await;
+    // The helper registers in 杨浦区 (310110).
+    let applicant = register_enterprise(&app, "routed", "13900050033", "91310110MA1CLAM03").await;
+    assert_eq!(upload(&applicant, Some(PDF), Some(PNG)).await.status, 303);
+
+    let other = app.client();
+    app.login(&other, "clerk_xh", PASSWORD, "13900050032").await;
+    assert!(
+        !other
+            .get("/review/claims")
+            .await
+            .body
+            .contains("上海认领测试有限公司")
+    );
+    assert_eq!(
+        other.get("/review/claims/1").await.status,
+        404,
+        "another office's claim"
+    );
+    assert_eq!(other.get("/review/claims/1/file/licence").await.status, 404);
+    assert_eq!(
+        other
+            .post_form("/review/claims/1/approve", &[("version", "1")])
+            .await
+            .status,
+        404
+    );
+
+    let own = app.client();
+    app.login(&own, "clerk_yp", PASSWORD, "13900050031").await;
+    assert!(
+        own.get("/review/claims")
+            .await
+            .body
+            .contains("上海认领测试有限公司")
+    );
+    own.get("/review/claims/1").await;
+    let r = own
+        .post_form("/review/claims/1/approve", &[("version", "1")])
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+}

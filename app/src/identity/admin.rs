@@ -12,7 +12,9 @@ use serde::Deserialize;
 use serde_json::json;
 use techreg_entities::identity::{app_user, enterprise_claim, role, user_session};
 use techreg_views::components::{Crumb, Flash, FlashKind};
-use techreg_views::pages::admin::{self as pages, OnlineRow, RoleOption, UserDetail, UserRow};
+use techreg_views::pages::admin::{
+    self as pages, OfficeOption, OnlineRow, RoleOption, UserDetail, UserRow,
+};
 use techreg_views::pages::identity::FormState;
 
 use super::auth::{self, AuthUser};
@@ -57,6 +59,42 @@ fn crumbs(label: &str) -> Vec<Crumb> {
             href: None,
         },
     ]
+}
+
+async fn office_options(ctx: &Ctx) -> Result<Vec<OfficeOption>, AppError> {
+    use techreg_entities::org::office;
+    Ok(office::Entity::find()
+        .filter(office::Column::Status.eq(crate::org::service::STATUS_ACTIVE))
+        .order_by_asc(office::Column::Id)
+        .all(&ctx.state.db)
+        .await?
+        .into_iter()
+        .map(|o| OfficeOption {
+            id: o.id,
+            name: o.name,
+        })
+        .collect())
+}
+
+/// The scope of a role given here: office positions need their office,
+/// every other role reaches all data.
+async fn scope_for(
+    ctx: &Ctx,
+    role_code: &str,
+    form: &mut FormState,
+) -> Result<Option<Scope>, AppError> {
+    if !role_code.starts_with("office_") {
+        return Ok(Some(Scope::All));
+    }
+    let id: Option<i64> = form.value("office").parse().ok();
+    let known = office_options(ctx).await?.iter().any(|o| Some(o.id) == id);
+    match id.filter(|_| known) {
+        Some(id) => Ok(Some(Scope::Office(id))),
+        None => {
+            form.add_error("office", "登记处岗位须选择所属登记处");
+            Ok(None)
+        }
+    }
 }
 
 /// Roles a system admin hands out here (enterprise roles come from
@@ -124,7 +162,8 @@ async fn users_view(
         });
     }
     let roles = role_options(ctx).await?;
-    let body = pages::users(&ctx.csrf_token, q, &rows, &roles, form, created);
+    let offices = office_options(ctx).await?;
+    let body = pages::users(&ctx.csrf_token, q, &rows, &roles, &offices, form, created);
     Ok(ctx
         .work_with_status(status, user, "用户管理", &crumbs("用户管理"), body)
         .await)
@@ -181,6 +220,7 @@ async fn create_user_post(
     {
         form.add_error("role", "请选择角色");
     }
+    let scope = scope_for(&ctx, &role_code, &mut form).await?;
     if form.has_errors() {
         return users_view(
             &ctx,
@@ -215,14 +255,12 @@ async fn create_user_post(
         now,
     )
     .await?;
-    // Office positions (scoped to an office) come with the offices module;
-    // roles given here reach all data.
     match roles::assign(
         &txn,
         ctx.state.keys.as_ref(),
         created.id,
         &role_code,
-        Scope::All,
+        scope.expect("checked above"),
         Some(user.user.id),
         now,
     )
@@ -305,7 +343,15 @@ async fn user_view(
             .collect(),
     };
     let roles = role_options(ctx).await?;
-    let body = pages::user_detail(&ctx.csrf_token, &detail, &roles, form, new_password);
+    let offices = office_options(ctx).await?;
+    let body = pages::user_detail(
+        &ctx.csrf_token,
+        &detail,
+        &roles,
+        &offices,
+        form,
+        new_password,
+    );
     Ok(ctx
         .work_with_status(status, user, &t.display_name, &crumbs("用户管理"), body)
         .await)
@@ -536,6 +582,17 @@ async fn assign_role_post(
         )
         .await;
     }
+    let Some(scope) = scope_for(&ctx, &role_code, &mut form).await? else {
+        return user_view(
+            &ctx,
+            &user,
+            id,
+            &form,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
     target(&ctx, id).await?;
     let now = ctx.state.clock.now();
     let txn = crate::db::begin(&ctx.state.db).await?;
@@ -544,7 +601,7 @@ async fn assign_role_post(
         ctx.state.keys.as_ref(),
         id,
         &role_code,
-        Scope::All,
+        scope,
         Some(user.user.id),
         now,
     )

@@ -254,10 +254,7 @@ async fn queue_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
         .all(&ctx.state.db)
         .await?
     {
-        let scope = ObjectScope {
-            enterprise_id: Some(c.enterprise_id),
-            ..Default::default()
-        };
+        let scope = claim_scope(&ctx, c.enterprise_id).await?;
         if !user
             .grants
             .covers(perm::ENTERPRISE_VERIFY, &scope, user.user.id)
@@ -292,6 +289,19 @@ async fn queue_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
         .await)
 }
 
+/// A claim lives with its enterprise and the enterprise's responsible
+/// office today.
+async fn claim_scope(ctx: &Ctx, enterprise_id: i64) -> Result<ObjectScope, AppError> {
+    let today = crate::org::service::shanghai_date(ctx.state.clock.now());
+    let office =
+        crate::org::service::responsible_office(&ctx.state.db, enterprise_id, today).await?;
+    Ok(ObjectScope {
+        office_id: office,
+        enterprise_id: Some(enterprise_id),
+        ..Default::default()
+    })
+}
+
 /// The claim, if the user may verify it (403 without the permission, 404
 /// outside their scope).
 async fn reviewable(
@@ -306,10 +316,7 @@ async fn reviewable(
         .ok_or(AppError::NotFound)?;
     user.require_on(
         perm::ENTERPRISE_VERIFY,
-        &ObjectScope {
-            enterprise_id: Some(claim.enterprise_id),
-            ..Default::default()
-        },
+        &claim_scope(ctx, claim.enterprise_id).await?,
     )?;
     Ok(claim)
 }

@@ -167,6 +167,16 @@ pub async fn enterprise(
             .await?
         }
     };
+    if crate::org::service::responsible_office(
+        &txn,
+        ent.id,
+        crate::org::service::shanghai_date(now),
+    )
+    .await?
+    .is_none()
+    {
+        crate::org::service::assign_by_district(&txn, ent.id, &district, now).await?;
+    }
     let user = users::create(
         &txn,
         state.keys.as_ref(),

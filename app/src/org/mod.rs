@@ -2,3 +2,4 @@
 //! module).
 
 pub mod districts;
+pub mod service;

@@ -1,3 +1,5 @@
 //! Registration offices, enterprises, assignments.
 
 pub mod enterprise;
+pub mod enterprise_assignment;
+pub mod office;

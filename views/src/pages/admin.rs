@@ -20,11 +20,32 @@ pub struct RoleOption {
     pub name: String,
 }
 
+pub struct OfficeOption {
+    pub id: i64,
+    pub name: String,
+}
+
+fn office_select(offices: &[OfficeOption], form: &FormState) -> Markup {
+    html! {
+        div.field.has-error[form.error("office").is_some()] {
+            label for="f-office" { "所属登记处（登记处岗位必填）" }
+            select #f-office name="office" {
+                option value="" { "（无）" }
+                @for o in offices {
+                    option value=(o.id) selected[form.value("office") == o.id.to_string()] { (o.name) }
+                }
+            }
+            @if let Some(e) = form.error("office") { p.error id="f-office-error" { (e) } }
+        }
+    }
+}
+
 pub fn users(
     csrf: &str,
     q: &str,
     rows: &[UserRow],
     roles: &[RoleOption],
+    offices: &[OfficeOption],
     form: &FormState,
     created: Option<(&str, &str)>,
 ) -> Markup {
@@ -62,6 +83,7 @@ pub fn users(
                 (field(&Field { name: "display_name", label: "姓名", value: form.value("display_name"), error: form.error("display_name"), required: true, input_type: "text", hint: None }))
                 (field(&Field { name: "mobile", label: "手机号码", value: form.value("mobile"), error: form.error("mobile"), required: true, input_type: "tel", hint: Some("用于短信验证码登录") }))
                 (role_select(roles, form))
+                (office_select(offices, form))
                 button.button.primary type="submit" { "创建" }
             }
         }
@@ -97,6 +119,7 @@ pub fn user_detail(
     csrf: &str,
     u: &UserDetail,
     roles: &[RoleOption],
+    offices: &[OfficeOption],
     form: &FormState,
     new_password: Option<&str>,
 ) -> Markup {
@@ -132,6 +155,7 @@ pub fn user_detail(
             form method="post" action={ (base) "/roles" } novalidate {
                 (csrf_field(csrf))
                 (role_select(roles, form))
+                (office_select(offices, form))
                 button.button type="submit" { "分配" }
             }
         }

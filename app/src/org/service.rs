@@ -1,0 +1,145 @@
+//! Offices and the enterprise ↔ office assignment. Every enterprise has one
+//! responsible office at any date; new enterprises are assigned by district
+//! (the district's active office).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
+    EntityTrait, QueryFilter, QueryOrder,
+};
+use techreg_entities::org::{enterprise_assignment, office};
+
+pub const KIND_DISTRICT: &str = "district";
+pub const KIND_INDUSTRY: &str = "industry";
+pub const STATUS_ACTIVE: &str = "active";
+
+pub struct NewOffice<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub kind: &'a str,
+    pub district_code: Option<&'a str>,
+    pub address: &'a str,
+    pub phone: &'a str,
+    pub head_name: &'a str,
+}
+
+pub async fn create_office<C: ConnectionTrait>(
+    db: &C,
+    o: NewOffice<'_>,
+    now: DateTime<Utc>,
+) -> Result<office::Model, DbErr> {
+    office::ActiveModel {
+        code: Set(o.code.to_owned()),
+        name: Set(o.name.to_owned()),
+        kind: Set(o.kind.to_owned()),
+        district_code: Set(o.district_code.map(str::to_owned)),
+        address: Set(o.address.to_owned()),
+        phone: Set(o.phone.to_owned()),
+        head_name: Set(o.head_name.to_owned()),
+        status: Set(STATUS_ACTIVE.to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(0),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+}
+
+/// The active district office of a GB/T 2260 district code.
+pub async fn district_office<C: ConnectionTrait>(
+    db: &C,
+    district: &str,
+) -> Result<Option<office::Model>, DbErr> {
+    office::Entity::find()
+        .filter(office::Column::Kind.eq(KIND_DISTRICT))
+        .filter(office::Column::Status.eq(STATUS_ACTIVE))
+        .filter(office::Column::DistrictCode.eq(district))
+        .order_by_asc(office::Column::Id)
+        .one(db)
+        .await
+}
+
+/// Makes `office_id` responsible from `from` on, ending the current row.
+pub async fn assign<C: ConnectionTrait>(
+    db: &C,
+    enterprise_id: i64,
+    office_id: i64,
+    from: NaiveDate,
+    reason: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    enterprise_assignment::Entity::update_many()
+        .col_expr(
+            enterprise_assignment::Column::ValidTo,
+            Expr::value(Some(from)),
+        )
+        .filter(enterprise_assignment::Column::EnterpriseId.eq(enterprise_id))
+        .filter(enterprise_assignment::Column::ValidTo.is_null())
+        .exec(db)
+        .await?;
+    enterprise_assignment::ActiveModel {
+        enterprise_id: Set(enterprise_id),
+        office_id: Set(office_id),
+        valid_from: Set(from),
+        valid_to: Set(None),
+        reason: Set(reason.to_owned()),
+        actor: Set(actor.to_owned()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Assigns a new enterprise by its district; `None` when no office serves
+/// the district (the city office then handles it).
+pub async fn assign_by_district<C: ConnectionTrait>(
+    db: &C,
+    enterprise_id: i64,
+    district: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, DbErr> {
+    let Some(o) = district_office(db, district).await? else {
+        return Ok(None);
+    };
+    assign(
+        db,
+        enterprise_id,
+        o.id,
+        shanghai_date(now),
+        "按所在区自动分配",
+        "system",
+        now,
+    )
+    .await?;
+    Ok(Some(o.id))
+}
+
+/// The office responsible for an enterprise on a date.
+pub async fn responsible_office<C: ConnectionTrait>(
+    db: &C,
+    enterprise_id: i64,
+    on: NaiveDate,
+) -> Result<Option<i64>, DbErr> {
+    Ok(enterprise_assignment::Entity::find()
+        .filter(enterprise_assignment::Column::EnterpriseId.eq(enterprise_id))
+        .filter(enterprise_assignment::Column::ValidFrom.lte(on))
+        .filter(
+            Condition::any()
+                .add(enterprise_assignment::Column::ValidTo.is_null())
+                .add(enterprise_assignment::Column::ValidTo.gt(on)),
+        )
+        .order_by_desc(enterprise_assignment::Column::ValidFrom)
+        .one(db)
+        .await?
+        .map(|a| a.office_id))
+}
+
+/// The calendar date in Shanghai (UTC+8, no daylight saving).
+pub fn shanghai_date(t: DateTime<Utc>) -> NaiveDate {
+    (t + chrono::Duration::hours(8)).date_naive()
+}
