@@ -422,3 +422,128 @@ async fn each_route_answers_each_kind_of_user_as_the_policy_says() {
         }
     }
 }
+
+/// Objects in two offices and two enterprises: each user reaches their own,
+/// never the other's (404), and never an object of a kind they have no
+/// permission for (403).
+#[tokio::test]
+async fn objects_of_another_office_or_enterprise_answer_404() {
+    use techreg::identity::validate::credit_check_char;
+    let app = TestApp::spawn().await;
+    let office_a = app.create_office("310110", "杨浦区技术合同登记处").await;
+    let office_b = app.create_office("310104", "徐汇区技术合同登记处").await;
+    app.create_user(
+        "clerk_a",
+        "13900090001",
+        "office_clerk",
+        Scope::Office(office_a),
+        false,
+    )
+    .await;
+    app.create_user(
+        "clerk_b",
+        "13900090002",
+        "office_clerk",
+        Scope::Office(office_b),
+        false,
+    )
+    .await;
+
+    // One enterprise per office, each with a submitted claim; claim 1 is A's.
+    let mut applicants = Vec::new();
+    for (n, (district, base)) in [
+        ("310110", "91310110MA1DBJA01"),
+        ("310104", "91310104MA1DBJB01"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let c = app.client();
+        let mobile = format!("1390009010{n}");
+        c.get("/register/enterprise").await;
+        c.htmx_post("/register/sms-code", &[("mobile", &mobile)])
+            .await;
+        let sms = app.last_sms_code(&mobile).await;
+        let code = format!("{base}{}", credit_check_char(base));
+        let username = format!("ent_{n}");
+        let r = c
+            .post_form(
+                "/register/enterprise",
+                &[
+                    ("credit_code", code.as_str()),
+                    ("enterprise_name", &format!("对象测试企业{n}")),
+                    ("district", district),
+                    ("contact_name", "联系人"),
+                    ("mobile", &mobile),
+                    ("sms_code", &sms),
+                    ("username", &username),
+                    ("password", PASSWORD),
+                    ("confirm_password", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        app.login(&c, &username, PASSWORD, &mobile).await;
+        let page = c.get("/my/claim").await;
+        assert_eq!(page.status, 200);
+        let token = c.csrf_token().unwrap();
+        let form = reqwest::multipart::Form::new()
+            .text("version", "0")
+            .part(
+                "licence",
+                reqwest::multipart::Part::bytes(b"%PDF-1.7 a".to_vec()),
+            )
+            .part(
+                "letter",
+                reqwest::multipart::Part::bytes(b"%PDF-1.7 b".to_vec()),
+            );
+        let r = c
+            .send(
+                c.request(
+                    reqwest::Method::POST,
+                    &format!("/my/claim?csrf_token={token}"),
+                )
+                .multipart(form),
+            )
+            .await;
+        assert_eq!(r.status, 303);
+        applicants.push(c);
+    }
+    let clerk_a = app.client();
+    app.login(&clerk_a, "clerk_a", PASSWORD, "13900090001")
+        .await;
+    let clerk_b = app.client();
+    app.login(&clerk_b, "clerk_b", PASSWORD, "13900090002")
+        .await;
+
+    // (who, claim, expected status) for the claim routes.
+    let cases: [(&TestClient, i64, u16); 6] = [
+        (&clerk_a, 1, 200),
+        (&clerk_a, 2, 404),
+        (&clerk_b, 2, 200),
+        (&clerk_b, 1, 404),
+        (&applicants[0], 1, 403),
+        (&applicants[1], 1, 403),
+    ];
+    for (c, claim, expected) in cases {
+        for path in [
+            format!("/review/claims/{claim}"),
+            format!("/review/claims/{claim}/file/licence"),
+        ] {
+            assert_eq!(c.get(&path).await.status, expected, "GET {path}");
+        }
+        if expected != 200 {
+            // Refused before anything changes (the owner's decisions are
+            // covered in tests/tests/claims.rs).
+            c.get("/my").await;
+            let path = format!("/review/claims/{claim}/reject");
+            let r = c
+                .post_form(&path, &[("version", "1"), ("reason", "x")])
+                .await;
+            assert_eq!(r.status, expected, "POST {path}");
+        }
+    }
+    // An applicant's own claim page shows only their own claim.
+    let own = applicants[0].get("/my/claim").await;
+    assert!(own.body.contains("对象测试企业0") && !own.body.contains("对象测试企业1"));
+}
