@@ -46,6 +46,48 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
         mobile: "13900000002",
     },
     DemoAccount {
+        username: "demo_clerk",
+        display_name: "孙受理（浦东新区登记处）",
+        role: "office_clerk",
+        role_label: "受理员",
+        mobile: "13900000011",
+    },
+    DemoAccount {
+        username: "demo_reviewer",
+        display_name: "周审查（浦东新区登记处）",
+        role: "office_reviewer",
+        role_label: "审查员",
+        mobile: "13900000012",
+    },
+    DemoAccount {
+        username: "demo_large",
+        display_name: "吴大额（浦东新区登记处）",
+        role: "office_large_approver",
+        role_label: "大额审核员",
+        mobile: "13900000013",
+    },
+    DemoAccount {
+        username: "demo_head",
+        display_name: "郑主任（浦东新区登记处）",
+        role: "office_head",
+        role_label: "登记处负责人",
+        mobile: "13900000014",
+    },
+    DemoAccount {
+        username: "demo_assistant",
+        display_name: "冯辅助（浦东新区登记处）",
+        role: "office_assistant",
+        role_label: "辅助人员",
+        mobile: "13900000015",
+    },
+    DemoAccount {
+        username: "demo_servicepoint",
+        display_name: "陈服务（张江服务点）",
+        role: "service_point_staff",
+        role_label: "服务点人员",
+        mobile: "13900000016",
+    },
+    DemoAccount {
         username: "demo_city",
         display_name: "赵处长（市技术市场办）",
         role: "city_officer",
@@ -171,6 +213,15 @@ pub async fn seed(
         .await?;
     }
     let pudong = pudong.expect("Pudong is one of the districts");
+    let service_point = techreg_entities::org::service_point::ActiveModel {
+        office_id: Set(pudong),
+        name: Set("浦东新区张江技术合同登记服务点".into()),
+        status: Set("active".into()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
     crate::org::service::assign(
         &txn,
         ent.id,
@@ -188,6 +239,7 @@ pub async fn seed(
             "enterprise_admin" => (KIND_ENTERPRISE, Some(ent.id), Scope::Enterprise(ent.id)),
             "applicant" => (KIND_INDIVIDUAL, None, Scope::SelfOnly),
             r if r.starts_with("office_") => (KIND_STAFF, None, Scope::Office(pudong)),
+            "service_point_staff" => (KIND_STAFF, None, Scope::ServicePoint(service_point.id)),
             _ => (KIND_STAFF, None, Scope::All),
         };
         let user = users::create(

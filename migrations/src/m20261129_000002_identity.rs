@@ -167,6 +167,7 @@ impl MigrationTrait for Migration {
                     .col(big_integer("enterprise_id"))
                     .col(big_integer("user_id"))
                     .col(string_len("status", 20))
+                    .col(boolean("contested"))
                     .col(string_len_null("licence_digest", 64))
                     .col(string_len_null("letter_digest", 64))
                     .col(text_null("reason"))

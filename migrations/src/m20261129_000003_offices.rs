@@ -40,6 +40,18 @@ impl MigrationTrait for Migration {
         manager
             .create_table(
                 Table::create()
+                    .table("service_point")
+                    .col(big_pk_auto("id"))
+                    .col(big_integer("office_id"))
+                    .col(string_len("name", 100))
+                    .col(string_len("status", 20))
+                    .col(timestamp_with_time_zone("created_at"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
                     .table("enterprise_assignment")
                     .col(big_pk_auto("id"))
                     .col(big_integer("enterprise_id"))
@@ -75,7 +87,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in ["enterprise_assignment", "office"] {
+        for table in ["enterprise_assignment", "service_point", "office"] {
             manager
                 .drop_table(Table::drop().table(table).to_owned())
                 .await?;

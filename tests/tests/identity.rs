@@ -126,7 +126,7 @@ async fn enterprise_registration_checks_every_field_and_leaves_nothing_on_failur
 }
 
 #[tokio::test]
-async fn a_verified_enterprise_cannot_be_claimed_again() {
+async fn a_verified_enterprise_cannot_be_claimed_again_unless_contested_with_proof() {
     let app = TestApp::spawn().await;
     techreg::demo::seed(&app.state.db, app.state.keys.as_ref(), &app.state.config)
         .await
@@ -138,16 +138,66 @@ async fn a_verified_enterprise_cannot_be_claimed_again() {
     let sms = app.last_sms_code("13822223333").await;
     let demo_code = credit("91310115MA1DEM001");
     let users_before = app.count("app_user").await;
-    let r = c
-        .post_form(
-            "/register/enterprise",
-            &enterprise_form(&demo_code, "13822223333", &sms, "intruder", PASSWORD),
-        )
-        .await;
+    let mut form = enterprise_form(&demo_code, "13822223333", &sms, "intruder", PASSWORD);
+    let r = c.post_form("/register/enterprise", &form).await;
     assert_eq!(r.status, 422);
     assert!(r.body.contains("该单位已完成认证"));
     assert!(r.body.contains("企业管理员"), "says whom to contact");
     assert_eq!(app.count("app_user").await, users_before);
+
+    // A contested claim goes to the responsible office with its proof.
+    form.push(("contest", "1"));
+    let r = c.post_form("/register/enterprise", &form).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        app.count("enterprise_claim WHERE contested = TRUE").await,
+        1
+    );
+    app.state.clock.advance(Duration::seconds(61));
+    app.login(&c, "intruder", PASSWORD, "13822223333").await;
+    c.get("/my/claim").await;
+    let token = c.csrf_token().unwrap();
+    let upload = reqwest::multipart::Form::new()
+        .text("version", "0")
+        .part(
+            "licence",
+            reqwest::multipart::Part::bytes(b"%PDF-1.7 licence".to_vec()),
+        )
+        .part(
+            "letter",
+            reqwest::multipart::Part::bytes(b"%PDF-1.7 court ruling".to_vec()),
+        );
+    let r = c
+        .send(
+            c.request(
+                reqwest::Method::POST,
+                &format!("/my/claim?csrf_token={token}"),
+            )
+            .multipart(upload),
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    // The demo clerk of the enterprise's office (浦东新区) decides.
+    let clerk = app.client();
+    app.login(
+        &clerk,
+        "demo_clerk",
+        techreg::demo::DEMO_PASSWORD,
+        "13900000011",
+    )
+    .await;
+    let queue = clerk.get("/review/claims").await;
+    assert!(queue.body.contains("异议"), "{}", queue.body);
+    let claim_id = app.count("enterprise_claim").await;
+    let review = clerk.get(&format!("/review/claims/{claim_id}")).await;
+    assert!(review.text_of("#contested").is_some());
+    let r = clerk
+        .post_form(
+            &format!("/review/claims/{claim_id}/approve"),
+            &[("version", "1")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
 }
 
 #[tokio::test]

@@ -59,6 +59,7 @@ async fn view_of(ctx: &Ctx, claim: &enterprise_claim::Model) -> Result<ClaimView
         .ok_or(AppError::NotFound)?;
     Ok(ClaimView {
         id: claim.id,
+        contested: claim.contested,
         version: claim.version,
         enterprise_name: ent.name,
         credit_code: ent.credit_code,
@@ -269,6 +270,7 @@ async fn queue_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
             .await?;
         rows.push(QueueRow {
             id: c.id,
+            contested: c.contested,
             enterprise_name: ent.as_ref().map(|e| e.name.clone()).unwrap_or_default(),
             credit_code: ent.map(|e| e.credit_code).unwrap_or_default(),
             applicant: applicant.map(|a| a.display_name).unwrap_or_default(),
@@ -436,7 +438,7 @@ async fn decide(
             .one(&txn)
             .await?
             .is_some_and(|e| e.status == ENTERPRISE_VERIFIED);
-        if verified {
+        if verified && !claim.contested {
             return Err(AppError::Conflict(
                 "该单位已由其他申请人完成认证，本认领不能再通过；请不予通过并告知申请人联系本单位企业管理员。".into(),
             ));

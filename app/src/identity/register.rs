@@ -131,13 +131,13 @@ pub async fn enterprise(
         }
         None => None,
     };
-    if existing
+    let contested = existing
         .as_ref()
-        .is_some_and(|e| e.status == ENTERPRISE_VERIFIED)
-    {
+        .is_some_and(|e| e.status == ENTERPRISE_VERIFIED);
+    if contested && form.value("contest") != "1" {
         form.add_error(
             "credit_code",
-            "该单位已完成认证，不能重复认领。如需账号，请联系本单位的企业管理员在“用户管理”中为您添加；如对现有认证有异议，请携带证明材料联系对口登记处。",
+            "该单位已完成认证，不能重复认领。如需账号，请联系本单位的企业管理员在“本单位用户”中为您添加；如对现有认证有异议，请勾选下方“对现有认证提出异议”后提交，并上传证明材料由登记处审核。",
         );
     }
     let account = check_account_fields(state, form).await?;
@@ -200,6 +200,7 @@ pub async fn enterprise(
         enterprise_id: Set(ent.id),
         user_id: Set(user.id),
         status: Set(CLAIM_AWAITING_PROOF.into()),
+        contested: Set(contested),
         licence_digest: Set(None),
         letter_digest: Set(None),
         reason: Set(None),
@@ -220,7 +221,7 @@ pub async fn enterprise(
             object_type: Some("user"),
             object_id: Some(user.id.to_string()),
             outcome: Outcome::Success,
-            detail: json!({ "kind": KIND_ENTERPRISE, "enterprise_id": ent.id, "credit_code": credit }),
+            detail: json!({ "kind": KIND_ENTERPRISE, "enterprise_id": ent.id, "credit_code": credit, "contested": contested }),
         },
     )
     .await?;

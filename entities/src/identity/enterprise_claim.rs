@@ -9,6 +9,9 @@ pub struct Model {
     pub enterprise_id: i64,
     pub user_id: i64,
     pub status: String,
+    /// Claims an enterprise that is already verified: staff decide with
+    /// the proof whether the claimant may act for it too.
+    pub contested: bool,
     pub licence_digest: Option<String>,
     pub letter_digest: Option<String>,
     pub reason: Option<String>,

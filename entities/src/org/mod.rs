@@ -3,3 +3,4 @@
 pub mod enterprise;
 pub mod enterprise_assignment;
 pub mod office;
+pub mod service_point;

@@ -7,6 +7,7 @@ use crate::components::{Field, csrf_field, field};
 
 pub struct ClaimView {
     pub id: i64,
+    pub contested: bool,
     pub version: i32,
     pub enterprise_name: String,
     pub credit_code: String,
@@ -58,6 +59,7 @@ pub fn my_claim(csrf: &str, claim: &ClaimView, form: &FormState) -> Markup {
 
 pub struct QueueRow {
     pub id: i64,
+    pub contested: bool,
     pub enterprise_name: String,
     pub credit_code: String,
     pub applicant: String,
@@ -76,7 +78,7 @@ pub fn queue(rows: &[QueueRow]) -> Markup {
                     tbody {
                         @for r in rows {
                             tr {
-                                td { (r.enterprise_name) } td { (r.credit_code) } td { (r.applicant) } td { (r.submitted) }
+                                td { (r.enterprise_name) @if r.contested { " " span.badge { "异议" } } } td { (r.credit_code) } td { (r.applicant) } td { (r.submitted) }
                                 td { a href={ "/review/claims/" (r.id) } { "核验" } }
                             }
                         }
@@ -99,6 +101,11 @@ pub fn review(
         section.panel #claim-review {
             h1 { "核验单位认领" }
             @if let Some(m) = &form.message { div.flash.flash-error role="alert" { (m) } }
+            @if claim.contested {
+                div.flash.flash-warning role="alert" #contested {
+                    "异议认领：该单位已有经认证的用户。请核对证明材料；通过后申请人也成为该单位的企业管理员，如现有认证有误，请在用户管理中停用相关账号。"
+                }
+            }
             dl.facts {
                 dt { "单位名称" } dd { (claim.enterprise_name) }
                 dt { "统一社会信用代码" } dd { (claim.credit_code) }

@@ -189,6 +189,12 @@ pub fn register_enterprise(csrf: &str, form: &FormState, districts: &[District])
                     (input(form, "password", "密码", "password", Some("至少 8 位，包含大写字母、小写字母、数字、符号中的至少三类")))
                     (input(form, "confirm_password", "再次输入密码", "password", None))
                 }
+                div.field {
+                    label {
+                        input type="checkbox" name="contest" value="1" checked[form.value("contest") == "1"];
+                        " 对现有认证提出异议（仅当该单位已被他人认证时勾选；须上传证明材料，由登记处审核）"
+                    }
+                }
                 button.button.primary type="submit" { "注册" }
             }
         }
