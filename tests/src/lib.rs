@@ -309,6 +309,89 @@ impl TestApp {
         r
     }
 
+    /// Registers a unit user through the form (with the SMS code), signs
+    /// them in and returns their client. `base17` is the credit code
+    /// without its check character.
+    pub async fn register_enterprise(
+        &self,
+        username: &str,
+        mobile: &str,
+        base17: &str,
+        name: &str,
+        district: &str,
+    ) -> TestClient {
+        let c = self.client();
+        c.get("/register/enterprise").await;
+        c.htmx_post("/register/sms-code", &[("mobile", mobile)])
+            .await;
+        let sms = self.last_sms_code(mobile).await;
+        let code = format!(
+            "{base17}{}",
+            techreg::identity::validate::credit_check_char(base17)
+        );
+        let r = c
+            .post_form(
+                "/register/enterprise",
+                &[
+                    ("credit_code", code.as_str()),
+                    ("enterprise_name", name),
+                    ("district", district),
+                    ("contact_name", "联系人"),
+                    ("mobile", mobile),
+                    ("sms_code", &sms),
+                    ("username", username),
+                    ("password", PASSWORD),
+                    ("confirm_password", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        // The login code is a second SMS to the same number.
+        self.state.clock.advance(chrono::Duration::seconds(61));
+        let r = self.login(&c, username, PASSWORD, mobile).await;
+        assert_eq!(r.status, 303);
+        c
+    }
+
+    /// Uploads claim proof as the browser form does (multipart, CSRF token
+    /// in the query string, the claim's version from the page).
+    pub async fn upload_claim(
+        &self,
+        c: &TestClient,
+        licence: Option<&[u8]>,
+        letter: Option<&[u8]>,
+    ) -> Resp {
+        let page = c.get("/my/claim").await;
+        let version = page
+            .html()
+            .select(&scraper::Selector::parse("input[name=version]").unwrap())
+            .next()
+            .and_then(|i| i.value().attr("value").map(str::to_owned))
+            .unwrap_or_else(|| "0".into());
+        let token = c.csrf_token().unwrap();
+        let mut form = reqwest::multipart::Form::new().text("version", version);
+        if let Some(b) = licence {
+            form = form.part(
+                "licence",
+                reqwest::multipart::Part::bytes(b.to_vec()).file_name("licence.pdf"),
+            );
+        }
+        if let Some(b) = letter {
+            form = form.part(
+                "letter",
+                reqwest::multipart::Part::bytes(b.to_vec()).file_name("letter.pdf"),
+            );
+        }
+        c.send(
+            c.request(
+                reqwest::Method::POST,
+                &format!("/my/claim?csrf_token={token}"),
+            )
+            .multipart(form),
+        )
+        .await
+    }
+
     /// A district office for `district` (GB/T 2260 code); returns its id.
     pub async fn create_office(&self, district: &str, name: &str) -> i64 {
         use techreg::org::service::{KIND_DISTRICT, NewOffice, create_office};

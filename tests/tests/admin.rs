@@ -49,6 +49,21 @@ async fn a_system_admin_creates_staff_who_must_change_the_one_time_password() {
         )
         .await;
     assert_eq!(r.status, 422, "enterprise roles are not handed out here");
+    let r = admin
+        .post_form(
+            "/admin/users",
+            &[
+                ("username", "chen_sp"),
+                ("display_name", "陈服务"),
+                ("mobile", "13900040003"),
+                ("role", "service_point_staff"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status, 422,
+        "service point staff need their service point"
+    );
     assert_eq!(app.count("app_user").await, before);
 
     let r = admin

@@ -428,7 +428,6 @@ async fn each_route_answers_each_kind_of_user_as_the_policy_says() {
 /// permission for (403).
 #[tokio::test]
 async fn objects_of_another_office_or_enterprise_answer_404() {
-    use techreg::identity::validate::credit_check_char;
     let app = TestApp::spawn().await;
     let office_a = app.create_office("310110", "杨浦区技术合同登记处").await;
     let office_b = app.create_office("310104", "徐汇区技术合同登记处").await;
@@ -458,53 +457,17 @@ async fn objects_of_another_office_or_enterprise_answer_404() {
     .iter()
     .enumerate()
     {
-        let c = app.client();
-        let mobile = format!("1390009010{n}");
-        c.get("/register/enterprise").await;
-        c.htmx_post("/register/sms-code", &[("mobile", &mobile)])
-            .await;
-        let sms = app.last_sms_code(&mobile).await;
-        let code = format!("{base}{}", credit_check_char(base));
-        let username = format!("ent_{n}");
-        let r = c
-            .post_form(
-                "/register/enterprise",
-                &[
-                    ("credit_code", code.as_str()),
-                    ("enterprise_name", &format!("对象测试企业{n}")),
-                    ("district", district),
-                    ("contact_name", "联系人"),
-                    ("mobile", &mobile),
-                    ("sms_code", &sms),
-                    ("username", &username),
-                    ("password", PASSWORD),
-                    ("confirm_password", PASSWORD),
-                ],
+        let c = app
+            .register_enterprise(
+                &format!("ent_{n}"),
+                &format!("1390009010{n}"),
+                base,
+                &format!("对象测试企业{n}"),
+                district,
             )
             .await;
-        assert_eq!(r.status, 303, "{}", r.body);
-        app.login(&c, &username, PASSWORD, &mobile).await;
-        let page = c.get("/my/claim").await;
-        assert_eq!(page.status, 200);
-        let token = c.csrf_token().unwrap();
-        let form = reqwest::multipart::Form::new()
-            .text("version", "0")
-            .part(
-                "licence",
-                reqwest::multipart::Part::bytes(b"%PDF-1.7 a".to_vec()),
-            )
-            .part(
-                "letter",
-                reqwest::multipart::Part::bytes(b"%PDF-1.7 b".to_vec()),
-            );
-        let r = c
-            .send(
-                c.request(
-                    reqwest::Method::POST,
-                    &format!("/my/claim?csrf_token={token}"),
-                )
-                .multipart(form),
-            )
+        let r = app
+            .upload_claim(&c, Some(b"%PDF-1.7 a"), Some(b"%PDF-1.7 b"))
             .await;
         assert_eq!(r.status, 303);
         applicants.push(c);

@@ -2,83 +2,11 @@
 //! staff, with bad uploads, a rejection, a race between two reviewers, and
 //! objects out of reach.
 
-use techreg::identity::validate::credit_check_char;
 use techreg::security::rbac::Scope;
-use techreg_tests::{PASSWORD, TestApp, TestClient};
+use techreg_tests::{PASSWORD, TestApp};
 
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR fake but typed";
-
-async fn register_enterprise(
-    app: &TestApp,
-    username: &str,
-    mobile: &str,
-    base17: &str,
-) -> TestClient {
-    let c = app.client();
-    c.get("/register/enterprise").await;
-    c.htmx_post("/register/sms-code", &[("mobile", mobile)])
-        .await;
-    let sms = app.last_sms_code(mobile).await;
-    let code = format!("{base17}{}", credit_check_char(base17));
-    let r = c
-        .post_form(
-            "/register/enterprise",
-            &[
-                ("credit_code", code.as_str()),
-                ("enterprise_name", "上海认领测试有限公司"),
-                ("district", "310110"),
-                ("contact_name", "周八"),
-                ("mobile", mobile),
-                ("sms_code", &sms),
-                ("username", username),
-                ("password", PASSWORD),
-                ("confirm_password", PASSWORD),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
-    app.state.clock.advance(chrono::Duration::seconds(61));
-    let r = app.login(&c, username, PASSWORD, mobile).await;
-    assert_eq!(r.status, 303);
-    c
-}
-
-async fn upload(
-    c: &TestClient,
-    licence: Option<&[u8]>,
-    letter: Option<&[u8]>,
-) -> techreg_tests::Resp {
-    let page = c.get("/my/claim").await;
-    let version = page
-        .html()
-        .select(&scraper::Selector::parse("input[name=version]").unwrap())
-        .next()
-        .and_then(|i| i.value().attr("value").map(str::to_owned))
-        .unwrap_or_else(|| "0".into());
-    let token = c.csrf_token().unwrap();
-    let mut form = reqwest::multipart::Form::new().text("version", version);
-    if let Some(b) = licence {
-        form = form.part(
-            "licence",
-            reqwest::multipart::Part::bytes(b.to_vec()).file_name("licence.pdf"),
-        );
-    }
-    if let Some(b) = letter {
-        form = form.part(
-            "letter",
-            reqwest::multipart::Part::bytes(b.to_vec()).file_name("letter.png"),
-        );
-    }
-    c.send(
-        c.request(
-            reqwest::Method::POST,
-            &format!("/my/claim?csrf_token={token}"),
-        )
-        .multipart(form),
-    )
-    .await
-}
 
 #[tokio::test]
 async fn a_claim_is_proven_rejected_corrected_and_approved() {
@@ -87,15 +15,25 @@ async fn a_claim_is_proven_rejected_corrected_and_approved() {
         .await;
     app.create_user("city2", "13900050002", "city_officer", Scope::All, false)
         .await;
-    let applicant = register_enterprise(&app, "zhouba", "13900050010", "91310110MA1CLAM01").await;
+    let applicant = app
+        .register_enterprise(
+            "zhouba",
+            "13900050010",
+            "91310110MA1CLAM01",
+            "上海认领测试有限公司",
+            "310110",
+        )
+        .await;
     let home = applicant.get("/my").await;
     assert!(home.body.contains("待核验") && home.body.contains("/my/claim"));
 
     // Bad uploads change nothing.
-    let r = upload(&applicant, None, None).await;
+    let r = app.upload_claim(&applicant, None, None).await;
     assert_eq!(r.status, 422);
     assert!(r.body.matches("请选择文件").count() == 2);
-    let r = upload(&applicant, Some(b"MZ\x90\x00 not a pdf"), Some(PNG)).await;
+    let r = app
+        .upload_claim(&applicant, Some(b"MZ\x90\x00 not a pdf"), Some(PNG))
+        .await;
     assert_eq!(r.status, 422);
     assert!(r.body.contains("只接受 PDF、PNG 或 JPEG 文件"));
     assert_eq!(
@@ -103,7 +41,7 @@ async fn a_claim_is_proven_rejected_corrected_and_approved() {
         0,
         "nothing stored when the upload fails"
     );
-    let r = upload(&applicant, Some(PDF), Some(PNG)).await;
+    let r = app.upload_claim(&applicant, Some(PDF), Some(PNG)).await;
     assert_eq!(r.status, 303, "{}", r.body);
     let page = applicant.get("/my/claim").await;
     assert!(
@@ -158,7 +96,9 @@ async fn a_claim_is_proven_rejected_corrected_and_approved() {
     assert_eq!(r.status, 303);
     let page = applicant.get("/my/claim").await;
     assert!(page.body.contains("授权书未加盖公章"));
-    let r = upload(&applicant, Some(PDF), Some(b"%PDF-1.4 stamped letter")).await;
+    let r = app
+        .upload_claim(&applicant, Some(PDF), Some(b"%PDF-1.4 stamped letter"))
+        .await;
     assert_eq!(r.status, 303);
 
     // Two reviewers act on the same version: one wins, the other is told.
@@ -198,8 +138,16 @@ async fn an_individual_has_no_claim_and_a_double_submit_has_one_effect() {
     app.login(&c, "plain", PASSWORD, "13900050020").await;
     assert_eq!(c.get("/my/claim").await.status, 404);
 
-    let applicant = register_enterprise(&app, "double", "13900050021", "91310110MA1CLAM02").await;
-    let r1 = upload(&applicant, Some(PDF), Some(PNG)).await;
+    let applicant = app
+        .register_enterprise(
+            "double",
+            "13900050021",
+            "91310110MA1CLAM02",
+            "上海认领测试有限公司",
+            "310110",
+        )
+        .await;
+    let r1 = app.upload_claim(&applicant, Some(PDF), Some(PNG)).await;
     assert_eq!(r1.status, 303);
     // The same form sent again (old version): refused, nothing changes.
     let token = applicant.csrf_token().unwrap();
@@ -246,8 +194,21 @@ async fn a_claim_goes_to_the_office_responsible_for_the_enterprise() {
     )
     .await;
     // The helper registers in 杨浦区 (310110).
-    let applicant = register_enterprise(&app, "routed", "13900050033", "91310110MA1CLAM03").await;
-    assert_eq!(upload(&applicant, Some(PDF), Some(PNG)).await.status, 303);
+    let applicant = app
+        .register_enterprise(
+            "routed",
+            "13900050033",
+            "91310110MA1CLAM03",
+            "上海认领测试有限公司",
+            "310110",
+        )
+        .await;
+    assert_eq!(
+        app.upload_claim(&applicant, Some(PDF), Some(PNG))
+            .await
+            .status,
+        303
+    );
 
     let other = app.client();
     app.login(&other, "clerk_xh", PASSWORD, "13900050032").await;

@@ -101,7 +101,14 @@ async fn scope_for(
 /// registration and verification).
 async fn role_options(ctx: &Ctx) -> Result<Vec<RoleOption>, AppError> {
     Ok(role::Entity::find()
-        .filter(role::Column::Code.is_not_in(["applicant", "enterprise_admin"]))
+        // Enterprise roles come from registration and verification; service
+        // point staff are scoped to a service point, given with service
+        // point management (offices module).
+        .filter(role::Column::Code.is_not_in([
+            "applicant",
+            "enterprise_admin",
+            "service_point_staff",
+        ]))
         .order_by_asc(role::Column::Id)
         .all(&ctx.state.db)
         .await?
