@@ -113,6 +113,19 @@ async fn no_account_holds_two_admin_duties() {
         .await;
     assert_eq!(r.status, 422);
     assert!(r.body.contains("三员分立"));
+    // Nobody hands themselves a role.
+    let me = app.count("app_user WHERE username = 'sys2'").await;
+    assert_eq!(me, 1);
+    let my_id = 1;
+    admin.get(&format!("/admin/users/{my_id}")).await;
+    let r = admin
+        .post_form(
+            &format!("/admin/users/{my_id}/roles"),
+            &[("role", "city_officer")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("不能给自己分配角色"));
     // A non-admin role is fine.
     let r = admin
         .post_form(

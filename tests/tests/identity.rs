@@ -732,3 +732,82 @@ async fn changing_the_mobile_needs_a_code_to_the_new_number_and_the_current_fact
         1
     );
 }
+
+#[tokio::test]
+async fn inside_a_session_wrong_passwords_lock_too_and_a_change_ends_the_other_sessions() {
+    let app = TestApp::spawn().await;
+    app.create_user("guarded", "13900014001", "inspector", Scope::All, false)
+        .await;
+    let a = app.client();
+    let b = app.client();
+    app.login(&a, "guarded", PASSWORD, "13900014001").await;
+    app.state.clock.advance(Duration::seconds(61));
+    app.login(&b, "guarded", PASSWORD, "13900014001").await;
+
+    // A password change ends the other browser's session.
+    a.get("/account/password").await;
+    let r = a
+        .post_form(
+            "/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "Other#Pass2026"),
+                ("confirm_password", "Other#Pass2026"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(b.get("/my").await.status, 303, "the other session ended");
+    assert_eq!(a.get("/my").await.status, 200, "this one goes on");
+
+    // Guessing the current password from a stolen session locks the account.
+    a.get("/account/password").await;
+    for _ in 0..4 {
+        let r = a
+            .post_form(
+                "/account/password",
+                &[
+                    ("current_password", "Guess#1234"),
+                    ("new_password", "Third#Pass2026"),
+                    ("confirm_password", "Third#Pass2026"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 422);
+    }
+    let r = a
+        .post_form(
+            "/account/password",
+            &[
+                ("current_password", "Guess#1234"),
+                ("new_password", "Third#Pass2026"),
+                ("confirm_password", "Third#Pass2026"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "locked: signed out");
+    assert_eq!(r.header("location"), Some("/login"));
+    assert_eq!(a.get("/my").await.status, 303);
+    assert_eq!(
+        app.count("audit_log WHERE action = 'account.locked'").await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_half_finished_login_expires() {
+    let app = TestApp::spawn().await;
+    app.create_user("slow", "13900014002", "inspector", Scope::All, false)
+        .await;
+    let c = app.client();
+    c.get("/login").await;
+    c.post_form("/login", &[("username", "slow"), ("password", PASSWORD)])
+        .await;
+    let code = app.last_sms_code("13900014002").await;
+    app.state.clock.advance(Duration::minutes(11));
+    c.get("/").await;
+    let r = c.post_form("/login/verify", &[("code", &code)]).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.header("location"), Some("/login"), "start again");
+    assert_eq!(c.get("/my").await.status, 303);
+}

@@ -465,14 +465,7 @@ async fn reset_password_post(
     .await?;
     txn.commit().await?;
     // ... and signs the user out everywhere.
-    let open = user_session::Entity::find()
-        .filter(user_session::Column::UserId.eq(id))
-        .filter(user_session::Column::EndedAt.is_null())
-        .all(&ctx.state.db)
-        .await?;
-    for s in open {
-        auth::end(&ctx.state, &s.id, "password_reset", now).await?;
-    }
+    auth::end_others(&ctx.state, id, None, "password_reset", now).await?;
     user_view(
         &ctx,
         &user,
@@ -572,6 +565,18 @@ async fn assign_role_post(
 ) -> Result<Response, AppError> {
     user.require(perm::ROLE_MANAGE)?;
     let mut form = form_from(&fields);
+    if id == user.user.id {
+        form.message = Some("不能给自己分配角色，请由另一位系统管理员操作".into());
+        return user_view(
+            &ctx,
+            &user,
+            id,
+            &form,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
     let role_code = form.value("role").to_owned();
     if !role_options(&ctx)
         .await?
@@ -703,18 +708,14 @@ async fn end_session_post(
         .await?
         .ok_or(AppError::NotFound)?;
     let now = ctx.state.clock.now();
-    auth::end(&ctx.state, &key, "forced_by_admin", now).await?;
-    audit::record(
-        &ctx.state.db,
+    auth::end_audited(
+        &ctx.state,
+        &key,
+        "forced_by_admin",
         now,
         &user.actor(),
-        Entry {
-            action: "session.force_logout",
-            object_type: Some("user"),
-            object_id: Some(row.user_id.to_string()),
-            outcome: Outcome::Success,
-            detail: json!({}),
-        },
+        "session.force_logout",
+        row.user_id,
     )
     .await?;
     Ok(ctx.redirect(

@@ -151,6 +151,71 @@ pub async fn end(
     Ok(())
 }
 
+/// Ends a session and writes its audit row in the same transaction; the
+/// store entry goes right after.
+pub async fn end_audited(
+    state: &AppState,
+    key: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+    actor: &crate::audit::Actor,
+    action: &str,
+    user_id: i64,
+) -> Result<(), AppError> {
+    let txn = crate::db::begin(&state.db).await?;
+    let row = user_session::Entity::find_by_id(key.to_owned())
+        .one(&txn)
+        .await?;
+    if let Some(row) = row.filter(|r| r.ended_at.is_none()) {
+        let mut m: user_session::ActiveModel = row.into();
+        m.ended_at = Set(Some(now));
+        m.end_reason = Set(Some(reason.to_owned()));
+        m.update(&txn).await?;
+    }
+    crate::audit::record(
+        &txn,
+        now,
+        actor,
+        crate::audit::Entry {
+            action,
+            object_type: Some("user"),
+            object_id: Some(user_id.to_string()),
+            outcome: crate::audit::Outcome::Success,
+            detail: serde_json::json!({ "reason": reason }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    state
+        .sessions
+        .delete(key)
+        .await
+        .map_err(|e| AppError::Unavailable(e.to_string()))
+}
+
+/// Ends every open session of a user except `keep` (after a password,
+/// mobile or factor change, a reset or a lock).
+pub async fn end_others(
+    state: &AppState,
+    user_id: i64,
+    keep: Option<&str>,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, AppError> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let open = user_session::Entity::find()
+        .filter(user_session::Column::UserId.eq(user_id))
+        .filter(user_session::Column::EndedAt.is_null())
+        .all(&state.db)
+        .await?;
+    let mut ended = 0;
+    for s in open.into_iter().filter(|s| Some(s.id.as_str()) != keep) {
+        end(state, &s.id, reason, now).await?;
+        ended += 1;
+    }
+    Ok(ended)
+}
+
 /// The session data behind the browser's cookie, if any.
 pub async fn current(
     state: &AppState,

@@ -3,7 +3,8 @@
 //! The counter is in the database, so it survives restarts.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DbErr, EntityTrait};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, QueryFilter};
 use serde_json::json;
 use techreg_entities::identity::app_user;
 
@@ -23,8 +24,12 @@ pub enum PasswordCheck {
     RateLimited,
 }
 
-/// A hash of a password nobody has, so unknown usernames cost the same time.
-const DUMMY_HASH: &str = "pbkdf2-sm3$1000$00000000000000000000000000000000$0000000000000000000000000000000000000000000000000000000000000000";
+/// A hash of a password nobody has, with the configured iterations, so an
+/// unknown username costs the same time as a known one.
+fn dummy_hash(iterations: u32) -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| crate::security::crypto::hash_password("not a password", iterations))
+}
 
 pub async fn check_password(
     state: &AppState,
@@ -59,7 +64,10 @@ pub async fn check_password(
         return Ok(PasswordCheck::RateLimited);
     }
     let Some(user) = users::find_by_username(&state.db, &name).await? else {
-        verify_password(password, DUMMY_HASH);
+        verify_password(
+            password,
+            dummy_hash(state.config.security.pbkdf2_iterations),
+        );
         audit::record(
             &state.db,
             now,
@@ -123,22 +131,31 @@ pub async fn record_failure(
         .await
         .unwrap_or(30);
     let txn = crate::db::begin(&state.db).await?;
-    // Re-read inside the transaction so concurrent failures all count.
+    // An atomic increment (a row lock on PostgreSQL, the write lock on
+    // SQLite), so concurrent failures all count.
+    app_user::Entity::update_many()
+        .col_expr(
+            app_user::Column::FailedAttempts,
+            Expr::col(app_user::Column::FailedAttempts).add(1),
+        )
+        .filter(app_user::Column::Id.eq(user.id))
+        .exec(&txn)
+        .await?;
     let user = app_user::Entity::find_by_id(user.id)
         .one(&txn)
         .await?
         .unwrap_or(user);
     let actor = actor_of(&user, ip);
-    let attempts = user.failed_attempts + 1;
+    let attempts = user.failed_attempts;
     let locks = attempts >= threshold;
     let until = now + Duration::minutes(minutes);
     let id = user.id;
-    let mut m: app_user::ActiveModel = user.into();
-    m.failed_attempts = Set(if locks { 0 } else { attempts });
     if locks {
+        let mut m: app_user::ActiveModel = user.into();
+        m.failed_attempts = Set(0);
         m.locked_until = Set(Some(until));
+        m.update(&txn).await?;
     }
-    m.update(&txn).await?;
     audit::record(
         &txn,
         now,
@@ -209,6 +226,9 @@ pub async fn check_second_factor(
     let now = state.clock.now();
     if let Some(until) = user.locked_until.filter(|u| *u > now) {
         return Ok(FactorCheck::Locked(until));
+    }
+    if user.status == STATUS_DISABLED {
+        return Ok(FactorCheck::Wrong);
     }
     let code = code.trim();
     let ok = if user.mfa_method == MFA_TOTP {

@@ -181,9 +181,22 @@ async fn pending_user(ctx: &Ctx, req: &Request) -> Result<Option<app_user::Model
     if data.stage != Stage::PasswordOk {
         return Ok(None);
     }
-    Ok(app_user::Entity::find_by_id(data.user_id)
+    // A half-finished login lasts as long as a code does, and not past a
+    // change of password.
+    let started = chrono::DateTime::from_timestamp(data.created_at, 0).unwrap_or_default();
+    let minutes = ctx
+        .state
+        .settings
+        .get_i64("security.sms_code_minutes")
+        .await
+        .unwrap_or(5);
+    if ctx.state.clock.now() - started > Duration::minutes(minutes + 5) {
+        return Ok(None);
+    }
+    let user = app_user::Entity::find_by_id(data.user_id)
         .one(&ctx.state.db)
-        .await?)
+        .await?;
+    Ok(user.filter(|u| u.password_changed_at.timestamp() <= data.created_at))
 }
 
 fn factor_label(ctx: &Ctx, user: &app_user::Model) -> String {
@@ -284,12 +297,11 @@ async fn resend_post(ctx: Ctx, req: &Request) -> Result<Response, AppError> {
 async fn logout_post(ctx: Ctx, req: &Request) -> Result<Response, AppError> {
     if let Some((key, data)) = auth::current(&ctx.state, req).await? {
         let now = ctx.state.clock.now();
-        auth::end(&ctx.state, &key, "logout", now).await?;
-        if data.stage == Stage::Authenticated {
-            let user = app_user::Entity::find_by_id(data.user_id)
-                .one(&ctx.state.db)
-                .await?;
-            if let Some(user) = user {
+        let user = app_user::Entity::find_by_id(data.user_id)
+            .one(&ctx.state.db)
+            .await?;
+        match user.filter(|_| data.stage == Stage::Authenticated) {
+            Some(user) => {
                 let actor = audit::Actor {
                     user_id: Some(user.id),
                     name: user.username,
@@ -297,20 +309,18 @@ async fn logout_post(ctx: Ctx, req: &Request) -> Result<Response, AppError> {
                     client_ip: Some(client_ip(req)),
                     on_behalf_of: None,
                 };
-                audit::record(
-                    &ctx.state.db,
+                auth::end_audited(
+                    &ctx.state,
+                    &key,
+                    "logout",
                     now,
                     &actor,
-                    Entry {
-                        action: "logout",
-                        object_type: Some("user"),
-                        object_id: Some(data.user_id.to_string()),
-                        outcome: Outcome::Success,
-                        detail: json!({}),
-                    },
+                    "logout",
+                    data.user_id,
                 )
                 .await?;
             }
+            None => auth::end(&ctx.state, &key, "logout", now).await?,
         }
     }
     let sid = auth::new_session_id();
@@ -524,6 +534,7 @@ async fn password_post(
         &user.user.password_hash,
     ) {
         form.add_error("current_password", "当前密码不正确");
+        count_failure(&ctx, &user, "wrong_password").await?;
     }
     let new = form.value("new_password").to_owned();
     let min = st
@@ -589,7 +600,18 @@ async fn password_post(
     )
     .await?;
     txn.commit().await?;
-    Ok(ctx.redirect("/my", flash(FlashKind::Success, "密码已修改。")))
+    auth::end_others(
+        st,
+        user.user.id,
+        Some(&user.session_key),
+        "password_changed",
+        now,
+    )
+    .await?;
+    Ok(ctx.redirect(
+        "/my",
+        flash(FlashKind::Success, "密码已修改，其他会话已退出。"),
+    ))
 }
 
 #[handler]
@@ -631,7 +653,17 @@ async fn end_own(
         .await?;
     match row {
         Some(r) if r.user_id == user.user.id => {
-            auth::end(&ctx.state, key, "ended_by_user", now).await
+            let actor = user.actor();
+            auth::end_audited(
+                &ctx.state,
+                key,
+                "ended_by_user",
+                now,
+                &actor,
+                "session.end_own",
+                user.user.id,
+            )
+            .await
         }
         _ => Err(AppError::NotFound),
     }
@@ -775,7 +807,7 @@ async fn totp_start_post(ctx: Ctx, req: &Request, user: AuthUser) -> Result<Resp
 /// change_factor) or the authenticator.
 async fn current_factor_ok(ctx: &Ctx, user: &AuthUser, code: &str) -> Result<bool, AppError> {
     let now = ctx.state.clock.now();
-    Ok(if user.user.mfa_method == MFA_TOTP {
+    let ok = if user.user.mfa_method == MFA_TOTP {
         totp::verify_login(&ctx.state, &user.user, code, now).await?
     } else {
         match login::mobile_of(&ctx.state, &user.user) {
@@ -792,7 +824,31 @@ async fn current_factor_ok(ctx: &Ctx, user: &AuthUser, code: &str) -> Result<boo
             }
             None => false,
         }
-    })
+    };
+    if !ok {
+        count_failure(ctx, user, "wrong_code").await?;
+    }
+    Ok(ok)
+}
+
+/// A wrong code or password inside a signed-in session counts towards the
+/// lock like one at login; the lock ends every session of the account.
+async fn count_failure(ctx: &Ctx, user: &AuthUser, reason: &str) -> Result<(), AppError> {
+    if login::record_failure(&ctx.state, user.user.clone(), &user.client_ip, reason)
+        .await?
+        .is_some()
+    {
+        auth::end_others(
+            &ctx.state,
+            user.user.id,
+            None,
+            "locked",
+            ctx.state.clock.now(),
+        )
+        .await?;
+        return Err(AppError::LoginRequired { timed_out: false });
+    }
+    Ok(())
 }
 
 #[handler]
@@ -860,6 +916,14 @@ async fn totp_confirm_post(
     )
     .await?;
     txn.commit().await?;
+    auth::end_others(
+        &ctx.state,
+        user.user.id,
+        Some(&user.session_key),
+        "factor_changed",
+        now,
+    )
+    .await?;
     if let Some((key, mut data)) = auth::current(&ctx.state, req).await? {
         data.pending_totp = None;
         ctx.state
@@ -930,9 +994,17 @@ async fn use_sms_post(
     )
     .await?;
     txn.commit().await?;
+    auth::end_others(
+        &ctx.state,
+        user.user.id,
+        Some(&user.session_key),
+        "factor_changed",
+        now,
+    )
+    .await?;
     Ok(ctx.redirect(
         "/account/security",
-        flash(FlashKind::Success, "已改用短信验证码。"),
+        flash(FlashKind::Success, "已改用短信验证码，其他会话已退出。"),
     ))
 }
 
@@ -1087,8 +1159,16 @@ async fn mobile_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<R
     )
     .await?;
     txn.commit().await?;
+    auth::end_others(
+        &ctx.state,
+        user.user.id,
+        Some(&user.session_key),
+        "mobile_changed",
+        now,
+    )
+    .await?;
     Ok(ctx.redirect(
         "/account/security",
-        flash(FlashKind::Success, "手机号码已更换。"),
+        flash(FlashKind::Success, "手机号码已更换，其他会话已退出。"),
     ))
 }

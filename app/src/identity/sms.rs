@@ -218,7 +218,9 @@ pub async fn check_code(
             sms_message::Column::Attempts,
             Expr::col(sms_message::Column::Attempts).add(1),
         )
-        .filter(sms_message::Column::Id.eq(msg.id));
+        .filter(sms_message::Column::Id.eq(msg.id))
+        // Parallel guesses cannot get past five tries.
+        .filter(sms_message::Column::Attempts.lt(5));
     if ok {
         update = update
             .col_expr(sms_message::Column::UsedAt, Expr::value(Some(now)))
