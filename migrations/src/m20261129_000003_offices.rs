@@ -40,6 +40,29 @@ impl MigrationTrait for Migration {
         manager
             .create_table(
                 Table::create()
+                    .table("office_history")
+                    .col(big_pk_auto("id"))
+                    .col(big_integer("office_id"))
+                    .col(timestamp_with_time_zone("at"))
+                    .col(string_len("actor", 100))
+                    .col(string_len("action", 30))
+                    .col(text("change"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_office_history_office")
+                    .table("office_history")
+                    .col("office_id")
+                    .col("id")
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
                     .table("service_point")
                     .col(big_pk_auto("id"))
                     .col(big_integer("office_id"))
@@ -87,7 +110,12 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in ["enterprise_assignment", "service_point", "office"] {
+        for table in [
+            "enterprise_assignment",
+            "service_point",
+            "office_history",
+            "office",
+        ] {
             manager
                 .drop_table(Table::drop().table(table).to_owned())
                 .await?;

@@ -240,6 +240,36 @@ const POLICY: &[(&str, &str, &str, Allow)] = &[
     ),
     (
         "GET",
+        "/admin/offices",
+        "/admin/offices",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "POST",
+        "/admin/offices",
+        "/admin/offices",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "GET",
+        "/admin/offices/:id",
+        "/admin/offices/1",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "POST",
+        "/admin/offices/:id",
+        "/admin/offices/1",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "POST",
+        "/admin/offices/:id/status",
+        "/admin/offices/1/status",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "GET",
         "/admin/roles",
         "/admin/roles",
         Allow::Only(&[Who::SystemAdmin]),

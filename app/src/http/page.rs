@@ -191,6 +191,9 @@ fn navigation(user: &AuthUser, path: &str) -> Vec<NavItem> {
     if user.grants.has(perm::USER_MANAGE) {
         items.push(("用户管理", "/admin/users"));
     }
+    if user.grants.has(perm::OFFICE_MANAGE) {
+        items.push(("登记处管理", "/admin/offices"));
+    }
     if user.grants.has(perm::ROLE_MANAGE) {
         items.push(("角色与权限", "/admin/roles"));
     }

@@ -2,4 +2,5 @@
 //! module).
 
 pub mod districts;
+pub mod routes;
 pub mod service;

@@ -2,4 +2,5 @@ pub mod admin;
 pub mod claims;
 pub mod errors;
 pub mod identity;
+pub mod offices;
 pub mod portal;
