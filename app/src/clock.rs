@@ -22,6 +22,26 @@ impl ShiftableClock {
     }
 }
 
+/// Shanghai is UTC+8 all year (no daylight saving).
+fn shanghai(t: DateTime<Utc>) -> DateTime<chrono::FixedOffset> {
+    t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
+}
+
+/// `2026-11-29 18:30` as shown on screen.
+pub fn shanghai_minute(t: DateTime<Utc>) -> String {
+    shanghai(t).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// `2026-11-29 18:30:05` for logs and audit views.
+pub fn shanghai_second(t: DateTime<Utc>) -> String {
+    shanghai(t).format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// The calendar date in Shanghai.
+pub fn shanghai_date(t: DateTime<Utc>) -> chrono::NaiveDate {
+    shanghai(t).date_naive()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -32,5 +52,15 @@ mod tests {
         let before = c.now();
         c.advance(Duration::minutes(31));
         assert!(c.now() - before >= Duration::minutes(31));
+    }
+
+    #[test]
+    fn shanghai_is_utc_plus_eight() {
+        let t = chrono::DateTime::parse_from_rfc3339("2026-11-29T16:30:05Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(shanghai_minute(t), "2026-11-30 00:30");
+        assert_eq!(shanghai_second(t), "2026-11-30 00:30:05");
+        assert_eq!(shanghai_date(t).to_string(), "2026-11-30");
     }
 }

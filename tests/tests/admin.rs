@@ -406,17 +406,41 @@ async fn a_password_reset_unlocks_and_signs_the_user_out_everywhere() {
     let u = app.client();
     app.login(&u, "resetme", PASSWORD, "13900040072").await;
     assert_eq!(u.get("/my").await.status, 200);
+    // Someone else guesses until the account locks.
+    let guesser = app.client();
+    guesser.get("/login").await;
+    for _ in 0..5 {
+        guesser
+            .post_form(
+                "/login",
+                &[("username", "resetme"), ("password", "Wrong@1234")],
+            )
+            .await;
+    }
     let admin = app.client();
     app.login(&admin, "sysr", PASSWORD, "13900040071").await;
-    admin.get(&format!("/admin/users/{id}")).await;
+    assert!(
+        admin
+            .get(&format!("/admin/users/{id}"))
+            .await
+            .body
+            .contains("锁定至")
+    );
     let r = admin
         .post_form(&format!("/admin/users/{id}/reset-password"), &[])
         .await;
     assert_eq!(r.status, 200);
+    let fresh = r.text_of("#one-time-password code").unwrap();
+    assert!(r.body.contains("未锁定"), "the reset lifts the lock");
     assert_eq!(u.get("/my").await.status, 303, "the old session is over");
-    // Online sessions list only the admin now.
-    let page = admin.get("/admin/users").await;
-    assert!(page.body.contains("resetme"));
+    app.state.clock.advance(chrono::Duration::seconds(61));
+    let again = app.client();
+    assert_eq!(
+        app.login(&again, "resetme", &fresh, "13900040072")
+            .await
+            .status,
+        303
+    );
 }
 
 #[tokio::test]
@@ -464,4 +488,36 @@ async fn office_positions_need_their_office() {
         detail.body.contains(&format!("本登记处（{office}）")),
         "scoped to the office"
     );
+}
+
+#[tokio::test]
+async fn re_enabling_an_unverified_enterprise_admin_keeps_them_waiting_for_verification() {
+    let app = TestApp::spawn().await;
+    app.create_user("syse", "13900040091", "system_admin", Scope::All, false)
+        .await;
+    let applicant = app
+        .register_enterprise(
+            "waiting",
+            "13900040092",
+            "91310110MA1WAT001",
+            "待核验单位",
+            "310110",
+        )
+        .await;
+    assert_eq!(applicant.get("/my").await.status, 200);
+    let id = app.count("app_user").await;
+    let admin = app.client();
+    app.login(&admin, "syse", PASSWORD, "13900040091").await;
+    admin.get(&format!("/admin/users/{id}")).await;
+    let r = admin
+        .post_form(&format!("/admin/users/{id}/disable"), &[("reason", "核查")])
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(applicant.get("/my").await.status, 303, "signed out at once");
+    admin.get(&format!("/admin/users/{id}")).await;
+    admin
+        .post_form(&format!("/admin/users/{id}/enable"), &[])
+        .await;
+    let page = admin.get(&format!("/admin/users/{id}")).await;
+    assert!(page.body.contains("待核验"), "not straight to active");
 }

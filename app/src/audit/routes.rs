@@ -1,6 +1,5 @@
 //! The audit admin's view of the audit log: filters and keyset paging.
 
-use chrono::FixedOffset;
 use poem::web::Query;
 use poem::{Response, Route, get, handler};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -56,7 +55,6 @@ async fn audit_page(
     let mut rows = q.all(&ctx.state.db).await?;
     let more = rows.len() as u64 > PAGE;
     rows.truncate(PAGE as usize);
-    let tz = FixedOffset::east_opt(8 * 3600).expect("UTC+8");
     let next = more.then(|| {
         let last = rows.last().map(|r| r.id).unwrap_or_default();
         let encoded = serde_urlencoded::to_string([
@@ -72,11 +70,7 @@ async fn audit_page(
         .into_iter()
         .map(|r| AuditRow {
             id: r.id,
-            at: r
-                .at
-                .with_timezone(&tz)
-                .format("%Y-%m-%d %H:%M:%S")
-                .to_string(),
+            at: crate::clock::shanghai_second(r.at),
             actor: r.actor_name,
             role: r.role.unwrap_or_default(),
             ip: r.client_ip.unwrap_or_default(),

@@ -1,6 +1,5 @@
 //! Admin screens: users (system admin), online sessions (security admin).
 
-use chrono::FixedOffset;
 use poem::http::StatusCode;
 use poem::web::{Form, Path, Query};
 use poem::{Response, Route, get, handler, post};
@@ -40,12 +39,6 @@ pub fn routes(route: Route) -> Route {
         .at("/admin/users/:id/roles", post(assign_role_post))
         .at("/admin/sessions", get(sessions_page))
         .at("/admin/sessions/end", post(end_session_post))
-}
-
-fn shanghai(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.with_timezone(&FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
 }
 
 fn crumbs(label: &str) -> Vec<Crumb> {
@@ -342,7 +335,10 @@ async fn user_view(
         }
         .into(),
         disabled: t.status == STATUS_DISABLED,
-        locked_until: t.locked_until.filter(|u| *u > now).map(shanghai),
+        locked_until: t
+            .locked_until
+            .filter(|u| *u > now)
+            .map(crate::clock::shanghai_minute),
         roles: grants
             .0
             .iter()
@@ -522,7 +518,8 @@ async fn disable_post(
         },
     )
     .await?;
-    Ok(done(&ctx, id, "已停用，该用户的会话在下次请求时结束。"))
+    auth::end_others(&ctx.state, id, None, "disabled", ctx.state.clock.now()).await?;
+    Ok(done(&ctx, id, "已停用，该用户的会话已结束。"))
 }
 
 #[handler]
@@ -683,8 +680,8 @@ async fn sessions_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
             username: name,
             ip: r.ip,
             user_agent: r.user_agent.chars().take(60).collect(),
-            created: shanghai(r.created_at),
-            last_seen: shanghai(r.last_seen_at),
+            created: crate::clock::shanghai_minute(r.created_at),
+            last_seen: crate::clock::shanghai_minute(r.last_seen_at),
         });
     }
     let body = pages::online_sessions(&ctx.csrf_token, &out);

@@ -4,7 +4,6 @@
 //! reason. Approval activates the account with the enterprise admin role
 //! and marks the enterprise verified.
 
-use chrono::FixedOffset;
 use poem::http::StatusCode;
 use poem::web::{Form, Multipart, Path};
 use poem::{IntoResponse, Response, Route, get, handler, post};
@@ -247,7 +246,6 @@ fn review_crumbs() -> Vec<Crumb> {
 #[handler]
 async fn queue_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
     user.require(perm::ENTERPRISE_VERIFY)?;
-    let tz = FixedOffset::east_opt(8 * 3600).expect("UTC+8");
     let mut rows = Vec::new();
     for c in enterprise_claim::Entity::find()
         .filter(enterprise_claim::Column::Status.eq(CLAIM_SUBMITTED))
@@ -274,11 +272,7 @@ async fn queue_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
             enterprise_name: ent.as_ref().map(|e| e.name.clone()).unwrap_or_default(),
             credit_code: ent.map(|e| e.credit_code).unwrap_or_default(),
             applicant: applicant.map(|a| a.display_name).unwrap_or_default(),
-            submitted: c
-                .created_at
-                .with_timezone(&tz)
-                .format("%Y-%m-%d %H:%M")
-                .to_string(),
+            submitted: crate::clock::shanghai_minute(c.created_at),
         });
     }
     Ok(ctx

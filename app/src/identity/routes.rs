@@ -1,6 +1,6 @@
 //! Sign-in, registration and account pages.
 
-use chrono::{Duration, FixedOffset};
+use chrono::Duration;
 use poem::http::StatusCode;
 use poem::web::Form;
 use poem::{Request, Response, Route, get, handler, post};
@@ -82,11 +82,6 @@ fn with_session_cookie(mut resp: Response, ctx: &Ctx, sid: &str) -> Response {
     resp
 }
 
-fn shanghai(t: chrono::DateTime<chrono::Utc>) -> String {
-    let tz = FixedOffset::east_opt(8 * 3600).expect("UTC+8");
-    t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
-}
-
 fn flash(kind: FlashKind, message: &str) -> Option<Flash> {
     Some(Flash {
         kind,
@@ -155,7 +150,7 @@ async fn login_post(ctx: Ctx, req: &Request, Form(fields): Fields) -> Result<Res
             PasswordCheck::Locked(until) => {
                 form.message = Some(format!(
                     "连续输错次数过多，账户已锁定，请于 {} 后再试，或联系管理员解锁",
-                    shanghai(until)
+                    crate::clock::shanghai_minute(until)
                 ))
             }
             PasswordCheck::Disabled => form.message = Some("该账户已停用，请联系管理员".into()),
@@ -263,7 +258,7 @@ async fn verify_post(ctx: Ctx, req: &Request, Form(fields): Fields) -> Result<Re
                 }
                 let message = format!(
                     "连续输错次数过多，账户已锁定，请于 {} 后再试",
-                    shanghai(until)
+                    crate::clock::shanghai_minute(until)
                 );
                 return Ok(ctx.redirect("/login", flash(FlashKind::Error, &message)));
             }
@@ -628,8 +623,8 @@ async fn sessions_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
             key: r.id,
             ip: r.ip,
             user_agent: r.user_agent.chars().take(60).collect(),
-            created: shanghai(r.created_at),
-            last_seen: shanghai(r.last_seen_at),
+            created: crate::clock::shanghai_minute(r.created_at),
+            last_seen: crate::clock::shanghai_minute(r.last_seen_at),
         })
         .collect::<Vec<_>>();
     Ok(ctx
@@ -1017,7 +1012,7 @@ async fn demo_sms_page(ctx: Ctx, req: &Request) -> Result<Response, AppError> {
     let rows = sms::recent(&ctx.state, 50)
         .await?
         .into_iter()
-        .map(|(at, mobile, body)| (shanghai(at), mobile, body))
+        .map(|(at, mobile, body)| (crate::clock::shanghai_minute(at), mobile, body))
         .collect::<Vec<_>>();
     Ok(ctx.public("演示短信收件箱", pages::demo_inbox(&rows)).await)
 }

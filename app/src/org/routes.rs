@@ -2,7 +2,6 @@
 //! create, edit, change status with a reason; every change kept in
 //! `office_history` and the audit log, in the same transaction.
 
-use chrono::FixedOffset;
 use poem::http::StatusCode;
 use poem::web::{Form, Path, Query};
 use poem::{Response, Route, get, handler, post};
@@ -320,7 +319,6 @@ async fn detail_view(
     form: &FormState,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let tz = FixedOffset::east_opt(8 * 3600).expect("UTC+8");
     let history: Vec<HistoryRow> = office_history::Entity::find()
         .filter(office_history::Column::OfficeId.eq(o.id))
         .order_by_desc(office_history::Column::Id)
@@ -328,7 +326,7 @@ async fn detail_view(
         .await?
         .into_iter()
         .map(|h| HistoryRow {
-            at: h.at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+            at: crate::clock::shanghai_minute(h.at),
             actor: h.actor,
             action: match h.action.as_str() {
                 "create" => "创建".into(),

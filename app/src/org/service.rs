@@ -139,7 +139,4 @@ pub async fn responsible_office<C: ConnectionTrait>(
         .map(|a| a.office_id))
 }
 
-/// The calendar date in Shanghai (UTC+8, no daylight saving).
-pub fn shanghai_date(t: DateTime<Utc>) -> NaiveDate {
-    (t + chrono::Duration::hours(8)).date_naive()
-}
+pub use crate::clock::shanghai_date;
