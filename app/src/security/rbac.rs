@@ -17,6 +17,10 @@ pub mod perm {
     pub const ENTERPRISE_VERIFY: &str = "enterprise.verify";
     pub const ENTERPRISE_USERS: &str = "enterprise.users";
     pub const OFFICE_MANAGE: &str = "office.manage";
+    pub const STAFF_MANAGE: &str = "office.staff";
+    pub const ENTERPRISE_MANAGE: &str = "enterprise.manage";
+    pub const CALENDAR_MANAGE: &str = "calendar.manage";
+    pub const DICTIONARY_MANAGE: &str = "dictionary.manage";
     pub const SUPERVISION_SAMPLE: &str = "supervision.sample";
     pub const REPORT_VIEW: &str = "report.view";
     pub const USER_MANAGE: &str = "user.manage";
@@ -34,6 +38,10 @@ pub mod perm {
         (ENTERPRISE_VERIFY, "核验企业认领"),
         (ENTERPRISE_USERS, "管理本企业用户"),
         (OFFICE_MANAGE, "管理登记处"),
+        (STAFF_MANAGE, "管理登记处人员"),
+        (ENTERPRISE_MANAGE, "管理企业与对口关系"),
+        (CALENDAR_MANAGE, "维护工作日历"),
+        (DICTIONARY_MANAGE, "维护数据字典"),
         (SUPERVISION_SAMPLE, "监督抽查"),
         (REPORT_VIEW, "查看统计报表"),
         (USER_MANAGE, "管理用户"),
@@ -197,6 +205,7 @@ pub const BUILT_IN_ROLES: &[BuiltInRole] = &[
             CONTRACT_REVIEW,
             ENTERPRISE_VERIFY,
             REPORT_VIEW,
+            STAFF_MANAGE,
         ],
     },
     BuiltInRole {
@@ -212,6 +221,7 @@ pub const BUILT_IN_ROLES: &[BuiltInRole] = &[
         permissions: &[
             CONTRACT_APPROVE,
             ENTERPRISE_VERIFY,
+            ENTERPRISE_MANAGE,
             SUPERVISION_SAMPLE,
             REPORT_VIEW,
         ],
@@ -226,7 +236,15 @@ pub const BUILT_IN_ROLES: &[BuiltInRole] = &[
         code: "system_admin",
         name: "系统管理员",
         duty: Duty::System,
-        permissions: &[USER_MANAGE, ROLE_MANAGE, OFFICE_MANAGE],
+        permissions: &[
+            USER_MANAGE,
+            ROLE_MANAGE,
+            OFFICE_MANAGE,
+            STAFF_MANAGE,
+            ENTERPRISE_MANAGE,
+            CALENDAR_MANAGE,
+            DICTIONARY_MANAGE,
+        ],
     },
     BuiltInRole {
         code: "security_admin",
