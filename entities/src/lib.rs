@@ -1,6 +1,7 @@
 //! sea-orm entities, one folder per domain.
 
 pub mod audit;
+pub mod contract;
 pub mod identity;
 pub mod org;
 pub mod system;

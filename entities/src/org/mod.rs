@@ -2,6 +2,9 @@
 
 pub mod enterprise;
 pub mod enterprise_assignment;
+pub mod enterprise_history;
 pub mod office;
 pub mod office_history;
+pub mod office_industry_member;
 pub mod service_point;
+pub mod staff_posting;

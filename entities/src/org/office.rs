@@ -14,6 +14,8 @@ pub struct Model {
     pub address: String,
     pub phone: String,
     pub head_name: String,
+    /// What the office handles (受理范围), free text shown to applicants and staff.
+    pub handles: String,
     /// `active`, `suspended` or `closed`.
     pub status: String,
     pub created_at: DateTimeUtc,

@@ -11,6 +11,9 @@ pub struct Model {
     pub name: String,
     pub status: String,
     pub created_at: DateTimeUtc,
+    pub address: String,
+    pub phone: String,
+    pub version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

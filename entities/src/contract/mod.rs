@@ -1,0 +1,4 @@
+//! Technology contracts.
+
+#[allow(clippy::module_inception)]
+pub mod contract;
