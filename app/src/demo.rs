@@ -185,6 +185,10 @@ pub async fn seed(
                 address: &format!("上海市{}（演示地址）", d.name),
                 phone: "021-00000000",
                 head_name: "演示负责人",
+                handles: &format!(
+                    "{}注册的企业、事业单位、其他组织和个人的各类技术合同",
+                    d.name
+                ),
             },
             now,
         )
@@ -193,11 +197,20 @@ pub async fn seed(
             pudong = Some(o.id);
         }
     }
-    for (code, name) in [
-        ("SHIND01", "上海市生物医药行业技术合同登记处"),
-        ("SHIND02", "上海市集成电路行业技术合同登记处"),
+    let mut industry = Vec::new();
+    for (code, name, handles) in [
+        (
+            "SHIND01",
+            "上海市生物医药行业技术合同登记处",
+            "列入生物医药行业名单的企业的技术合同",
+        ),
+        (
+            "SHIND02",
+            "上海市集成电路行业技术合同登记处",
+            "列入集成电路行业名单的企业的技术合同",
+        ),
     ] {
-        crate::org::service::create_office(
+        let o = crate::org::service::create_office(
             &txn,
             crate::org::service::NewOffice {
                 code,
@@ -207,10 +220,12 @@ pub async fn seed(
                 address: "上海市（演示地址）",
                 phone: "021-00000000",
                 head_name: "演示负责人",
+                handles,
             },
             now,
         )
         .await?;
+        industry.push(o.id);
     }
     let pudong = pudong.expect("Pudong is one of the districts");
     let service_point = techreg_entities::org::service_point::ActiveModel {
@@ -232,6 +247,7 @@ pub async fn seed(
         now,
     )
     .await?;
+    seed_enterprises(&txn, &industry, now).await?;
     let id_base = "31011519850101001";
     let id_card = format!("{id_base}{}", id_card_check_char(id_base));
     for a in DEMO_ACCOUNTS {
@@ -266,6 +282,93 @@ pub async fn seed(
             .map_err(|e| DbErr::Custom(e.to_string()))?;
     }
     txn.commit().await
+}
+
+/// Enterprises in the demo: spread over the districts and the last three
+/// years, every tenth on an industry office's list; each assigned by the
+/// rules as a registration would.
+const DEMO_ENTERPRISES: usize = 320;
+
+async fn seed_enterprises<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    industry_offices: &[i64],
+    now: chrono::DateTime<Utc>,
+) -> Result<(), DbErr> {
+    use techreg_entities::org::office_industry_member;
+    const PLACES: &[&str] = &[
+        "申江", "浦源", "东海", "明珠", "金桥", "张江", "漕河", "临港", "松江", "紫竹", "长风",
+        "外滩", "新虹", "泗泾", "安亭", "嘉定",
+    ];
+    const TRADES: &[&str] = &[
+        "信息技术",
+        "生物医药",
+        "新材料",
+        "智能装备",
+        "集成电路",
+        "环境科技",
+        "软件",
+        "医疗器械",
+        "新能源",
+        "数据科技",
+    ];
+    const FORMS: &[(&str, &str)] = &[
+        ("有限公司", "170"),
+        ("股份有限公司", "110"),
+        ("研究院", "021"),
+    ];
+    for i in 0..DEMO_ENTERPRISES {
+        let district = &crate::org::districts::SHANGHAI[i % crate::org::districts::SHANGHAI.len()];
+        let base = format!("91{}{:09}", district.code, 300_000_000 + i);
+        let credit_code = format!("{base}{}", credit_check_char(&base));
+        let (form, legal_form) = FORMS[i % FORMS.len()];
+        let name = format!(
+            "上海{}{}{}{}",
+            PLACES[(i / 3) % PLACES.len()],
+            TRADES[i % TRADES.len()],
+            ["", "发展", "创新", "工程"][(i / 48) % 4],
+            form
+        );
+        if i % 10 == 0 && !industry_offices.is_empty() {
+            office_industry_member::ActiveModel {
+                office_id: Set(industry_offices[(i / 10) % industry_offices.len()]),
+                credit_code: Set(credit_code.clone()),
+                actor: Set("system".into()),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+        }
+        let created = now - chrono::Duration::days((i as i64 * 37) % 1095);
+        let e = enterprise::ActiveModel {
+            credit_code: Set(credit_code.clone()),
+            name: Set(format!("{name}（{:03}）", i + 1)),
+            district_code: Set(Some(district.code.into())),
+            status: Set(if i % 4 == 0 {
+                crate::identity::register::ENTERPRISE_UNVERIFIED.into()
+            } else {
+                ENTERPRISE_VERIFIED.into()
+            }),
+            created_at: Set(created),
+            updated_at: Set(created),
+            legal_form_code: Set(Some(legal_form.into())),
+            address: Set(format!("上海市{}演示路 {} 号", district.name, i + 1)),
+            legal_rep: Set(format!("演示法人{}", i + 1)),
+            contact_name: Set(format!("联系人{}", i + 1)),
+            contact_phone: Set(format!("021-6{:07}", i)),
+            source: Set("demo".into()),
+            in_commitment_library: Set(i % 7 == 0),
+            in_integrity_list: Set(i % 11 == 0),
+            has_anomaly: Set(i % 53 == 0),
+            version: Set(0),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        crate::org::service::assign_new(db, e.id, &credit_code, Some(district.code), created)
+            .await?;
+    }
+    Ok(())
 }
 
 /// What `serve --demo` prints after start-up.

@@ -16,6 +16,7 @@ pub mod org;
 pub mod portal;
 pub mod security;
 pub mod settings;
+pub mod tabular;
 pub mod telemetry;
 pub mod text;
 

@@ -2,8 +2,8 @@
 //! (common with Chinese input methods) become their ASCII forms.
 
 /// Full-width ASCII variants (U+FF01..U+FF5E) and the ideographic space map
-/// to ASCII; surrounding whitespace is trimmed; letters are upper-cased.
-pub fn normalize_code(input: &str) -> String {
+/// to ASCII; everything else is kept.
+pub fn half_width(input: &str) -> String {
     input
         .chars()
         .map(|c| match c {
@@ -11,9 +11,12 @@ pub fn normalize_code(input: &str) -> String {
             '\u{3000}' => ' ',
             _ => c,
         })
-        .collect::<String>()
-        .trim()
-        .to_ascii_uppercase()
+        .collect()
+}
+
+/// [`half_width`], trimmed and upper-cased: the form codes are stored in.
+pub fn normalize_code(input: &str) -> String {
+    half_width(input).trim().to_ascii_uppercase()
 }
 
 #[cfg(test)]

@@ -118,6 +118,25 @@ impl TestClient {
             .await
     }
 
+    /// A file upload as a browser's multipart form sends it, with the CSRF
+    /// token in the query string.
+    pub async fn post_file(&self, path: &str, field: &str, file_name: &str, bytes: &[u8]) -> Resp {
+        let token = self.csrf_token().unwrap_or_default();
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let form = reqwest::multipart::Form::new().part(
+            field.to_owned(),
+            reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(file_name.to_owned()),
+        );
+        self.send(
+            self.request(
+                reqwest::Method::POST,
+                &format!("{path}{sep}csrf_token={token}"),
+            )
+            .multipart(form),
+        )
+        .await
+    }
+
     /// A form POST without any CSRF token.
     pub async fn post_form_without_token(&self, path: &str, fields: &[(&str, &str)]) -> Resp {
         self.send(self.request(reqwest::Method::POST, path).form(fields))

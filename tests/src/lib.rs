@@ -405,6 +405,7 @@ impl TestApp {
                 address: "上海市",
                 phone: "021-00000000",
                 head_name: "负责人",
+                handles: "",
             },
             self.state.clock.now(),
         )

@@ -175,7 +175,8 @@ pub async fn enterprise(
     .await?
     .is_none()
     {
-        crate::org::service::assign_by_district(&txn, ent.id, &district, now).await?;
+        crate::org::service::assign_new(&txn, ent.id, &ent.credit_code, Some(&district), now)
+            .await?;
     }
     let user = users::create(
         &txn,

@@ -443,7 +443,7 @@ async fn register_sms_post(
     Ok(ctx.public_with_status(status, "注册", body).await)
 }
 
-fn status_label(status: &str) -> &'static str {
+pub fn status_label(status: &str) -> &'static str {
     match status {
         users::STATUS_ACTIVE => "正常",
         STATUS_PENDING => "待核验",

@@ -1,6 +1,9 @@
-//! Registration offices, enterprises, assignments (grown by the offices
-//! module).
+//! Registration offices, enterprises and the enterprise ↔ office
+//! assignment (对口关系).
 
 pub mod districts;
+pub mod enterprise_import;
+pub mod enterprise_routes;
+pub mod enterprises;
 pub mod routes;
 pub mod service;

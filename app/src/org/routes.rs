@@ -12,7 +12,7 @@ use sea_orm::{
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
-use techreg_entities::org::{office, office_history};
+use techreg_entities::org::{office, office_history, office_industry_member};
 use techreg_views::components::{Crumb, Flash, FlashKind};
 use techreg_views::pages::identity::FormState;
 use techreg_views::pages::offices::{self as pages, HistoryRow, OfficeRow};
@@ -32,6 +32,7 @@ pub fn routes(route: Route) -> Route {
         .at("/admin/offices", get(list_page).post(create_post))
         .at("/admin/offices/:id", get(detail_page).post(edit_post))
         .at("/admin/offices/:id/status", post(status_post))
+        .at("/admin/offices/:id/industry-list", post(industry_list_post))
 }
 
 fn kind_label(kind: &str) -> &'static str {
@@ -73,6 +74,7 @@ struct OfficeInput {
     address: String,
     phone: String,
     head_name: String,
+    handles: String,
 }
 
 fn check(form: &mut FormState) -> Option<OfficeInput> {
@@ -106,6 +108,7 @@ fn check(form: &mut FormState) -> Option<OfficeInput> {
     let address = limited(form, "address", "地址", 200);
     let phone = limited(form, "phone", "电话", 50);
     let head_name = limited(form, "head_name", "负责人", 50);
+    let handles = limited(form, "handles", "受理范围", 500);
     (!form.has_errors()).then_some(OfficeInput {
         code,
         name,
@@ -114,6 +117,7 @@ fn check(form: &mut FormState) -> Option<OfficeInput> {
         address,
         phone,
         head_name,
+        handles,
     })
 }
 
@@ -121,6 +125,7 @@ fn snapshot(o: &office::Model) -> Value {
     json!({
         "code": o.code, "name": o.name, "kind": o.kind, "district": o.district_code,
         "address": o.address, "phone": o.phone, "head_name": o.head_name, "status": o.status,
+        "handles": o.handles,
     })
 }
 
@@ -137,6 +142,7 @@ fn form_of(o: &office::Model) -> FormState {
             ("address".into(), o.address.clone()),
             ("phone".into(), o.phone.clone()),
             ("head_name".into(), o.head_name.clone()),
+            ("handles".into(), o.handles.clone()),
         ],
         ..FormState::default()
     }
@@ -276,10 +282,12 @@ async fn create_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<R
             address: &i.address,
             phone: &i.phone,
             head_name: &i.head_name,
+            handles: &i.handles,
         },
         now,
     )
     .await?;
+
     history_row(
         &txn,
         o.id,
@@ -319,6 +327,21 @@ async fn detail_view(
     form: &FormState,
     status: StatusCode,
 ) -> Result<Response, AppError> {
+    let list = if o.kind == KIND_INDUSTRY {
+        let codes: Vec<String> = industry_members(ctx, o.id).await?;
+        Some(pages::IndustryList {
+            text: form
+                .values
+                .iter()
+                .find(|(k, _)| k == "codes")
+                .map(|(_, v)| v.clone())
+                .unwrap_or_else(|| codes.join("\n")),
+            count: codes.len(),
+            error: form.error("codes").map(str::to_owned),
+        })
+    } else {
+        None
+    };
     let history: Vec<HistoryRow> = office_history::Entity::find()
         .filter(office_history::Column::OfficeId.eq(o.id))
         .order_by_desc(office_history::Column::Id)
@@ -331,6 +354,7 @@ async fn detail_view(
             action: match h.action.as_str() {
                 "create" => "创建".into(),
                 "edit" => "修改".into(),
+                "industry_list" => "修改行业名单".into(),
                 _ => "状态变更".into(),
             },
             change: h.change,
@@ -344,6 +368,7 @@ async fn detail_view(
         form,
         SHANGHAI,
         &history,
+        list.as_ref(),
     );
     Ok(ctx
         .work_with_status(status, user, &o.name, &crumbs(), body)
@@ -404,6 +429,7 @@ async fn edit_post(
         .col_expr(office::Column::Address, Expr::value(i.address))
         .col_expr(office::Column::Phone, Expr::value(i.phone))
         .col_expr(office::Column::HeadName, Expr::value(i.head_name))
+        .col_expr(office::Column::Handles, Expr::value(i.handles))
         .col_expr(office::Column::UpdatedAt, Expr::value(now))
         .col_expr(office::Column::Version, Expr::value(before.version + 1))
         .filter(office::Column::Id.eq(id))
@@ -513,6 +539,116 @@ async fn status_post(
         Some(Flash {
             kind: FlashKind::Success,
             message: "状态已变更。".into(),
+        }),
+    ))
+}
+
+async fn industry_members(ctx: &Ctx, office_id: i64) -> Result<Vec<String>, AppError> {
+    Ok(office_industry_member::Entity::find()
+        .filter(office_industry_member::Column::OfficeId.eq(office_id))
+        .order_by_asc(office_industry_member::Column::CreditCode)
+        .all(&ctx.state.db)
+        .await?
+        .into_iter()
+        .map(|m| m.credit_code)
+        .collect())
+}
+
+/// Replaces an industry office's list of credit codes (one per line).
+#[handler]
+async fn industry_list_post(
+    ctx: Ctx,
+    user: AuthUser,
+    Path(id): Path<i64>,
+    Form(fields): Fields,
+) -> Result<Response, AppError> {
+    user.require(perm::OFFICE_MANAGE)?;
+    let o = find(&ctx, id).await?;
+    if o.kind != KIND_INDUSTRY {
+        return Err(AppError::NotFound);
+    }
+    let form = form_from(&fields);
+    let mut problems = Vec::new();
+    let mut codes = std::collections::BTreeSet::new();
+    for (n, line) in form.value("codes").lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match crate::identity::validate::credit_code(line) {
+            Ok(c) => {
+                codes.insert(c);
+            }
+            Err(m) => problems.push(format!("第 {} 行：{m}", n + 1)),
+        }
+    }
+    let others = office_industry_member::Entity::find()
+        .filter(office_industry_member::Column::OfficeId.ne(id))
+        .filter(office_industry_member::Column::CreditCode.is_in(codes.iter().cloned()))
+        .all(&ctx.state.db)
+        .await?;
+    for m in others {
+        problems.push(format!("{} 已在另一行业登记处的名单中", m.credit_code));
+    }
+    if !problems.is_empty() {
+        let mut shown = form_of(&o);
+        shown
+            .values
+            .push(("codes".into(), form.value("codes").to_owned()));
+        shown.add_error("codes", problems.join("；"));
+        return detail_view(&ctx, &user, &o, &shown, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let before: std::collections::BTreeSet<String> =
+        industry_members(&ctx, id).await?.into_iter().collect();
+    let added: Vec<&String> = codes.difference(&before).collect();
+    let removed: Vec<&String> = before.difference(&codes).collect();
+    let now = ctx.state.clock.now();
+    let txn = crate::db::begin(&ctx.state.db).await?;
+    office_industry_member::Entity::delete_many()
+        .filter(office_industry_member::Column::OfficeId.eq(id))
+        .exec(&txn)
+        .await?;
+    for chunk in codes.iter().collect::<Vec<_>>().chunks(500) {
+        office_industry_member::Entity::insert_many(chunk.iter().map(|c| {
+            office_industry_member::ActiveModel {
+                office_id: Set(id),
+                credit_code: Set((*c).clone()),
+                actor: Set(user.user.username.clone()),
+                created_at: Set(now),
+                ..Default::default()
+            }
+        }))
+        .exec(&txn)
+        .await?;
+    }
+    let change = json!({ "added": added, "removed": removed, "count": codes.len() });
+    history_row(
+        &txn,
+        id,
+        &user.user.username,
+        "industry_list",
+        change.clone(),
+        now,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        now,
+        &user.actor(),
+        Entry {
+            action: "office.industry_list",
+            object_type: Some("office"),
+            object_id: Some(id.to_string()),
+            outcome: Outcome::Success,
+            detail: change,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(ctx.redirect(
+        &format!("/admin/offices/{id}"),
+        Some(Flash {
+            kind: FlashKind::Success,
+            message: format!("行业名单已保存，共 {} 家企业。", codes.len()),
         }),
     ))
 }

@@ -1,6 +1,7 @@
 //! Offices and the enterprise ↔ office assignment. Every enterprise has one
-//! responsible office at any date; new enterprises are assigned by district
-//! (the district's active office).
+//! responsible office at any date; a new enterprise goes to the industry
+//! office whose list holds its credit code, else to its district's active
+//! office.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
@@ -8,7 +9,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
     EntityTrait, QueryFilter, QueryOrder,
 };
-use techreg_entities::org::{enterprise_assignment, office};
+use techreg_entities::org::{enterprise_assignment, office, office_industry_member};
 
 pub const KIND_DISTRICT: &str = "district";
 pub const KIND_INDUSTRY: &str = "industry";
@@ -22,6 +23,7 @@ pub struct NewOffice<'a> {
     pub address: &'a str,
     pub phone: &'a str,
     pub head_name: &'a str,
+    pub handles: &'a str,
 }
 
 pub async fn create_office<C: ConnectionTrait>(
@@ -37,6 +39,7 @@ pub async fn create_office<C: ConnectionTrait>(
         address: Set(o.address.to_owned()),
         phone: Set(o.phone.to_owned()),
         head_name: Set(o.head_name.to_owned()),
+        handles: Set(o.handles.to_owned()),
         status: Set(STATUS_ACTIVE.to_owned()),
         created_at: Set(now),
         updated_at: Set(now),
@@ -95,15 +98,51 @@ pub async fn assign<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Assigns a new enterprise by its district; `None` when no office serves
-/// the district (the city office then handles it).
-pub async fn assign_by_district<C: ConnectionTrait>(
+/// The active industry office whose list holds the credit code.
+pub async fn industry_office<C: ConnectionTrait>(
+    db: &C,
+    credit_code: &str,
+) -> Result<Option<office::Model>, DbErr> {
+    let Some(member) = office_industry_member::Entity::find()
+        .filter(office_industry_member::Column::CreditCode.eq(credit_code))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(office::Entity::find_by_id(member.office_id)
+        .one(db)
+        .await?
+        .filter(|o| o.status == STATUS_ACTIVE))
+}
+
+/// The office the rules give a new enterprise, with the rule's wording.
+pub async fn office_by_rules<C: ConnectionTrait>(
+    db: &C,
+    credit_code: &str,
+    district: Option<&str>,
+) -> Result<Option<(office::Model, &'static str)>, DbErr> {
+    if let Some(o) = industry_office(db, credit_code).await? {
+        return Ok(Some((o, "按行业名单自动分配")));
+    }
+    if let Some(d) = district
+        && let Some(o) = district_office(db, d).await?
+    {
+        return Ok(Some((o, "按所在区自动分配")));
+    }
+    Ok(None)
+}
+
+/// Assigns a new enterprise by the rules; `None` when no office serves it
+/// (the city office then assigns one by hand).
+pub async fn assign_new<C: ConnectionTrait>(
     db: &C,
     enterprise_id: i64,
-    district: &str,
+    credit_code: &str,
+    district: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Option<i64>, DbErr> {
-    let Some(o) = district_office(db, district).await? else {
+    let Some((o, rule)) = office_by_rules(db, credit_code, district).await? else {
         return Ok(None);
     };
     assign(
@@ -111,7 +150,7 @@ pub async fn assign_by_district<C: ConnectionTrait>(
         enterprise_id,
         o.id,
         shanghai_date(now),
-        "按所在区自动分配",
+        rule,
         "system",
         now,
     )

@@ -59,6 +59,12 @@ fn office_fields(form: &FormState, districts: &[District]) -> Markup {
         (text(form, "address", "地址", false))
         (text(form, "phone", "电话", false))
         (text(form, "head_name", "负责人", false))
+        div.field.has-error[form.error("handles").is_some()] {
+            label for="f-handles" { "受理范围" }
+            textarea #f-handles name="handles" rows="3" { (form.value("handles")) }
+            p.hint { "本登记处受理的合同范围，如“浦东新区注册企业的各类技术合同”" }
+            @if let Some(e) = form.error("handles") { p.error { (e) } }
+        }
     }
 }
 
@@ -120,6 +126,14 @@ pub struct HistoryRow {
     pub change: String,
 }
 
+/// An industry office's list of credit codes.
+pub struct IndustryList {
+    pub text: String,
+    pub count: usize,
+    pub error: Option<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
 pub fn detail(
     csrf: &str,
     id: i64,
@@ -128,6 +142,7 @@ pub fn detail(
     form: &FormState,
     districts: &[District],
     history: &[HistoryRow],
+    industry: Option<&IndustryList>,
 ) -> Markup {
     let base = format!("/admin/offices/{id}");
     html! {
@@ -155,6 +170,19 @@ pub fn detail(
                 }
                 (field(&Field { name: "reason", label: "原因", value: "", error: form.error("reason"), required: true, input_type: "text", hint: None }))
                 button.button type="submit" { "变更状态" }
+            }
+            @if let Some(list) = industry {
+                h2 { "行业名单（" (list.count) " 家）" }
+                form method="post" action={ (base) "/industry-list" } novalidate #industry-list {
+                    (csrf_field(csrf))
+                    div.field.has-error[list.error.is_some()] {
+                        label for="f-codes" { "统一社会信用代码（每行一个）" }
+                        textarea #f-codes name="codes" rows="8" aria-invalid=[list.error.as_ref().map(|_| "true")] { (list.text) }
+                        p.hint { "名单中的企业注册或导入时自动对口本登记处；已有企业的对口关系不随名单变化，请在“企业与对口关系”中调整。" }
+                        @if let Some(e) = &list.error { p.error { (e) } }
+                    }
+                    button.button type="submit" { "保存名单" }
+                }
             }
             h2 { "变更历史" }
             table.data #history {
