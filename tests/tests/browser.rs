@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use techreg_tests::TestApp;
 use techreg_tests::browser::Browser;
+use thirtyfour::components::SelectElement;
 use thirtyfour::prelude::*;
 
 #[tokio::test]
@@ -257,5 +258,114 @@ async fn an_enterprise_registers_is_verified_by_staff_and_signs_in_with_a_code()
     let page = d.source().await.unwrap();
     assert!(page.contains("企业管理员") && page.contains("正常"));
     browser.screenshot("identity-05-verified").await;
+    browser.quit().await;
+}
+
+#[tokio::test]
+async fn the_city_office_reassigns_an_enterprise_to_another_office() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let pudong = app.create_office("310115", "浦东新区技术合同登记处").await;
+    let minhang = app.create_office("310112", "闵行区技术合同登记处").await;
+    // Registered through the form: assigned to Pudong by its district.
+    app.register_enterprise(
+        "journey_ent",
+        "13900120001",
+        "91310115000000701",
+        "上海旅程测试有限公司",
+        "310115",
+    )
+    .await;
+    app.create_user(
+        "journey_city",
+        "13900120002",
+        "city_officer",
+        techreg::security::rbac::Scope::All,
+        false,
+    )
+    .await;
+    let d = &browser.driver;
+    sign_in(&app, d, "journey_city", "13900120002").await;
+    d.find(By::LinkText("企业与对口关系"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(d, "#enterprises").await;
+    fill(d, "q", "旅程测试").await;
+    d.find(By::Css("#enterprises form.inline button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let matching = wait_for(d, "#matching strong").await;
+    assert_eq!(matching.text().await.unwrap(), "1");
+    browser.screenshot("offices-01-enterprise-list").await;
+    d.find(By::LinkText("详情"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let current = wait_for(d, "#current-office").await;
+    assert_eq!(current.text().await.unwrap(), "浦东新区技术合同登记处");
+
+    // Submitting without a reason: the message sits beside the field.
+    let select = SelectElement::new(
+        &d.find(By::Css("#reassign select[name='office_id']"))
+            .await
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    select.select_by_value(&minhang.to_string()).await.unwrap();
+    d.find(By::Css("#reassign button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let err = wait_for(d, "#f-reason-error").await;
+    assert_eq!(err.text().await.unwrap(), "请填写调整原因");
+    let select = SelectElement::new(
+        &d.find(By::Css("#reassign select[name='office_id']"))
+            .await
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    select.select_by_value(&minhang.to_string()).await.unwrap();
+    fill(d, "reason", "企业注册地迁至闵行区").await;
+    d.find(By::Css("#reassign button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(d, ".flash-success").await;
+    let current = wait_for(d, "#current-office").await;
+    assert_eq!(current.text().await.unwrap(), "闵行区技术合同登记处");
+    let history = d
+        .find(By::Css("#assignments"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(history.contains("企业注册地迁至闵行区") && history.contains("浦东新区技术合同登记处"));
+    browser.screenshot("offices-02-enterprise-reassigned").await;
+    let on = techreg::clock::shanghai_date(app.state.clock.now());
+    let id = app.count("enterprise").await;
+    assert_eq!(
+        techreg::org::service::responsible_office(&app.state.db, id, on)
+            .await
+            .unwrap(),
+        Some(minhang)
+    );
+    assert_ne!(pudong, minhang);
     browser.quit().await;
 }

@@ -367,10 +367,7 @@ async fn an_import_with_one_bad_row_writes_nothing_and_a_good_one_writes_all() {
         .await;
     assert_eq!(r.status, 422, "{}", r.body);
     let errors = r.text_of("#import-errors").unwrap();
-    assert!(
-        errors.contains("3统一社会信用代码应为 18 位"),
-        "{errors}"
-    );
+    assert!(errors.contains("3统一社会信用代码应为 18 位"), "{errors}");
     assert!(errors.contains("所在区“火星区”不是上海市的区"), "{errors}");
     assert!(errors.contains("统一社会信用代码与第 2 行重复"), "{errors}");
     assert!(r.body.contains("未写入任何数据"));

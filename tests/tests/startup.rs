@@ -96,7 +96,24 @@ async fn demo_mode_seeds_once_and_generates_keys() {
         .await
         .unwrap();
     assert!(announcement.contains("演示"));
+    // A few hundred enterprises, every one with its responsible office,
+    // some of them through an industry list.
+    assert_eq!(app.count("enterprise WHERE source = 'demo'").await, 320);
+    assert_eq!(
+        app.count(
+            "enterprise WHERE id NOT IN \
+             (SELECT enterprise_id FROM enterprise_assignment WHERE valid_to IS NULL)"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        app.count("enterprise_assignment WHERE reason = '按行业名单自动分配'")
+            .await,
+        32
+    );
     // A second start leaves the seed as it was.
     boot(config, RunMode::Demo).await.unwrap();
+    assert_eq!(app.count("enterprise WHERE source = 'demo'").await, 320);
     drop(app);
 }
