@@ -194,6 +194,12 @@ fn navigation(user: &AuthUser, path: &str) -> Vec<NavItem> {
     if user.grants.has(perm::OFFICE_MANAGE) {
         items.push(("登记处管理", "/admin/offices"));
     }
+    if user.grants.has(perm::STAFF_MANAGE) {
+        items.push(("人员管理", "/admin/staff"));
+    }
+    if user.grants.has(perm::OFFICE_MANAGE) || user.grants.has(perm::STAFF_MANAGE) {
+        items.push(("服务点", "/admin/service-points"));
+    }
     if user.grants.has(perm::ROLE_MANAGE) {
         items.push(("角色与权限", "/admin/roles"));
     }

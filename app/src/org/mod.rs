@@ -4,3 +4,6 @@
 pub mod districts;
 pub mod routes;
 pub mod service;
+pub mod service_points;
+pub mod staff;
+pub mod staff_service;
