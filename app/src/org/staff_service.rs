@@ -533,10 +533,10 @@ pub async fn positions_at<C: ConnectionTrait>(
             Some(Scope::ServicePoint(id)) => sps.contains(&id),
             _ => false,
         };
-        if let (true, Some(scope), Some(code)) = (here, scope, roles.get(&a.role_id)) {
-            if !out.iter().any(|(c, s)| c == code && *s == scope) {
-                out.push((code.clone(), scope));
-            }
+        if let (true, Some(scope), Some(code)) = (here, scope, roles.get(&a.role_id))
+            && !out.iter().any(|(c, s)| c == code && *s == scope)
+        {
+            out.push((code.clone(), scope));
         }
     }
     Ok(out)
