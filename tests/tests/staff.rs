@@ -93,6 +93,27 @@ async fn a_system_admin_grants_revokes_and_moves_staff_with_dated_history() {
         1
     );
 
+    // So does a position given on the user's page; twice is refused.
+    admin.get(&format!("/admin/users/{wang}")).await;
+    let assist = [("role", "office_assistant"), ("office", a_s.as_str())];
+    let r = admin
+        .post_form(&format!("/admin/users/{wang}/roles"), &assist)
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        app.count(&format!(
+            "staff_posting WHERE user_id = {wang} AND office_id = {a} AND role_code = 'office_assistant' AND valid_to IS NULL"
+        ))
+        .await,
+        1
+    );
+    let r = admin
+        .post_form(&format!("/admin/users/{wang}/roles"), &assist)
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("该用户已在此范围担任该角色"));
+    assert_eq!(app.count("staff_posting").await, 2);
+
     // Without an office: the selector.
     let r = admin.get("/admin/staff").await;
     assert_eq!(r.status, 200);
@@ -170,6 +191,11 @@ async fn a_system_admin_grants_revokes_and_moves_staff_with_dated_history() {
     let page = admin.get(&format!("/admin/staff?office={a}")).await;
     assert!(page.text_of("#current-staff").unwrap().contains("审查员"));
     assert!(page.body.contains("已授予岗位。"));
+    let again = admin.get(&format!("/admin/staff?office={a}")).await;
+    assert!(
+        !again.body.contains("已授予岗位。"),
+        "a message is shown once"
+    );
 
     let before = snapshot(&app).await;
     let r = admin
@@ -881,4 +907,131 @@ async fn the_demo_gives_every_office_staff_account_an_open_posting() {
         staff_accounts
     );
     assert_eq!(app.count("service_point").await, points);
+}
+
+#[tokio::test]
+async fn an_office_head_grants_a_position_in_the_browser() {
+    use std::time::Duration;
+    use techreg_tests::browser::Browser;
+    use thirtyfour::prelude::*;
+
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let a = app.create_office("310110", "杨浦区技术合同登记处").await;
+    app.create_user(
+        "head_br",
+        "13900070051",
+        "office_head",
+        Scope::Office(a),
+        false,
+    )
+    .await;
+    bare_staff(&app, "newbie_br", "13900070052").await;
+    service_point(&app, a, "杨浦区五角场服务点").await;
+    let d = &browser.driver;
+    let wait = |css: &'static str| async move {
+        d.query(By::Css(css))
+            .wait(Duration::from_secs(15), Duration::from_millis(100))
+            .first()
+            .await
+            .unwrap_or_else(|_| panic!("{css} appears"))
+    };
+    let fill = |name: &'static str, value: &'static str| async move {
+        let el = d.find(By::Css(format!("[name='{name}']"))).await.unwrap();
+        el.clear().await.unwrap();
+        el.send_keys(value).await.unwrap();
+    };
+    d.goto(app.url("/login")).await.unwrap();
+    fill("username", "head_br").await;
+    fill("password", PASSWORD).await;
+    d.find(By::Css("#login button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait("#verify-factor").await;
+    let code = app.last_sms_code("13900070051").await;
+    let el = d.find(By::Css("[name='code']")).await.unwrap();
+    el.send_keys(code).await.unwrap();
+    d.find(By::Css("#verify-factor button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait(".work-body").await;
+
+    d.find(By::LinkText("人员管理"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait("#grant").await;
+    let grant = d.find(By::Css("#grant")).await.unwrap();
+    grant
+        .find(By::Css("[name='username']"))
+        .await
+        .unwrap()
+        .send_keys("newbie_br")
+        .await
+        .unwrap();
+    grant
+        .find(By::Css("option[value='office_reviewer']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    grant
+        .find(By::Css("[name='reason']"))
+        .await
+        .unwrap()
+        .send_keys("充实审查力量")
+        .await
+        .unwrap();
+    grant
+        .find(By::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    d.query(By::XPath("//*[contains(text(), '已授予岗位。')]"))
+        .wait(Duration::from_secs(15), Duration::from_millis(100))
+        .first()
+        .await
+        .expect("success message");
+    let current = d
+        .find(By::Css("#current-staff"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        current.contains("newbie_br") && current.contains("审查员"),
+        "{current}"
+    );
+    browser.screenshot("staff-01-office-staff").await;
+
+    d.find(By::LinkText("服务点"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait("#service-point-list").await;
+    d.find(By::LinkText("详情"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait("#sp-staff").await;
+    browser.screenshot("staff-02-service-point").await;
+    browser.quit().await;
 }
