@@ -78,9 +78,6 @@ pub struct Forms<'a> {
 fn message(form: &FormState, id: &str) -> Markup {
     html! {
         @if let Some(m) = &form.message { div.flash.flash-error role="alert" id=(id) { (m) } }
-        @for (name, e) in &form.errors {
-            @if name == "form" { div.flash.flash-error role="alert" { (e) } }
-        }
     }
 }
 
@@ -145,7 +142,6 @@ pub fn office_staff(csrf: &str, page: &OfficeStaff<'_>, forms: &Forms<'_>) -> Ma
             }
             h2 { "现有人员" }
             (message(forms.revoke, "revoke-message"))
-            @if let Some(e) = forms.revoke.error("reason") { div.flash.flash-error role="alert" { (e) } }
             table.data #current-staff {
                 thead { tr { th { "用户名" } th { "姓名" } th { "岗位" } th { "任职起始" } th { "撤销（须填原因）" } } }
                 tbody {
