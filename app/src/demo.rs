@@ -1,7 +1,7 @@
 //! Demo data for `serve --demo` and `seed --demo`. It grows with every
 //! module, so a newcomer can click through everything that exists.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait};
 use serde_json::json;
 use techreg_entities::org::enterprise;
@@ -143,7 +143,7 @@ pub async fn seed(
     config: &Config,
 ) -> Result<(), DbErr> {
     if has_demo_data(db).await? {
-        return Ok(());
+        return ensure_staff_demo(db, Utc::now()).await;
     }
     let now = Utc::now();
     let txn = crate::db::begin(db).await?;
@@ -280,6 +280,132 @@ pub async fn seed(
         roles::assign(&txn, keys, user.id, a.role, scope, None, now)
             .await
             .map_err(|e| DbErr::Custom(e.to_string()))?;
+    }
+    txn.commit().await?;
+    ensure_staff_demo(db, now).await
+}
+
+/// Service points: a second one for Pudong, two each for Xuhui and Minhang.
+const DEMO_SERVICE_POINTS: &[(&str, &str, &str)] = &[
+    (
+        "SH310115",
+        "浦东新区金桥技术合同登记服务点",
+        "上海市浦东新区金桥（演示地址）",
+    ),
+    (
+        "SH310104",
+        "徐汇区漕河泾技术合同登记服务点",
+        "上海市徐汇区漕河泾（演示地址）",
+    ),
+    (
+        "SH310104",
+        "徐汇区徐家汇技术合同登记服务点",
+        "上海市徐汇区徐家汇（演示地址）",
+    ),
+    (
+        "SH310112",
+        "闵行区紫竹技术合同登记服务点",
+        "上海市闵行区紫竹（演示地址）",
+    ),
+    (
+        "SH310112",
+        "闵行区莘庄技术合同登记服务点",
+        "上海市闵行区莘庄（演示地址）",
+    ),
+];
+
+/// The staff part of the demo: more service points, and an open staff
+/// posting for every demo office or service point position. Idempotent, so
+/// a demo database seeded before postings were kept gets them too.
+async fn ensure_staff_demo(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    use techreg_entities::identity::{role, role_assignment};
+    use techreg_entities::org::{office, service_point, staff_posting};
+
+    let txn = crate::db::begin(db).await?;
+    for (code, name, address) in DEMO_SERVICE_POINTS {
+        let Some(o) = office::Entity::find()
+            .filter(office::Column::Code.eq(*code))
+            .one(&txn)
+            .await?
+        else {
+            continue;
+        };
+        let exists = service_point::Entity::find()
+            .filter(service_point::Column::OfficeId.eq(o.id))
+            .filter(service_point::Column::Name.eq(*name))
+            .one(&txn)
+            .await?
+            .is_some();
+        if !exists {
+            service_point::ActiveModel {
+                office_id: Set(o.id),
+                name: Set((*name).into()),
+                status: Set("active".into()),
+                created_at: Set(now),
+                address: Set((*address).into()),
+                phone: Set("021-00000000".into()),
+                version: Set(0),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+        }
+    }
+    for a in DEMO_ACCOUNTS
+        .iter()
+        .filter(|a| a.role.starts_with("office_") || a.role == "service_point_staff")
+    {
+        let Some(user) = users::find_by_username(&txn, a.username).await? else {
+            continue;
+        };
+        let Some(r) = role::Entity::find()
+            .filter(role::Column::Code.eq(a.role))
+            .one(&txn)
+            .await?
+        else {
+            continue;
+        };
+        for held in role_assignment::Entity::find()
+            .filter(role_assignment::Column::UserId.eq(user.id))
+            .filter(role_assignment::Column::RoleId.eq(r.id))
+            .all(&txn)
+            .await?
+        {
+            let (office_id, sp) = match (held.scope_kind.as_str(), held.scope_id) {
+                ("office", Some(id)) => (id, None),
+                ("service_point", Some(id)) => {
+                    match service_point::Entity::find_by_id(id).one(&txn).await? {
+                        Some(s) => (s.office_id, Some(s.id)),
+                        None => continue,
+                    }
+                }
+                _ => continue,
+            };
+            let mut open = staff_posting::Entity::find()
+                .filter(staff_posting::Column::UserId.eq(user.id))
+                .filter(staff_posting::Column::OfficeId.eq(office_id))
+                .filter(staff_posting::Column::RoleCode.eq(a.role))
+                .filter(staff_posting::Column::ValidTo.is_null());
+            open = match sp {
+                Some(id) => open.filter(staff_posting::Column::ServicePointId.eq(id)),
+                None => open.filter(staff_posting::Column::ServicePointId.is_null()),
+            };
+            if open.one(&txn).await?.is_none() {
+                crate::org::staff_service::open_posting(
+                    &txn,
+                    user.id,
+                    office_id,
+                    sp,
+                    a.role,
+                    crate::clock::shanghai_date(held.created_at),
+                    "演示数据",
+                    "system",
+                    now,
+                )
+                .await?;
+            }
+        }
     }
     txn.commit().await
 }

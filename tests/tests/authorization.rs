@@ -268,6 +268,73 @@ const POLICY: &[(&str, &str, &str, Allow)] = &[
         "/admin/offices/1/status",
         Allow::Only(&[Who::SystemAdmin]),
     ),
+    // Office heads reach these for their own office: tests/tests/staff.rs.
+    (
+        "GET",
+        "/admin/staff",
+        "/admin/staff",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "POST",
+        "/admin/staff/grant",
+        "/admin/staff/grant",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "POST",
+        "/admin/staff/revoke",
+        "/admin/staff/revoke",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "POST",
+        "/admin/staff/move",
+        "/admin/staff/move",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "GET",
+        "/admin/service-points",
+        "/admin/service-points",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "POST",
+        "/admin/service-points",
+        "/admin/service-points",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "GET",
+        "/admin/service-points/:id",
+        "/admin/service-points/1",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "POST",
+        "/admin/service-points/:id",
+        "/admin/service-points/1",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "POST",
+        "/admin/service-points/:id/status",
+        "/admin/service-points/1/status",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "POST",
+        "/admin/service-points/:id/staff/grant",
+        "/admin/service-points/1/staff/grant",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "POST",
+        "/admin/service-points/:id/staff/revoke",
+        "/admin/service-points/1/staff/revoke",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
     (
         "POST",
         "/admin/offices/:id/industry-list",

@@ -99,8 +99,13 @@ impl Ctx {
         let mut resp = Html(markup.into_string())
             .with_status(status)
             .into_response();
+        self.expire_flash(&mut resp);
+        resp
+    }
+
+    /// A message is shown once: expire its cookie on the page showing it.
+    fn expire_flash(&self, resp: &mut Response) {
         if !self.flashes.is_empty() {
-            // shown once: expire the cookie
             let expire = format!(
                 "{}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax",
                 flash::COOKIE
@@ -109,7 +114,6 @@ impl Ctx {
                 resp.headers_mut().append(header::SET_COOKIE, v);
             }
         }
-        resp
     }
 }
 
@@ -146,9 +150,11 @@ impl Ctx {
             let nav = navigation(user, &self.path);
             layout::work(&shell, &nav, crumbs, body)
         };
-        Html(markup.into_string())
+        let mut resp = Html(markup.into_string())
             .with_status(status)
-            .into_response()
+            .into_response();
+        self.expire_flash(&mut resp);
+        resp
     }
 
     /// 303 to `to`, with a one-time message shown there.
@@ -196,6 +202,12 @@ fn navigation(user: &AuthUser, path: &str) -> Vec<NavItem> {
     }
     if user.grants.has(perm::ENTERPRISE_MANAGE) || user.grants.has(perm::ENTERPRISE_VERIFY) {
         items.push(("企业与对口关系", "/admin/enterprises"));
+    }
+    if user.grants.has(perm::STAFF_MANAGE) {
+        items.push(("人员管理", "/admin/staff"));
+    }
+    if user.grants.has(perm::OFFICE_MANAGE) || user.grants.has(perm::STAFF_MANAGE) {
+        items.push(("服务点", "/admin/service-points"));
     }
     if user.grants.has(perm::ROLE_MANAGE) {
         items.push(("角色与权限", "/admin/roles"));

@@ -25,6 +25,8 @@ pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
     let routes = crate::identity::members::routes(routes);
     let routes = crate::org::routes::routes(routes);
     let routes = crate::org::enterprise_routes::routes(routes);
+    let routes = crate::org::staff::routes(routes);
+    let routes = crate::org::service_points::routes(routes);
     let routes = crate::audit::routes::routes(routes);
     routes
         .with(CatchPanic::new().with_handler(|_| {

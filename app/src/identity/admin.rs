@@ -281,6 +281,17 @@ async fn create_user_post(
             .await;
         }
     }
+    // Office positions get their dated posting, as on the staff screen.
+    crate::org::staff_service::open_posting_for_scope(
+        &txn,
+        created.id,
+        &role_code,
+        scope.expect("checked above"),
+        "用户管理中创建账号时分配",
+        &user.user.username,
+        now,
+    )
+    .await?;
     audit::record(
         &txn,
         now,
@@ -603,6 +614,18 @@ async fn assign_role_post(
         .await;
     };
     target(&ctx, id).await?;
+    if crate::org::staff_service::holds(&ctx.state.db, id, &role_code, scope).await? {
+        form.add_error("role", "该用户已在此范围担任该角色");
+        return user_view(
+            &ctx,
+            &user,
+            id,
+            &form,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
     let now = ctx.state.clock.now();
     let txn = crate::db::begin(&ctx.state.db).await?;
     match roles::assign(
@@ -632,6 +655,16 @@ async fn assign_role_post(
             .await;
         }
     }
+    crate::org::staff_service::open_posting_for_scope(
+        &txn,
+        id,
+        &role_code,
+        scope,
+        "用户管理中分配",
+        &user.user.username,
+        now,
+    )
+    .await?;
     audit::record(
         &txn,
         now,

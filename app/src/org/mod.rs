@@ -7,3 +7,6 @@ pub mod enterprise_routes;
 pub mod enterprises;
 pub mod routes;
 pub mod service;
+pub mod service_points;
+pub mod staff;
+pub mod staff_service;

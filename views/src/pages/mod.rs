@@ -5,3 +5,5 @@ pub mod errors;
 pub mod identity;
 pub mod offices;
 pub mod portal;
+pub mod service_points;
+pub mod staff;
