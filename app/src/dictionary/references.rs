@@ -5,7 +5,7 @@
 //! [`Reference`] to [`REFERENCES`]; nothing else is needed.
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
-use sea_orm::{ConnectionTrait, DbErr, Statement};
+use sea_orm::{ConnectionTrait, DbErr};
 
 use super::service::DICT_DISTRICT;
 
@@ -50,9 +50,7 @@ pub async fn count<C: ConnectionTrait>(
             .from(Alias::new(r.table))
             .and_where(Expr::col(Alias::new(r.column)).eq(code))
             .to_owned();
-        let row = db
-            .query_one_raw(Statement::from(backend.build(&query)))
-            .await?;
+        let row = db.query_one_raw(backend.build(&query)).await?;
         let n = match row {
             Some(row) => row.try_get::<i64>("", "n")?,
             None => 0,
