@@ -135,6 +135,16 @@ async fn a_system_admin_maintains_entries_and_every_change_is_audited() {
     assert_eq!(r.header("location"), Some("/admin/dictionaries/tech_field"));
     let page = c.get("/admin/dictionaries/tech_field").await;
     assert!(page.body.contains("已新增条目 0101 集成电路"));
+    assert!(
+        !c.get("/admin/dictionaries/tech_field")
+            .await
+            .body
+            .contains("已新增条目"),
+        "a message is shown once"
+    );
+    // Sub-entries follow their parent.
+    let listed = codes_listed(&page);
+    assert_eq!(&listed[..3], ["01", "0101", "02"]);
     let dicts = &app.state.dictionaries;
     assert_eq!(
         dicts
@@ -509,4 +519,110 @@ async fn only_dictionary_managers_get_in() {
             .body
             .contains("/admin/dictionaries")
     );
+}
+
+mod browser {
+    use std::time::Duration;
+
+    use techreg::security::rbac::Scope;
+    use techreg_tests::TestApp;
+    use techreg_tests::browser::Browser;
+    use thirtyfour::prelude::*;
+
+    async fn wait_for(d: &WebDriver, css: &str) -> WebElement {
+        d.query(By::Css(css))
+            .wait(Duration::from_secs(15), Duration::from_millis(100))
+            .first()
+            .await
+            .unwrap_or_else(|_| panic!("{css} appears"))
+    }
+
+    async fn fill(d: &WebDriver, name: &str, value: &str) {
+        let el = d.find(By::Css(format!("[name='{name}']"))).await.unwrap();
+        el.clear().await.unwrap();
+        el.send_keys(value).await.unwrap();
+    }
+
+    async fn click(d: &WebDriver, css: &str) {
+        d.find(By::Css(css)).await.unwrap().click().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_admin_adds_a_sub_field_and_retires_it_in_the_browser() {
+        let Some(browser) = Browser::start().await else {
+            return;
+        };
+        let app = TestApp::spawn().await;
+        app.create_user(
+            "sys_dict_b",
+            "13900070009",
+            "system_admin",
+            Scope::All,
+            false,
+        )
+        .await;
+        let d = &browser.driver;
+        d.goto(app.url("/login")).await.unwrap();
+        fill(d, "username", "sys_dict_b").await;
+        fill(d, "password", techreg_tests::PASSWORD).await;
+        click(d, "#login button[type=submit]").await;
+        wait_for(d, "#verify-factor").await;
+        fill(d, "code", &app.last_sms_code("13900070009").await).await;
+        click(d, "#verify-factor button[type=submit]").await;
+        wait_for(d, ".work-body").await;
+
+        d.find(By::LinkText("数据字典"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_for(d, "#dictionaries").await;
+        browser.screenshot("dictionaries-01-list").await;
+        d.goto(app.url("/admin/dictionaries/tech_field"))
+            .await
+            .unwrap();
+        wait_for(d, "#entries").await;
+        // The empty form first: inline messages.
+        click(d, "#dictionary button.primary").await;
+        wait_for(d, "#f-code-error").await;
+        fill(d, "code", "0101").await;
+        fill(d, "label", "集成电路").await;
+        d.find(By::Css("select[name=parent_code] option[value='01']"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        click(d, "#dictionary button.primary").await;
+        wait_for(d, ".flash-success").await;
+        browser.screenshot("dictionaries-02-entries").await;
+        d.find(By::XPath("//tr[td/code[text()='0101']]//a"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_for(d, "#dictionary-entry").await;
+        d.find(By::XPath("//button[text()='停用']"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_for(d, ".flash-success").await;
+        let status = d.find(By::Css("#entry-status")).await.unwrap();
+        assert_eq!(status.text().await.unwrap(), "已停用");
+        browser.screenshot("dictionaries-03-entry").await;
+        assert_eq!(
+            app.state
+                .dictionaries
+                .label(techreg::dictionary::DICT_TECH_FIELD, "0101")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("集成电路")
+        );
+        browser.quit().await;
+    }
 }

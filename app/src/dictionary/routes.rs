@@ -115,17 +115,17 @@ async fn find_entry(ctx: &Ctx, dict: &str, id: i64) -> Result<dictionary_entry::
 /// Entries that may become the parent of `of` (all but itself and its
 /// descendants), inactive ones marked.
 fn parent_options(all: &[dictionary_entry::Model], of: Option<&str>) -> Vec<ParentOption> {
-    all.iter()
-        .filter(|e| match of {
+    service::tree_order(all, |e| &e.code, |e| e.parent_code.as_deref())
+        .into_iter()
+        .filter(|(_, e)| match of {
             Some(code) => e.code != code && !ancestors(all, &e.code).iter().any(|a| a == code),
             None => true,
         })
-        .map(|e| {
-            let label = if e.active {
-                e.label.clone()
-            } else {
-                format!("{}（已停用）", e.label)
-            };
+        .map(|(depth, e)| {
+            let mut label = format!("{}{}", "　".repeat(depth), e.label);
+            if !e.active {
+                label.push_str("（已停用）");
+            }
             (e.code.clone(), label)
         })
         .collect()
@@ -240,20 +240,22 @@ async fn dictionary_view(
             .map(|e| format!("{code} {}", e.label))
             .unwrap_or_else(|| code.to_owned())
     };
-    let rows: Vec<EntryRow> = all
-        .iter()
-        .filter(|e| {
+    let ordered = service::tree_order(&all, |e| &e.code, |e| e.parent_code.as_deref());
+    let rows: Vec<EntryRow> = ordered
+        .into_iter()
+        .filter(|(_, e)| {
             needle.is_empty()
                 || e.code.to_lowercase().contains(&needle)
                 || e.label.to_lowercase().contains(&needle)
         })
-        .filter(|e| match st.as_str() {
+        .filter(|(_, e)| match st.as_str() {
             "active" => e.active,
             "inactive" => !e.active,
             _ => true,
         })
-        .map(|e| EntryRow {
+        .map(|(depth, e)| EntryRow {
             id: e.id,
+            depth,
             code: e.code.clone(),
             label: e.label.clone(),
             parent: e.parent_code.as_deref().map(label_of).unwrap_or_default(),

@@ -185,6 +185,50 @@ pub fn label_in<'a>(entries: &'a [Entry], code: &str) -> Option<&'a str> {
         .map(|e| e.label.as_str())
 }
 
+/// Items in tree order: each parent followed by its children (siblings
+/// keep their order in `items`), with their depth. Entries whose parent is
+/// missing count as roots; nothing is dropped, even in a cycle.
+pub fn tree_order<T>(
+    items: &[T],
+    code: impl Fn(&T) -> &str,
+    parent: impl Fn(&T) -> Option<&str>,
+) -> Vec<(usize, &T)> {
+    fn visit<'a, T>(
+        at: usize,
+        depth: usize,
+        items: &'a [T],
+        code: &dyn Fn(&T) -> &str,
+        parent: &dyn Fn(&T) -> Option<&str>,
+        done: &mut [bool],
+        out: &mut Vec<(usize, &'a T)>,
+    ) {
+        done[at] = true;
+        out.push((depth, &items[at]));
+        for child in 0..items.len() {
+            if !done[child] && parent(&items[child]) == Some(code(&items[at])) {
+                visit(child, depth + 1, items, code, parent, done, out);
+            }
+        }
+    }
+    let mut done = vec![false; items.len()];
+    let mut out = Vec::with_capacity(items.len());
+    for i in 0..items.len() {
+        let is_root = match parent(&items[i]) {
+            None => true,
+            Some(p) => !items.iter().any(|e| code(e) == p),
+        };
+        if is_root && !done[i] {
+            visit(i, 0, items, &code, &parent, &mut done, &mut out);
+        }
+    }
+    for i in 0..items.len() {
+        if !done[i] {
+            visit(i, 0, items, &code, &parent, &mut done, &mut out);
+        }
+    }
+    out
+}
+
 /// ASCII letters, digits, `-` and `_`, 1 to 20 characters.
 pub fn valid_code(code: &str) -> bool {
     !code.is_empty()
@@ -395,6 +439,24 @@ mod tests {
         for bad in ["", "a b", "中文", "a.b", "ABCDEFGHIJ01234567890"] {
             assert!(!valid_code(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn children_follow_their_parents() {
+        let mut items = vec![
+            entry("2", "二", true),
+            entry("1", "一", true),
+            entry("11", "一之一", true),
+            entry("X", "孤儿", true),
+        ];
+        items[2].parent_code = Some("1".into());
+        items[3].parent_code = Some("gone".into());
+        let order: Vec<(usize, &str)> =
+            tree_order(&items, |e| &e.code, |e| e.parent_code.as_deref())
+                .into_iter()
+                .map(|(d, e)| (d, e.code.as_str()))
+                .collect();
+        assert_eq!(order, [(0, "2"), (0, "1"), (1, "11"), (0, "X")]);
     }
 
     #[test]

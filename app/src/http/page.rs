@@ -96,11 +96,16 @@ impl Ctx {
         } else {
             layout::public(&self.shell(title).await, body)
         };
-        let mut resp = Html(markup.into_string())
+        let resp = Html(markup.into_string())
             .with_status(status)
             .into_response();
+        self.flashes_shown(resp)
+    }
+
+    /// Flashes are shown once: expire their cookie on the page that showed
+    /// them.
+    fn flashes_shown(&self, mut resp: Response) -> Response {
         if !self.flashes.is_empty() {
-            // shown once: expire the cookie
             let expire = format!(
                 "{}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax",
                 flash::COOKIE
@@ -146,9 +151,10 @@ impl Ctx {
             let nav = navigation(user, &self.path);
             layout::work(&shell, &nav, crumbs, body)
         };
-        Html(markup.into_string())
+        let resp = Html(markup.into_string())
             .with_status(status)
-            .into_response()
+            .into_response();
+        self.flashes_shown(resp)
     }
 
     /// 303 to `to`, with a one-time message shown there.

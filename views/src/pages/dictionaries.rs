@@ -43,6 +43,8 @@ pub struct DictionaryHead<'a> {
 
 pub struct EntryRow {
     pub id: i64,
+    /// 0 for top-level entries.
+    pub depth: usize,
     pub code: String,
     pub label: String,
     pub parent: String,
@@ -121,7 +123,12 @@ pub fn entries(
                 tbody {
                     @for e in rows {
                         tr.inactive[!e.active] {
-                            td { code { (e.code) } } td { (e.label) } td { (e.parent) } td { (e.sort_order) }
+                            td { code { (e.code) } }
+                            td {
+                                @if e.depth > 0 { span.note aria-hidden="true" { ("　".repeat(e.depth - 1)) "└ " } }
+                                (e.label)
+                            }
+                            td { (e.parent) } td { (e.sort_order) }
                             td { (status_label(e.active)) }
                             td { @if e.built_in { "内置" } @else { "新增" } }
                             td { a href={ (base) "/entries/" (e.id) } { "修改" } }
