@@ -7,6 +7,7 @@ use techreg_views::layout::AssetUrls;
 
 use crate::clock::ShiftableClock;
 use crate::config::{Config, SmsDriver};
+use crate::dictionary::Dictionaries;
 use crate::identity::session_store::SessionStore;
 use crate::identity::sms::{self, SmsGateway};
 use crate::security::keys::{KeyProvider, LocalKeyFiles};
@@ -29,6 +30,7 @@ pub struct AppState {
     pub mode: RunMode,
     pub db: DatabaseConnection,
     pub settings: Settings,
+    pub dictionaries: Dictionaries,
     pub keys: Arc<dyn KeyProvider>,
     pub redis: Option<redis::Client>,
     pub sessions: SessionStore,
@@ -98,6 +100,10 @@ pub async fn boot(config: Config, mode: RunMode) -> Result<Arc<AppState>, BootEr
         None => None,
     };
     let settings = Settings::new(db.clone(), config.clone());
+    let dictionaries = Dictionaries::new(
+        db.clone(),
+        std::time::Duration::from_secs(config.settings.poll_seconds),
+    );
     let keys: Arc<dyn KeyProvider> = match config.keys.seal_signer {
         crate::config::SealSigner::Local => Arc::new(keys),
         crate::config::SealSigner::Remote => Arc::new(
@@ -112,6 +118,9 @@ pub async fn boot(config: Config, mode: RunMode) -> Result<Arc<AppState>, BootEr
         ),
     };
     crate::identity::roles::ensure_built_in(&db, keys.as_ref())
+        .await
+        .map_err(BootError::Database)?;
+    crate::dictionary::seed::ensure_built_in(&db)
         .await
         .map_err(BootError::Database)?;
     if mode == RunMode::Demo {
@@ -130,6 +139,7 @@ pub async fn boot(config: Config, mode: RunMode) -> Result<Arc<AppState>, BootEr
         mode,
         db,
         settings,
+        dictionaries,
         keys,
         redis,
         sessions,

@@ -184,6 +184,7 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
                 println!("已生成演示密钥 / generated demo key {}", path.display());
             }
             crate::identity::roles::ensure_built_in(&conn, &keys).await?;
+            crate::dictionary::seed::ensure_built_in(&conn).await?;
             demo::seed(&conn, &keys, &config).await?;
             println!("演示数据已写入 / demo data seeded");
             Ok(())

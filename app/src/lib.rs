@@ -8,6 +8,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod dictionary;
 pub mod files;
 pub mod http;
 pub mod http_client;

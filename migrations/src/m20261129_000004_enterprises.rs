@@ -49,7 +49,7 @@ impl MigrationTrait for Migration {
         .await?;
 
         for col in [
-            string_len_null("legal_form_code", 10),
+            string_len_null("legal_form_code", 20),
             string_len("address", 200).default("").to_owned(),
             string_len("legal_rep", 50).default("").to_owned(),
             string_len("contact_name", 50).default("").to_owned(),

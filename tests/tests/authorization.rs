@@ -391,6 +391,55 @@ const POLICY: &[(&str, &str, &str, Allow)] = &[
     ),
     (
         "GET",
+        "/admin/dictionaries",
+        "/admin/dictionaries",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "GET",
+        "/admin/dictionaries/:code",
+        "/admin/dictionaries/district",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    // Empty forms: 422 / 409 for the admin, nothing changes.
+    (
+        "POST",
+        "/admin/dictionaries/:code",
+        "/admin/dictionaries/district",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "GET",
+        "/admin/dictionaries/:code/entries/:id",
+        "/admin/dictionaries/tech_field/entries/1",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "POST",
+        "/admin/dictionaries/:code/entries/:id",
+        "/admin/dictionaries/tech_field/entries/1",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "POST",
+        "/admin/dictionaries/:code/entries/:id/deactivate",
+        "/admin/dictionaries/tech_field/entries/1/deactivate",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "POST",
+        "/admin/dictionaries/:code/entries/:id/reactivate",
+        "/admin/dictionaries/tech_field/entries/1/reactivate",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "POST",
+        "/admin/dictionaries/:code/entries/:id/delete",
+        "/admin/dictionaries/tech_field/entries/1/delete",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "GET",
         "/admin/roles",
         "/admin/roles",
         Allow::Only(&[Who::SystemAdmin]),

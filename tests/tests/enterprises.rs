@@ -294,12 +294,18 @@ async fn enterprise_details_are_edited_with_a_version_check_and_kept_in_history(
                 ("version", "0"),
                 ("name", "沪"),
                 ("district", "999999"),
+                ("legal_form_code", "999"),
                 ("contact_phone", &"1".repeat(31)),
             ],
         )
         .await;
     assert_eq!(r.status, 422);
-    for m in ["请填写单位名称", "所在区无效", "联系电话不能超过 30 个字"] {
+    for m in [
+        "请填写单位名称",
+        "所在区无效",
+        "请从列表中选择法人类型",
+        "联系电话不能超过 30 个字",
+    ] {
         assert!(r.body.contains(m), "{m}");
     }
     let fields = [
@@ -391,9 +397,9 @@ async fn an_import_with_one_bad_row_writes_nothing_and_a_good_one_writes_all() {
         })
         .collect();
     let text = format!(
-        "信用代码,企业名称,所在区,地址,法定代表人,联系电话,对口登记处\n\
-         {full_width_a},上海导入一有限公司,浦东新区,浦东路 1 号,王一,021-1,\n\
-         {b},上海导入二有限公司,徐汇区,,,,SH310115\n"
+        "信用代码,企业名称,法人类型,所在区,地址,法定代表人,联系电话,对口登记处\n\
+         {full_width_a},上海导入一有限公司,有限责任公司,浦东新区,浦东路 1 号,王一,021-1,\n\
+         {b},上海导入二有限公司,１６０,徐汇区,,,,SH310115\n"
     );
     let r = c
         .post_file(
@@ -440,6 +446,8 @@ async fn an_import_with_one_bad_row_writes_nothing_and_a_good_one_writes_all() {
     let eb = find(b.clone()).await;
     assert_eq!(ea.address, "浦东路 1 号");
     assert_eq!(ea.source, "import");
+    assert_eq!(ea.legal_form_code.as_deref(), Some("150"));
+    assert_eq!(eb.legal_form_code.as_deref(), Some("160"));
     assert_eq!(
         office_on(&app, ea.id, on).await,
         Some(pudong),
@@ -523,6 +531,24 @@ async fn import_files_that_cannot_be_read_are_refused_with_a_message() {
         .await;
     assert_eq!(r.status, 422);
     assert!(r.body.contains("表头缺少“统一社会信用代码”列"));
+    let text = format!(
+        "统一社会信用代码,单位名称,法人类型\n{},上海某公司,火箭公司\n",
+        code("91310115000000450")
+    );
+    let r = c
+        .post_file(
+            "/admin/enterprises/import",
+            "file",
+            "法人.csv",
+            text.as_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body.contains("法人类型“火箭公司”不在数据字典中"),
+        "{}",
+        r.body
+    );
     let r = c
         .post_file(
             "/admin/enterprises/import",

@@ -209,6 +209,9 @@ fn navigation(user: &AuthUser, path: &str) -> Vec<NavItem> {
     if user.grants.has(perm::OFFICE_MANAGE) || user.grants.has(perm::STAFF_MANAGE) {
         items.push(("服务点", "/admin/service-points"));
     }
+    if user.grants.has(perm::DICTIONARY_MANAGE) {
+        items.push(("数据字典", "/admin/dictionaries"));
+    }
     if user.grants.has(perm::ROLE_MANAGE) {
         items.push(("角色与权限", "/admin/roles"));
     }

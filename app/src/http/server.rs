@@ -27,6 +27,7 @@ pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
     let routes = crate::org::enterprise_routes::routes(routes);
     let routes = crate::org::staff::routes(routes);
     let routes = crate::org::service_points::routes(routes);
+    let routes = crate::dictionary::routes::routes(routes);
     let routes = crate::audit::routes::routes(routes);
     routes
         .with(CatchPanic::new().with_handler(|_| {
@@ -61,6 +62,7 @@ pub async fn start(state: Arc<AppState>, addr: SocketAddr) -> std::io::Result<Ru
         .unwrap_or(addr);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let poller = state.settings.spawn_poller();
+    let dictionary_poller = state.dictionaries.spawn_poller();
     let sealer = crate::audit::spawn_sealer(
         state.db.clone(),
         std::sync::Arc::new(
@@ -85,6 +87,7 @@ pub async fn start(state: Arc<AppState>, addr: SocketAddr) -> std::io::Result<Ru
             )
             .await;
         poller.abort();
+        dictionary_poller.abort();
         sealer.abort();
         result
     });

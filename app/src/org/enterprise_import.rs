@@ -85,8 +85,13 @@ fn district_of(cell: &str) -> Option<&'static str> {
         .map(|d| d.code)
 }
 
-/// Checks every row against the header and the database; never writes.
-pub async fn plan<C: ConnectionTrait>(db: &C, rows: &[Row]) -> Result<Plan, DbErr> {
+/// Checks every row against the header, the active legal forms (code,
+/// label) and the database; never writes.
+pub async fn plan<C: ConnectionTrait>(
+    db: &C,
+    rows: &[Row],
+    legal_forms: &[(String, String)],
+) -> Result<Plan, DbErr> {
     let mut plan = Plan::default();
     let Some((header, body)) = rows.split_first() else {
         plan.errors.push(RowError {
@@ -141,12 +146,20 @@ pub async fn plan<C: ConnectionTrait>(db: &C, rows: &[Row]) -> Result<Plan, DbEr
         if !(2..=200).contains(&name.chars().count()) {
             problems.push("单位名称应为 2–200 个字".into());
         }
-        let legal_form_code = Some(crate::text::normalize_code(cell(2))).filter(|c| !c.is_empty());
-        if let Some(c) = &legal_form_code
-            && (c.len() > 10 || !c.bytes().all(|b| b.is_ascii_alphanumeric()))
-        {
-            problems.push(format!("法人类型代码“{c}”无效"));
-        }
+        let legal_form_code = match cell(2) {
+            "" => None,
+            given => {
+                let code = crate::text::normalize_code(given);
+                let found = legal_forms
+                    .iter()
+                    .find(|(c, l)| *c == code || l == given)
+                    .map(|(c, _)| c.clone());
+                if found.is_none() {
+                    problems.push(format!("法人类型“{given}”不在数据字典中"));
+                }
+                found
+            }
+        };
         let district_code = match cell(3) {
             "" => None,
             d => {

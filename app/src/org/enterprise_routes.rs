@@ -33,6 +33,7 @@ use super::enterprise_import::{self, Action, COLUMNS};
 use super::enterprises::{self, ReassignError};
 use super::service::STATUS_ACTIVE;
 use crate::audit::{self, Entry, Outcome};
+use crate::dictionary::DICT_LEGAL_FORM;
 use crate::http::{AppError, Ctx};
 use crate::identity::auth::AuthUser;
 use crate::identity::register::form_from;
@@ -174,9 +175,33 @@ fn option(o: &office::Model) -> OfficeOption {
     }
 }
 
-/// Legal-form choices; the data dictionary replaces this list when it lands.
-fn legal_forms() -> Vec<LegalForm> {
-    Vec::new()
+/// Active legal forms (code, label) from the data dictionary.
+async fn active_legal_forms(ctx: &Ctx) -> Result<Vec<(String, String)>, AppError> {
+    Ok(ctx
+        .state
+        .dictionaries
+        .active(DICT_LEGAL_FORM)
+        .await?
+        .iter()
+        .map(|e| (e.code.clone(), e.label.clone()))
+        .collect())
+}
+
+/// The choices of the edit form: active legal forms, plus the enterprise's
+/// current one if it has since been deactivated.
+async fn legal_forms(ctx: &Ctx, current: Option<&str>) -> Result<Vec<LegalForm>, AppError> {
+    Ok(ctx
+        .state
+        .dictionaries
+        .entries(DICT_LEGAL_FORM)
+        .await?
+        .iter()
+        .filter(|e| e.active || Some(e.code.as_str()) == current)
+        .map(|e| LegalForm {
+            code: e.code.clone(),
+            label: format!("{} {}", e.code, e.label),
+        })
+        .collect())
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -624,7 +649,7 @@ async fn detail_view(
         .filter(|o| o.status == STATUS_ACTIVE)
         .map(option)
         .collect();
-    let legal_forms = legal_forms();
+    let legal_forms = legal_forms(ctx, e.legal_form_code.as_deref()).await?;
     let today = on.to_string();
     let view = DetailView {
         info: Info {
@@ -692,9 +717,14 @@ async fn edit_post(
     let legal_form =
         Some(crate::text::normalize_code(form.value("legal_form_code"))).filter(|c| !c.is_empty());
     if let Some(c) = &legal_form
-        && (c.len() > 10 || !c.bytes().all(|b| b.is_ascii_alphanumeric()))
+        && legal_form != before.legal_form_code
+        && !ctx
+            .state
+            .dictionaries
+            .is_active_code(DICT_LEGAL_FORM, c)
+            .await?
     {
-        form.add_error("legal_form_code", "法人类型无效");
+        form.add_error("legal_form_code", "请从列表中选择法人类型");
     }
     let district = Some(form.value("district").to_owned()).filter(|d| !d.is_empty());
     if district
@@ -885,7 +915,8 @@ async fn preview(
     file_name: &str,
     rows: &[tabular::Row],
 ) -> Result<Result<enterprise_import::Plan, Response>, AppError> {
-    let plan = enterprise_import::plan(&ctx.state.db, rows).await?;
+    let forms = active_legal_forms(ctx).await?;
+    let plan = enterprise_import::plan(&ctx.state.db, rows, &forms).await?;
     if plan.errors.is_empty() {
         return Ok(Ok(plan));
     }
@@ -1035,11 +1066,12 @@ async fn import_confirm_post(
         )
         .await);
     };
+    let forms = active_legal_forms(&ctx).await?;
     let now = ctx.state.clock.now();
     let txn = crate::db::begin(&ctx.state.db).await?;
     // Checked again inside the transaction: the data may have moved since
     // the preview.
-    let plan = enterprise_import::plan(&txn, &rows).await?;
+    let plan = enterprise_import::plan(&txn, &rows, &forms).await?;
     if !plan.errors.is_empty() {
         drop(txn);
         return render_preview(&ctx, &user, &file_name, &rows, &plan).await;

@@ -10,3 +10,4 @@ mod service;
 
 pub use registry::{SettingDef, SettingKind, definitions, find};
 pub use service::{SettingError, Settings, store_value};
+pub(crate) use service::{bump_version, current_version};

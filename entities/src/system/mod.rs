@@ -1,7 +1,10 @@
-//! Cross-cutting system tables: runtime settings, cache versions, markers.
+//! Cross-cutting system tables: runtime settings, cache versions, markers,
+//! data dictionaries.
 
 pub mod app_setting;
 pub mod cache_version;
+pub mod dictionary;
+pub mod dictionary_entry;
 pub mod rate_counter;
 pub mod stored_file;
 pub mod system_marker;

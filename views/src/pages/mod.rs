@@ -1,5 +1,6 @@
 pub mod admin;
 pub mod claims;
+pub mod dictionaries;
 pub mod enterprises;
 pub mod errors;
 pub mod identity;
