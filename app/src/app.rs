@@ -5,6 +5,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 use techreg_views::layout::AssetUrls;
 
+use crate::calendar::Calendar;
 use crate::clock::ShiftableClock;
 use crate::config::{Config, SmsDriver};
 use crate::identity::session_store::SessionStore;
@@ -29,6 +30,7 @@ pub struct AppState {
     pub mode: RunMode,
     pub db: DatabaseConnection,
     pub settings: Settings,
+    pub calendar: Calendar,
     pub keys: Arc<dyn KeyProvider>,
     pub redis: Option<redis::Client>,
     pub sessions: SessionStore,
@@ -98,6 +100,7 @@ pub async fn boot(config: Config, mode: RunMode) -> Result<Arc<AppState>, BootEr
         None => None,
     };
     let settings = Settings::new(db.clone(), config.clone());
+    let calendar = Calendar::new(db.clone(), &config);
     let keys: Arc<dyn KeyProvider> = match config.keys.seal_signer {
         crate::config::SealSigner::Local => Arc::new(keys),
         crate::config::SealSigner::Remote => Arc::new(
@@ -130,6 +133,7 @@ pub async fn boot(config: Config, mode: RunMode) -> Result<Arc<AppState>, BootEr
         mode,
         db,
         settings,
+        calendar,
         keys,
         redis,
         sessions,

@@ -4,6 +4,12 @@
 /// Full-width ASCII variants (U+FF01..U+FF5E) and the ideographic space map
 /// to ASCII; surrounding whitespace is trimmed; letters are upper-cased.
 pub fn normalize_code(input: &str) -> String {
+    to_half_width(input).trim().to_ascii_uppercase()
+}
+
+/// Full-width ASCII variants (U+FF01..U+FF5E) and the ideographic space
+/// become ASCII; nothing else changes.
+pub fn to_half_width(input: &str) -> String {
     input
         .chars()
         .map(|c| match c {
@@ -11,9 +17,7 @@ pub fn normalize_code(input: &str) -> String {
             '\u{3000}' => ' ',
             _ => c,
         })
-        .collect::<String>()
-        .trim()
-        .to_ascii_uppercase()
+        .collect()
 }
 
 #[cfg(test)]
@@ -28,5 +32,6 @@ mod tests {
         );
         assert_eq!(normalize_code("2026-31"), "2026-31");
         assert_eq!(normalize_code("张三"), "张三");
+        assert_eq!(to_half_width("２０２６／１０／０１，休"), "2026/10/01,休");
     }
 }

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261129_000001_foundation;
 mod m20261129_000002_identity;
 mod m20261129_000003_offices;
+mod m20261129_000005_calendar;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_foundation::Migration),
             Box::new(m20261129_000002_identity::Migration),
             Box::new(m20261129_000003_offices::Migration),
+            Box::new(m20261129_000005_calendar::Migration),
         ]
     }
 }

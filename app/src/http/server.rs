@@ -24,6 +24,7 @@ pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
     let routes = crate::identity::policy::routes(routes);
     let routes = crate::identity::members::routes(routes);
     let routes = crate::org::routes::routes(routes);
+    let routes = crate::calendar::routes::routes(routes);
     let routes = crate::audit::routes::routes(routes);
     routes
         .with(CatchPanic::new().with_handler(|_| {
@@ -58,6 +59,7 @@ pub async fn start(state: Arc<AppState>, addr: SocketAddr) -> std::io::Result<Ru
         .unwrap_or(addr);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let poller = state.settings.spawn_poller();
+    let calendar_poller = state.calendar.spawn_poller();
     let sealer = crate::audit::spawn_sealer(
         state.db.clone(),
         std::sync::Arc::new(
@@ -82,6 +84,7 @@ pub async fn start(state: Arc<AppState>, addr: SocketAddr) -> std::io::Result<Ru
             )
             .await;
         poller.abort();
+        calendar_poller.abort();
         sealer.abort();
         result
     });

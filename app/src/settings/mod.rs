@@ -9,4 +9,4 @@ mod registry;
 mod service;
 
 pub use registry::{SettingDef, SettingKind, definitions, find};
-pub use service::{SettingError, Settings, store_value};
+pub use service::{SettingError, Settings, bump_version, current_version, store_value};

@@ -1,7 +1,9 @@
-//! Cross-cutting system tables: runtime settings, cache versions, markers.
+//! Cross-cutting system tables: runtime settings, cache versions, markers,
+//! the working-day calendar.
 
 pub mod app_setting;
 pub mod cache_version;
+pub mod calendar_day;
 pub mod rate_counter;
 pub mod stored_file;
 pub mod system_marker;
