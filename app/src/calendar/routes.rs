@@ -457,9 +457,11 @@ fn refused(year: i32, problem: String) -> Parsed {
 async fn import_post(
     ctx: Ctx,
     user: AuthUser,
-    mut multipart: Multipart,
+    multipart: poem::Result<Multipart>,
 ) -> Result<Response, AppError> {
+    // Permission first: a wrong content type must not answer before it.
     user.require(perm::CALENDAR_MANAGE)?;
+    let mut multipart = multipart.map_err(|e| AppError::BadRequest(e.to_string()))?;
     let mut year_input = String::new();
     let mut file: Option<Vec<u8>> = None;
     while let Some(field) = multipart
