@@ -96,7 +96,9 @@ async fn an_admin_adds_changes_and_removes_a_holiday() {
         .select(&scraper::Selector::parse("td.holiday").unwrap())
         .map(|td| td.value().attr("title").unwrap_or_default().to_owned())
         .collect::<Vec<_>>();
-    assert_eq!(grid, ["国庆节"]);
+    // The weekend after it is shown as part of the holiday, not stored.
+    assert_eq!(grid, ["国庆节", "国庆节", "国庆节"]);
+    assert_eq!(app.count("calendar_day").await, 1);
 
     // Saving the same day again changes it.
     let r = c

@@ -3,6 +3,8 @@
 //! preview and an explicit confirmation. Every change is written with its
 //! audit row in one transaction; the audit log is the history.
 
+use std::collections::BTreeMap;
+
 use chrono::{Datelike, NaiveDate};
 use poem::http::StatusCode;
 use poem::web::{Form, Multipart, Query};
@@ -18,7 +20,7 @@ use techreg_views::pages::calendar::{
 };
 use techreg_views::pages::identity::FormState;
 
-use super::arith::{DayKind, WorkCalendar, is_weekend, weekday_label};
+use super::arith::{DayKind, WorkCalendar, weekday_label};
 use super::import::{self, MAX_FILE_BYTES, MAX_YEAR, MIN_YEAR, Parsed, Verdict};
 use super::service;
 use crate::audit::{self, Entry, Outcome};
@@ -103,34 +105,72 @@ fn summary(action: &str, d: &Value) -> String {
     }
 }
 
-fn month_of(cal: &WorkCalendar, year: i32, month: u32, today: NaiveDate) -> Month {
-    let first = NaiveDate::from_ymd_opt(year, month, 1).expect("a valid month");
-    let next = if month == 12 {
-        NaiveDate::from_ymd_opt(year + 1, 1, 1)
-    } else {
-        NaiveDate::from_ymd_opt(year, month + 1, 1)
+/// How each day of `year` is shown: its class and name. A weekend day in
+/// one run of rest days with a holiday belongs to that holiday (the notice
+/// counts it: 放假调休共 N 天), though it is not stored.
+fn year_cells(
+    cal: &WorkCalendar,
+    rows: &[calendar_day::Model],
+    year: i32,
+) -> BTreeMap<NaiveDate, (&'static str, Option<String>)> {
+    let name_of = |day: NaiveDate| rows.iter().find(|r| r.day == day).map(|r| r.name.clone());
+    let mut out = BTreeMap::new();
+    let mut run: Vec<NaiveDate> = Vec::new();
+    let first = NaiveDate::from_ymd_opt(year, 1, 1).expect("a valid year");
+    let days = first.iter_days().take_while(|d| d.year() == year);
+    for day in days.map(Some).chain([None]) {
+        if let Some(day) = day.filter(|d| !cal.is_working_day(*d)) {
+            run.push(day);
+            continue;
+        }
+        let holiday = run
+            .iter()
+            .find(|d| cal.kind_of(**d) == Some(DayKind::Holiday))
+            .and_then(|d| name_of(*d));
+        for rest in run.drain(..) {
+            let cell = match (cal.kind_of(rest), &holiday) {
+                (Some(DayKind::Holiday), _) => ("holiday", name_of(rest)),
+                (_, Some(name)) => ("holiday", Some(name.clone())),
+                _ => ("rest", None),
+            };
+            out.insert(rest, cell);
+        }
+        if let Some(day) = day {
+            let cell = match cal.kind_of(day) {
+                Some(DayKind::Workday) => ("makeup", name_of(day)),
+                _ => ("workday", None),
+            };
+            out.insert(day, cell);
+        }
     }
-    .expect("a valid month");
-    let last = next.pred_opt().expect("a day before");
+    out
+}
+
+fn month_of(
+    cal: &WorkCalendar,
+    cells: &BTreeMap<NaiveDate, (&'static str, Option<String>)>,
+    year: i32,
+    month: u32,
+    today: NaiveDate,
+) -> Month {
+    let first = NaiveDate::from_ymd_opt(year, month, 1).expect("a valid month");
+    let before = first.pred_opt().expect("a day before");
     let mut weeks = Vec::new();
     let mut week: [Option<DayCell>; 7] = Default::default();
-    for day in first.iter_days().take_while(|d| *d <= last) {
+    let mut last = first;
+    for day in first.iter_days().take_while(|d| d.month() == month) {
         let slot = day.weekday().num_days_from_monday() as usize;
-        let kind = cal.kind_of(day);
+        let (class, name) = cells.get(&day).cloned().unwrap_or(("workday", None));
         week[slot] = Some(DayCell {
             day: day.day(),
-            class: match kind {
-                Some(DayKind::Holiday) => "holiday",
-                Some(DayKind::Workday) => "makeup",
-                None if is_weekend(day) => "rest",
-                None => "workday",
-            },
-            name: None,
+            class,
+            name,
             today: day == today,
         });
         if slot == 6 {
             weeks.push(std::mem::take(&mut week));
         }
+        last = day;
     }
     if week.iter().any(Option::is_some) {
         weeks.push(week);
@@ -138,7 +178,7 @@ fn month_of(cal: &WorkCalendar, year: i32, month: u32, today: NaiveDate) -> Mont
     Month {
         month,
         weeks,
-        working_days: cal.working_days_between(first.pred_opt().expect("a day before"), last),
+        working_days: cal.working_days_between(before, last),
     }
 }
 
@@ -200,13 +240,10 @@ async fn year_view(
         .filter_map(|r| Some((r.day, DayKind::from_code(&r.kind)?)))
         .collect();
     let today = crate::clock::shanghai_date(ctx.state.clock.now());
-    let mut months: Vec<Month> = (1..=12).map(|m| month_of(&cal, year, m, today)).collect();
-    for m in &mut months {
-        for cell in m.weeks.iter_mut().flatten().flatten() {
-            let day = NaiveDate::from_ymd_opt(year, m.month, cell.day).expect("a day of the month");
-            cell.name = rows.iter().find(|r| r.day == day).map(|r| r.name.clone());
-        }
-    }
+    let cells = year_cells(&cal, &rows, year);
+    let months: Vec<Month> = (1..=12)
+        .map(|m| month_of(&cal, &cells, year, m, today))
+        .collect();
     let first = NaiveDate::from_ymd_opt(year, 1, 1).expect("a valid year");
     let last = NaiveDate::from_ymd_opt(year, 12, 31).expect("a valid year");
     let working_days = cal.working_days_between(first.pred_opt().expect("a day before"), last);
@@ -558,4 +595,53 @@ async fn confirm_post(
             before.len()
         )),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weekends_inside_a_holiday_are_shown_as_part_of_it() {
+        let parsed = import::parse(super::super::ARRANGEMENT_2026, 2026);
+        let now = chrono::Utc::now();
+        let rows: Vec<calendar_day::Model> = parsed
+            .kept()
+            .into_iter()
+            .map(|(day, kind, name)| calendar_day::Model {
+                day,
+                kind: kind.code().into(),
+                name,
+                updated_at: now,
+                updated_by: "system".into(),
+            })
+            .collect();
+        let cal: WorkCalendar = parsed.kept().into_iter().map(|(d, k, _)| (d, k)).collect();
+        let cells = year_cells(&cal, &rows, 2026);
+        let at = |m, d| cells[&NaiveDate::from_ymd_opt(2026, m, d).unwrap()].clone();
+        assert_eq!(at(1, 3), ("holiday", Some("元旦".into())));
+        assert_eq!(at(1, 4), ("makeup", Some("元旦调休".into())));
+        assert_eq!(at(2, 15), ("holiday", Some("春节".into())));
+        assert_eq!(at(2, 21), ("holiday", Some("春节".into())));
+        assert_eq!(at(2, 23), ("holiday", Some("春节".into())));
+        assert_eq!(at(2, 24), ("workday", None));
+        assert_eq!(at(3, 7), ("rest", None));
+        assert_eq!(at(9, 26), ("holiday", Some("中秋节".into())));
+        assert_eq!(at(10, 4), ("holiday", Some("国庆节".into())));
+        assert_eq!(cells.len(), 365);
+        let month = month_of(
+            &cal,
+            &cells,
+            2026,
+            2,
+            NaiveDate::from_ymd_opt(2026, 2, 14).unwrap(),
+        );
+        assert_eq!(month.working_days, 16);
+        assert_eq!(month.weeks.len(), 5);
+        assert!(
+            month.weeks[2][5]
+                .as_ref()
+                .is_some_and(|c| c.today && c.class == "makeup")
+        );
+    }
 }

@@ -9,7 +9,8 @@ use crate::components::{Field, csrf_field, field};
 /// One day in a month grid.
 pub struct DayCell {
     pub day: u32,
-    /// `workday`, `rest` (a plain weekend), `holiday` or `makeup`.
+    /// `workday`, `rest` (a plain weekend), `holiday` (including a weekend
+    /// inside a holiday) or `makeup`.
     pub class: &'static str,
     /// The override's name, shown on hover and to screen readers.
     pub name: Option<String>,
@@ -136,7 +137,7 @@ pub fn year_page(p: &YearPage<'_>) -> Markup {
             @if p.rows.is_empty() {
                 p { "暂无。" }
             } @else {
-                table.data {
+                table.data.compact {
                     thead { tr { th { "日期" } th { "星期" } th { "类型" } th { "名称" } th { "最后修改" } th { "" } } }
                     tbody {
                         @for r in p.rows {
@@ -279,6 +280,7 @@ pub fn import_preview(p: &Preview<'_>) -> Markup {
                                 td { (r.weekday) } td { (r.kind) } td { (r.name) }
                                 td {
                                     @match r.status {
+                                        "keep" if p.errors > 0 => { "无误" }
                                         "keep" => { "写入" }
                                         "skip" => { "跳过：" (r.message) }
                                         _ => { strong.error { "第 " (r.line) " 行：" (r.message) } }
