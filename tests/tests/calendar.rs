@@ -598,3 +598,37 @@ async fn the_demo_seed_loads_the_published_arrangements_once() {
         1
     );
 }
+
+#[tokio::test]
+async fn concurrent_changes_of_one_day_run_one_after_the_other() {
+    use techreg::calendar::{DayKind, service};
+    let app = TestApp::spawn().await;
+    let write = |name: &'static str| {
+        let db = app.state.db.clone();
+        async move {
+            let txn = techreg::db::begin(&db).await.unwrap();
+            let before = service::set_day(
+                &txn,
+                d(2027, 10, 1),
+                DayKind::Holiday,
+                name,
+                "test",
+                chrono::Utc::now(),
+            )
+            .await
+            .unwrap();
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            txn.commit().await.unwrap();
+            before.map(|b| b.name)
+        }
+    };
+    let (a, b) = tokio::join!(write("甲"), write("乙"));
+    assert!(
+        matches!(
+            (a.as_deref(), b.as_deref()),
+            (None, Some("甲")) | (Some("乙"), None)
+        ),
+        "{a:?} {b:?}"
+    );
+    assert_eq!(app.count("calendar_day").await, 1);
+}

@@ -130,6 +130,11 @@ pub async fn year_rows<C: ConnectionTrait>(
         .await
 }
 
+// Every write bumps the version first: on PostgreSQL the upsert locks the
+// `calendar` row of `cache_version` until commit, so calendar writes run
+// one after another (SQLite's `BEGIN IMMEDIATE` does the same), and the
+// read-then-write below cannot race another writer.
+
 /// Sets one day, inside the caller's transaction; returns the row it
 /// replaced, if any.
 pub async fn set_day<C: ConnectionTrait>(
@@ -140,26 +145,26 @@ pub async fn set_day<C: ConnectionTrait>(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<calendar_day::Model>, DbErr> {
+    bump_version(db, CACHE_NAME).await?;
     let before = calendar_day::Entity::find_by_id(day).one(db).await?;
     if before.is_some() {
         calendar_day::Entity::delete_by_id(day).exec(db).await?;
     }
     insert(db, day, kind, name, actor, now).await?;
-    bump_version(db, CACHE_NAME).await?;
     Ok(before)
 }
 
 /// Removes one day, inside the caller's transaction; returns the removed
-/// row, or `None` (and changes nothing) when there was none.
+/// row, or `None` when there was none (the caller then rolls back).
 pub async fn remove_day<C: ConnectionTrait>(
     db: &C,
     day: NaiveDate,
 ) -> Result<Option<calendar_day::Model>, DbErr> {
+    bump_version(db, CACHE_NAME).await?;
     let Some(before) = calendar_day::Entity::find_by_id(day).one(db).await? else {
         return Ok(None);
     };
     calendar_day::Entity::delete_by_id(day).exec(db).await?;
-    bump_version(db, CACHE_NAME).await?;
     Ok(Some(before))
 }
 
@@ -172,6 +177,7 @@ pub async fn replace_year<C: ConnectionTrait>(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<calendar_day::Model>, DbErr> {
+    bump_version(db, CACHE_NAME).await?;
     let before = year_rows(db, year).await?;
     let (first, last) = year_bounds(year);
     calendar_day::Entity::delete_many()
@@ -181,7 +187,6 @@ pub async fn replace_year<C: ConnectionTrait>(
     for (day, kind, name) in days {
         insert(db, *day, *kind, name, actor, now).await?;
     }
-    bump_version(db, CACHE_NAME).await?;
     Ok(before)
 }
 
