@@ -632,3 +632,115 @@ async fn concurrent_changes_of_one_day_run_one_after_the_other() {
     );
     assert_eq!(app.count("calendar_day").await, 1);
 }
+
+/// In headless Chromium: the year grid, adding a make-up day through the
+/// form, and importing a file with preview and confirmation.
+#[tokio::test]
+async fn browser_journey_through_the_calendar_screen() {
+    use thirtyfour::prelude::*;
+    let Some(browser) = techreg_tests::browser::Browser::start().await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    app.create_user("sys_b", "13900070009", "system_admin", Scope::All, false)
+        .await;
+    let d = &browser.driver;
+    let wait_for = |css: &'static str| async move {
+        d.query(By::Css(css))
+            .wait(Duration::from_secs(15), Duration::from_millis(100))
+            .first()
+            .await
+            .unwrap_or_else(|_| panic!("{css} appears"))
+    };
+    let fill = |name: &'static str, value: &'static str| async move {
+        let el = d.find(By::Css(format!("[name='{name}']"))).await.unwrap();
+        el.clear().await.unwrap();
+        el.send_keys(value).await.unwrap();
+    };
+
+    d.goto(app.url("/login")).await.unwrap();
+    fill("username", "sys_b").await;
+    fill("password", PASSWORD).await;
+    d.find(By::Css("#login button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for("#verify-factor").await;
+    let code = app.last_sms_code("13900070009").await;
+    let el = d.find(By::Css("[name='code']")).await.unwrap();
+    el.send_keys(code).await.unwrap();
+    d.find(By::Css("#verify-factor button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(".work-body").await;
+
+    // Import the shipped 2026 arrangement.
+    d.goto(app.url("/admin/calendar?year=2026")).await.unwrap();
+    wait_for("#not-maintained").await;
+    let path = app.data_dir.path().join("2026.csv");
+    std::fs::write(&path, techreg::calendar::ARRANGEMENT_2026).unwrap();
+    d.find(By::Css("#f-file"))
+        .await
+        .unwrap()
+        .send_keys(path.display().to_string())
+        .await
+        .unwrap();
+    d.find(By::Css("#import button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for("#import-preview").await;
+    browser.screenshot("calendar-01-import-preview").await;
+    d.find(By::Css("#import-preview button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let total = wait_for("#year-working-days").await;
+    assert_eq!(total.text().await.unwrap(), "248");
+
+    // A make-up Saturday through the form (the date input set as a browser
+    // date picker would).
+    let date = d.find(By::Css("#f-date")).await.unwrap();
+    d.execute(
+        "arguments[0].value = '2026-12-26';",
+        vec![date.to_json().unwrap()],
+    )
+    .await
+    .unwrap();
+    d.find(By::Css("#f-kind option[value=workday]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill("name", "测试调休").await;
+    d.find(By::Css("#overrides button.primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let mut total = String::new();
+    for _ in 0..150 {
+        if let Ok(el) = d.find(By::Css("#year-working-days")).await {
+            total = el.text().await.unwrap_or_default();
+            if total == "249" {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(total, "249", "one more working day after the form posts");
+    browser.screenshot("calendar-02-year").await;
+    assert_eq!(app.count("calendar_day").await, 26);
+    browser.quit().await;
+}
