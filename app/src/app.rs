@@ -5,6 +5,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 use techreg_views::layout::AssetUrls;
 
+use crate::calendar::Calendar;
 use crate::clock::ShiftableClock;
 use crate::config::{Config, SmsDriver};
 use crate::dictionary::Dictionaries;
@@ -31,6 +32,7 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub settings: Settings,
     pub dictionaries: Dictionaries,
+    pub calendar: Calendar,
     pub keys: Arc<dyn KeyProvider>,
     pub redis: Option<redis::Client>,
     pub sessions: SessionStore,
@@ -104,6 +106,7 @@ pub async fn boot(config: Config, mode: RunMode) -> Result<Arc<AppState>, BootEr
         db.clone(),
         std::time::Duration::from_secs(config.settings.poll_seconds),
     );
+    let calendar = Calendar::new(db.clone(), &config);
     let keys: Arc<dyn KeyProvider> = match config.keys.seal_signer {
         crate::config::SealSigner::Local => Arc::new(keys),
         crate::config::SealSigner::Remote => Arc::new(
@@ -140,6 +143,7 @@ pub async fn boot(config: Config, mode: RunMode) -> Result<Arc<AppState>, BootEr
         db,
         settings,
         dictionaries,
+        calendar,
         keys,
         redis,
         sessions,

@@ -142,10 +142,12 @@ pub async fn seed(
     keys: &dyn KeyProvider,
     config: &Config,
 ) -> Result<(), DbErr> {
+    let now = Utc::now();
+    // Real data rather than demo data, added to older demo databases too.
+    crate::calendar::seed_published(db, now).await?;
     if has_demo_data(db).await? {
         return ensure_staff_demo(db, Utc::now()).await;
     }
-    let now = Utc::now();
     let txn = crate::db::begin(db).await?;
     system_marker::Entity::insert(system_marker::ActiveModel {
         name: Set(DEMO_DATA.to_owned()),

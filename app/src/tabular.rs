@@ -64,7 +64,7 @@ fn cell_text(cell: &Data) -> String {
 }
 
 fn clean(cell: &str) -> String {
-    crate::text::half_width(cell).trim().to_owned()
+    crate::text::to_half_width(cell).trim().to_owned()
 }
 
 /// All non-empty rows of the first sheet (Excel) or of the file (CSV).

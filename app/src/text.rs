@@ -2,8 +2,14 @@
 //! (common with Chinese input methods) become their ASCII forms.
 
 /// Full-width ASCII variants (U+FF01..U+FF5E) and the ideographic space map
-/// to ASCII; everything else is kept.
-pub fn half_width(input: &str) -> String {
+/// to ASCII; surrounding whitespace is trimmed; letters are upper-cased.
+pub fn normalize_code(input: &str) -> String {
+    to_half_width(input).trim().to_ascii_uppercase()
+}
+
+/// Full-width ASCII variants (U+FF01..U+FF5E) and the ideographic space
+/// become ASCII; nothing else changes.
+pub fn to_half_width(input: &str) -> String {
     input
         .chars()
         .map(|c| match c {
@@ -12,11 +18,6 @@ pub fn half_width(input: &str) -> String {
             _ => c,
         })
         .collect()
-}
-
-/// [`half_width`], trimmed and upper-cased: the form codes are stored in.
-pub fn normalize_code(input: &str) -> String {
-    half_width(input).trim().to_ascii_uppercase()
 }
 
 #[cfg(test)]
@@ -31,5 +32,6 @@ mod tests {
         );
         assert_eq!(normalize_code("2026-31"), "2026-31");
         assert_eq!(normalize_code("张三"), "张三");
+        assert_eq!(to_half_width("２０２６／１０／０１，休"), "2026/10/01,休");
     }
 }

@@ -6,6 +6,7 @@ mod m20261129_000001_foundation;
 mod m20261129_000002_identity;
 mod m20261129_000003_offices;
 mod m20261129_000004_enterprises;
+mod m20261129_000005_calendar;
 mod m20261129_000006_dictionaries;
 
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_identity::Migration),
             Box::new(m20261129_000003_offices::Migration),
             Box::new(m20261129_000004_enterprises::Migration),
+            Box::new(m20261129_000005_calendar::Migration),
             Box::new(m20261129_000006_dictionaries::Migration),
         ]
     }

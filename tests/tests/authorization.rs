@@ -440,6 +440,36 @@ const POLICY: &[(&str, &str, &str, Allow)] = &[
     ),
     (
         "GET",
+        "/admin/calendar",
+        "/admin/calendar",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "POST",
+        "/admin/calendar",
+        "/admin/calendar",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "POST",
+        "/admin/calendar/remove",
+        "/admin/calendar/remove",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "POST",
+        "/admin/calendar/import",
+        "/admin/calendar/import",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "POST",
+        "/admin/calendar/import/confirm",
+        "/admin/calendar/import/confirm",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "GET",
         "/admin/roles",
         "/admin/roles",
         Allow::Only(&[Who::SystemAdmin]),

@@ -212,6 +212,9 @@ fn navigation(user: &AuthUser, path: &str) -> Vec<NavItem> {
     if user.grants.has(perm::DICTIONARY_MANAGE) {
         items.push(("数据字典", "/admin/dictionaries"));
     }
+    if user.grants.has(perm::CALENDAR_MANAGE) {
+        items.push(("工作日历", "/admin/calendar"));
+    }
     if user.grants.has(perm::ROLE_MANAGE) {
         items.push(("角色与权限", "/admin/roles"));
     }

@@ -28,6 +28,7 @@ pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
     let routes = crate::org::staff::routes(routes);
     let routes = crate::org::service_points::routes(routes);
     let routes = crate::dictionary::routes::routes(routes);
+    let routes = crate::calendar::routes::routes(routes);
     let routes = crate::audit::routes::routes(routes);
     routes
         .with(CatchPanic::new().with_handler(|_| {
@@ -63,6 +64,7 @@ pub async fn start(state: Arc<AppState>, addr: SocketAddr) -> std::io::Result<Ru
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let poller = state.settings.spawn_poller();
     let dictionary_poller = state.dictionaries.spawn_poller();
+    let calendar_poller = state.calendar.spawn_poller();
     let sealer = crate::audit::spawn_sealer(
         state.db.clone(),
         std::sync::Arc::new(
@@ -88,6 +90,7 @@ pub async fn start(state: Arc<AppState>, addr: SocketAddr) -> std::io::Result<Ru
             .await;
         poller.abort();
         dictionary_poller.abort();
+        calendar_poller.abort();
         sealer.abort();
         result
     });

@@ -9,5 +9,4 @@ mod registry;
 mod service;
 
 pub use registry::{SettingDef, SettingKind, definitions, find};
-pub use service::{SettingError, Settings, store_value};
-pub(crate) use service::{bump_version, current_version};
+pub use service::{SettingError, Settings, bump_version, current_version, store_value};

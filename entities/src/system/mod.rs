@@ -1,8 +1,9 @@
 //! Cross-cutting system tables: runtime settings, cache versions, markers,
-//! data dictionaries.
+//! data dictionaries, the working-day calendar.
 
 pub mod app_setting;
 pub mod cache_version;
+pub mod calendar_day;
 pub mod dictionary;
 pub mod dictionary_entry;
 pub mod rate_counter;

@@ -1,4 +1,5 @@
 pub mod admin;
+pub mod calendar;
 pub mod claims;
 pub mod dictionaries;
 pub mod enterprises;
