@@ -4,3 +4,4 @@ pub mod errors;
 pub mod identity;
 pub mod offices;
 pub mod portal;
+pub mod reports;
