@@ -166,6 +166,15 @@ fn nice_ceiling(v: u64) -> u64 {
     }
 }
 
+/// Axis labels: 0, the middle when it is a whole number, the maximum.
+fn ticks(max: u64) -> Vec<u64> {
+    if max.is_multiple_of(2) {
+        vec![0, max / 2, max]
+    } else {
+        vec![0, max]
+    }
+}
+
 fn legend(x: u32, y: u32) -> Markup {
     html! {
         @for (i, m) in MEASURES.iter().enumerate() {
@@ -206,7 +215,7 @@ fn office_chart(rows: &[GrowthRow], period: &str) -> Markup {
                 }
                 @let axis = 36 + rows.len() as u32 * GROUP;
                 line x1=(LEFT) y1=(axis) x2=(LEFT + plot) y2=(axis) stroke="#888" {}
-                @for t in [0, max / 2, max] {
+                @for t in ticks(max) {
                     text x=(LEFT + scale(t)) y=(axis + 16) text-anchor="middle" font-size="11" { (t) }
                 }
             }
@@ -251,7 +260,7 @@ fn month_chart(months: &[GrowthRow], period: &str) -> Markup {
                 (legend(LEFT, 8))
                 line x1=(LEFT) y1=(TOP + PLOT_H) x2=(LEFT + plot_w) y2=(TOP + PLOT_H) stroke="#888" {}
                 line x1=(LEFT) y1=(TOP) x2=(LEFT) y2=(TOP + PLOT_H) stroke="#888" {}
-                @for t in [0, max / 2, max] {
+                @for t in ticks(max) {
                     text x=(LEFT - 6) y=(format!("{:.1}", y(t) + 4.0)) text-anchor="end" font-size="11" { (t) }
                 }
                 @for j in 0..3 {
