@@ -406,3 +406,36 @@ pub const UNASSIGNED: &str = "未分配登记处";
 pub fn month_label(m: &Period) -> String {
     m.from.format("%Y-%m").to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn the_responsible_office_is_the_row_valid_on_the_day() {
+        // Office 1 until 03-01 (exclusive), then office 2.
+        let rows = [
+            (1, d("2026-01-01"), Some(d("2026-03-01"))),
+            (2, d("2026-03-01"), None),
+        ];
+        assert_eq!(responsible(&rows, d("2025-12-31")), None);
+        assert_eq!(responsible(&rows, d("2026-01-01")), Some(1));
+        assert_eq!(responsible(&rows, d("2026-02-28")), Some(1));
+        assert_eq!(responsible(&rows, d("2026-03-01")), Some(2));
+        assert_eq!(responsible(&rows, d("2030-01-01")), Some(2));
+        assert_eq!(responsible(&[], d("2026-03-01")), None);
+    }
+
+    #[test]
+    fn coverage_of_some_offices_leaves_out_the_unassigned() {
+        let some = Coverage::Offices(BTreeSet::from([3]));
+        assert!(some.includes(Some(3)));
+        assert!(!some.includes(Some(4)));
+        assert!(!some.includes(None));
+        assert!(Coverage::City.includes(None));
+    }
+}

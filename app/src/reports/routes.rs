@@ -148,33 +148,28 @@ async fn growth_page(
     Query(q): Query<GrowthQuery>,
 ) -> Result<Response, AppError> {
     let allowed = allowed(&user)?;
-    let office_choices: Option<Vec<OfficeOption>> = match &allowed {
-        Coverage::City => Some(
-            office::Entity::find()
-                .order_by_asc(office::Column::Code)
-                .all(&ctx.state.db)
-                .await?
-                .into_iter()
-                .map(|o| OfficeOption {
-                    id: o.id,
-                    label: format!("{} {}", o.code, o.name),
-                })
-                .collect(),
-        ),
-        Coverage::Offices(ids) if ids.len() > 1 => Some(
-            office::Entity::find()
-                .filter(office::Column::Id.is_in(ids.iter().copied()))
-                .order_by_asc(office::Column::Code)
-                .all(&ctx.state.db)
-                .await?
-                .into_iter()
-                .map(|o| OfficeOption {
-                    id: o.id,
-                    label: format!("{} {}", o.code, o.name),
-                })
-                .collect(),
-        ),
+    // Choosing an office makes sense with more than one to choose from.
+    let choices = match &allowed {
+        Coverage::City => Some(office::Entity::find()),
+        Coverage::Offices(ids) if ids.len() > 1 => {
+            Some(office::Entity::find().filter(office::Column::Id.is_in(ids.iter().copied())))
+        }
         Coverage::Offices(_) => None,
+    };
+    let office_choices: Option<Vec<OfficeOption>> = match choices {
+        Some(select) => Some(
+            select
+                .order_by_asc(office::Column::Code)
+                .all(&ctx.state.db)
+                .await?
+                .into_iter()
+                .map(|o| OfficeOption {
+                    id: o.id,
+                    label: format!("{} {}", o.code, o.name),
+                })
+                .collect(),
+        ),
+        None => None,
     };
     let today = crate::clock::shanghai_date(ctx.state.clock.now());
     let shortcuts = shortcuts(today);
@@ -190,41 +185,28 @@ async fn growth_page(
         Some(p) => (p.from.to_string(), p.to.to_string()),
         None => (q.from.clone(), q.to.clone()),
     };
-    let view_rows;
-    let total;
-    let months;
-    let label;
-    let href;
-    let report_view = match &report {
-        Some(g) => {
-            view_rows = office_rows(g);
-            total = row("", "合计", &g.total);
-            months = g
+    let report_view = report.map(|g| {
+        let export = GrowthQuery {
+            period: String::new(),
+            from: from.clone(),
+            to: to.clone(),
+            office: q.office.trim().to_owned(),
+        };
+        pages::GrowthReport {
+            period_label: g.period.label(),
+            rows: office_rows(&g),
+            total: row("", "合计", &g.total),
+            months: g
                 .months
                 .iter()
                 .map(|m| row("", &growth::month_label(&m.period), &m.counts))
-                .collect::<Vec<_>>();
-            label = g.period.label();
-            let export = GrowthQuery {
-                period: String::new(),
-                from: from.clone(),
-                to: to.clone(),
-                office: q.office.trim().to_owned(),
-            };
-            href = format!(
+                .collect(),
+            xlsx_href: format!(
                 "/reports/enterprise-growth.xlsx?{}",
                 serde_urlencoded::to_string(&export).unwrap_or_default()
-            );
-            Some(pages::GrowthReport {
-                period_label: &label,
-                rows: &view_rows,
-                total: &total,
-                months: &months,
-                xlsx_href: &href,
-            })
+            ),
         }
-        None => None,
-    };
+    });
     let body = pages::enterprise_growth(&pages::GrowthView {
         preset: q.period.trim(),
         from: &from,
@@ -330,4 +312,33 @@ async fn growth_xlsx(
         )
         .with_header(header::CACHE_CONTROL, "no-store")
         .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_download_name_is_ascii_with_a_utf8_alternative() {
+        assert_eq!(
+            content_disposition("a-1.xlsx", "统计 1.xlsx"),
+            "attachment; filename=\"a-1.xlsx\"; filename*=UTF-8''%E7%BB%9F%E8%AE%A1%201.xlsx"
+        );
+    }
+
+    #[test]
+    fn shortcuts_wrap_around_the_year() {
+        let q = shortcuts(NaiveDate::from_ymd_opt(2026, 1, 15).unwrap());
+        let queries: Vec<&str> = q.iter().map(|(_, s)| s.as_str()).collect();
+        assert_eq!(
+            queries,
+            [
+                "period=2026",
+                "period=2025",
+                "period=2026-Q1",
+                "period=2026-01",
+                "period=2025-12"
+            ]
+        );
+    }
 }

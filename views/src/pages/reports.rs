@@ -35,16 +35,16 @@ pub struct GrowthView<'a> {
     pub shortcuts: &'a [(String, String)],
     pub error: Option<&'a str>,
     /// `None` when the input was refused.
-    pub report: Option<GrowthReport<'a>>,
+    pub report: Option<GrowthReport>,
 }
 
-pub struct GrowthReport<'a> {
-    pub period_label: &'a str,
-    pub rows: &'a [GrowthRow],
-    pub total: &'a GrowthRow,
+pub struct GrowthReport {
+    pub period_label: String,
+    pub rows: Vec<GrowthRow>,
+    pub total: GrowthRow,
     /// `name` is the month (`2026-07`).
-    pub months: &'a [GrowthRow],
-    pub xlsx_href: &'a str,
+    pub months: Vec<GrowthRow>,
+    pub xlsx_href: String,
 }
 
 const MEASURES: [&str; 3] = ["新增注册企业", "首次登记合同企业", "活跃企业"];
@@ -92,7 +92,7 @@ pub fn enterprise_growth(v: &GrowthView<'_>) -> Markup {
     }
 }
 
-fn report(r: &GrowthReport<'_>) -> Markup {
+fn report(r: &GrowthReport) -> Markup {
     html! {
         h2 #period-label { "统计期间：" (r.period_label) }
         p {
@@ -108,7 +108,7 @@ fn report(r: &GrowthReport<'_>) -> Markup {
                 }
             }
             tbody {
-                @for row in r.rows {
+                @for row in &r.rows {
                     tr data-office=(row.code) {
                         td.code { (row.code) }
                         th.name scope="row" { (row.name) }
@@ -129,7 +129,7 @@ fn report(r: &GrowthReport<'_>) -> Markup {
             }
         }
         p.note { "合计为不重复的企业数：同一企业在期间内计入两个登记处时，合计中只计一次。" }
-        (office_chart(r.rows, r.period_label))
+        (office_chart(&r.rows, &r.period_label))
         h2 { "按月统计" }
         table.data #growth-months {
             thead {
@@ -139,7 +139,7 @@ fn report(r: &GrowthReport<'_>) -> Markup {
                 }
             }
             tbody {
-                @for m in r.months {
+                @for m in &r.months {
                     tr {
                         th.name scope="row" { (m.name) }
                         td.new { (m.new_enterprises) }
@@ -149,7 +149,7 @@ fn report(r: &GrowthReport<'_>) -> Markup {
                 }
             }
         }
-        (month_chart(r.months, r.period_label))
+        (month_chart(&r.months, &r.period_label))
     }
 }
 
