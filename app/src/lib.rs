@@ -16,6 +16,7 @@ pub mod http_client;
 pub mod identity;
 pub mod org;
 pub mod portal;
+pub mod reports;
 pub mod security;
 pub mod settings;
 pub mod tabular;

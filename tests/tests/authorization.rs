@@ -511,6 +511,18 @@ const POLICY: &[(&str, &str, &str, Allow)] = &[
         "/account/mobile/current-code",
         Allow::SignedIn,
     ),
+    (
+        "GET",
+        "/reports/enterprise-growth",
+        "/reports/enterprise-growth",
+        Allow::Only(&[Who::CityOfficer]),
+    ),
+    (
+        "GET",
+        "/reports/enterprise-growth.xlsx",
+        "/reports/enterprise-growth.xlsx",
+        Allow::Only(&[Who::CityOfficer]),
+    ),
     // Only enterprise admins (none among these users; see claims tests).
     (
         "GET",

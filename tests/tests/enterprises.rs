@@ -701,3 +701,55 @@ async fn an_industry_list_sends_new_enterprises_to_the_industry_office() {
         .unwrap();
     assert_eq!(a.reason, "按行业名单自动分配");
 }
+
+#[tokio::test]
+async fn an_excel_list_is_imported_like_a_csv_one() {
+    let app = TestApp::spawn().await;
+    let pudong = app.create_office("310115", "浦东新区技术合同登记处").await;
+    let c = city_officer(&app).await;
+    c.get("/admin/enterprises/import").await;
+    let credit = code("91310115000000801");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (col, h) in ["统一社会信用代码", "单位名称", "所在区", "联系电话"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, col as u16, *h).unwrap();
+    }
+    sheet.write_string(1, 0, &credit).unwrap();
+    sheet.write_string(1, 1, "上海表格导入有限公司").unwrap();
+    sheet.write_string(1, 2, "310115").unwrap();
+    // Typed as a number in Excel: must come back without ".0".
+    sheet.write_number(1, 3, 13900130001.0).unwrap();
+    let bytes = book.save_to_buffer().unwrap();
+    let r = c
+        .post_file("/admin/enterprises/import", "file", "名单.xlsx", &bytes)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.text_of("#import-summary")
+            .is_some_and(|s| s.contains("新增 1 家"))
+    );
+    let (payload, file_name) = payload_of(&r.body);
+    let effective = today(&app).to_string();
+    let r = c
+        .post_form(
+            "/admin/enterprises/import/confirm",
+            &[
+                ("payload", &payload),
+                ("file_name", &file_name),
+                ("effective", &effective),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let e = enterprise::Entity::find()
+        .filter(enterprise::Column::CreditCode.eq(credit))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(e.contact_phone, "13900130001");
+    assert_eq!(office_on(&app, e.id, today(&app)).await, Some(pudong));
+}

@@ -224,6 +224,9 @@ fn navigation(user: &AuthUser, path: &str) -> Vec<NavItem> {
     if user.grants.has(perm::SESSION_MANAGE) {
         items.push(("在线会话", "/admin/sessions"));
     }
+    if user.grants.has(perm::REPORT_VIEW) {
+        items.push(("企业增长统计", "/reports/enterprise-growth"));
+    }
     if user.grants.has(perm::AUDIT_VIEW) {
         items.push(("审计日志", "/audit/log"));
     }

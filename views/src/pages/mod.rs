@@ -7,5 +7,6 @@ pub mod errors;
 pub mod identity;
 pub mod offices;
 pub mod portal;
+pub mod reports;
 pub mod service_points;
 pub mod staff;
