@@ -30,7 +30,11 @@ pub fn routes(route: Route) -> Route {
 /// The duty a permission belongs to, if it is an admin permission.
 pub fn duty_of(permission: &str) -> Duty {
     match permission {
-        perm::USER_MANAGE | perm::ROLE_MANAGE | perm::OFFICE_MANAGE => Duty::System,
+        perm::USER_MANAGE
+        | perm::ROLE_MANAGE
+        | perm::OFFICE_MANAGE
+        | perm::CALENDAR_MANAGE
+        | perm::DICTIONARY_MANAGE => Duty::System,
         perm::SECURITY_MANAGE | perm::SESSION_MANAGE => Duty::Security,
         perm::AUDIT_VIEW => Duty::Audit,
         _ => Duty::None,
