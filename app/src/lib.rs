@@ -1,6 +1,7 @@
 //! techreg: the Shanghai technology contract recognition and registration
 //! system, the technology transfer registry and its public showcase.
 
+pub mod alerts;
 pub mod app;
 pub mod audit;
 pub mod calendar;

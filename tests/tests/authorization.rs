@@ -523,6 +523,26 @@ const POLICY: &[(&str, &str, &str, Allow)] = &[
         "/reports/enterprise-growth.xlsx",
         Allow::Only(&[Who::CityOfficer]),
     ),
+    ("GET", "/messages", "/messages", Allow::SignedIn),
+    ("GET", "/messages/badge", "/messages/badge", Allow::SignedIn),
+    (
+        "POST",
+        "/messages/read-all",
+        "/messages/read-all",
+        Allow::SignedIn,
+    ),
+    (
+        "POST",
+        "/messages/:id/read",
+        "/messages/1/read",
+        Allow::SignedIn,
+    ),
+    (
+        "POST",
+        "/messages/:id/open",
+        "/messages/1/open",
+        Allow::SignedIn,
+    ),
     // Only enterprise admins (none among these users; see claims tests).
     (
         "GET",

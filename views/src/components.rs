@@ -40,6 +40,30 @@ pub struct Badge {
     /// Element id, so an out-of-band swap can refresh the counter.
     pub id: Option<String>,
     pub count: u64,
+    /// A fragment URL the badge polls every minute to replace itself.
+    pub refresh: Option<String>,
+}
+
+/// A counter; hidden (by the stylesheet) at zero, so a refreshing badge
+/// keeps its place in the page.
+pub fn badge(b: &Badge) -> Markup {
+    badge_markup(b, false)
+}
+
+/// The same counter as an out-of-band swap, for a response that changed it.
+pub fn badge_oob(b: &Badge) -> Markup {
+    badge_markup(b, true)
+}
+
+fn badge_markup(b: &Badge, oob: bool) -> Markup {
+    let refresh = b.refresh.as_deref();
+    html! {
+        span.badge.badge-zero[b.count == 0] id=[b.id.as_deref()]
+            hx-get=[refresh]
+            hx-trigger=[refresh.map(|_| "every 60s")]
+            hx-swap=[refresh.map(|_| "outerHTML")]
+            hx-swap-oob=[oob.then_some("true")] { (b.count) }
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -2,7 +2,7 @@
 
 use maud::{DOCTYPE, Markup, html};
 
-use crate::components::{Crumb, Flash, NavItem, breadcrumbs, flashes};
+use crate::components::{Crumb, Flash, NavItem, badge, breadcrumbs, flashes};
 
 /// Versioned URLs of the embedded assets, computed once by the app.
 #[derive(Clone, Debug, Default)]
@@ -121,8 +121,8 @@ pub fn work(shell: &Shell, nav: &[NavItem], crumbs: &[Crumb], main: Markup) -> M
                                 li {
                                     a href=(item.href) aria-current=[item.current.then_some("page")] {
                                         (item.label)
-                                        @if let Some(badge) = &item.badge {
-                                            " " span.badge id=[badge.id.as_deref()] { (badge.count) }
+                                        @if let Some(b) = &item.badge {
+                                            " " (badge(b))
                                         }
                                     }
                                 }
@@ -164,6 +164,7 @@ mod tests {
             badge: Some(Badge {
                 id: Some("badge-accept".into()),
                 count: 7,
+                refresh: Some("/review/badge".into()),
             }),
         }];
         let crumbs = [
@@ -180,6 +181,8 @@ mod tests {
         assert!(page.contains(r#"<meta name="csrf-token" content="tok">"#));
         assert!(page.contains(r#"aria-current="page""#));
         assert!(page.contains(r#"id="badge-accept""#));
+        assert!(page.contains(r#"hx-get="/review/badge""#));
+        assert!(page.contains(r#"hx-trigger="every 60s""#));
         assert!(page.contains("张三") && page.contains("受理员"));
         assert!(page.contains(r#"<a href="/review">工作台</a>"#));
         assert!(!page.contains("<script>"), "no inline script");

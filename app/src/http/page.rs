@@ -147,7 +147,16 @@ impl Ctx {
                 display_name: user.user.display_name.clone(),
                 role_label: user.grants.role_label(),
             });
-            let nav = navigation(user, &self.path);
+            let unread =
+                match crate::alerts::messages::unread_count(&self.state.db, user.user.id).await {
+                    Ok(n) => Some(n),
+                    Err(e) => {
+                        // The page is still worth showing without its counter.
+                        tracing::warn!(error = %e, "unread message count failed");
+                        None
+                    }
+                };
+            let nav = navigation(user, &self.path, unread);
             layout::work(&shell, &nav, crumbs, body)
         };
         let mut resp = Html(markup.into_string())
@@ -181,10 +190,11 @@ pub fn see_other(state: &AppState, to: &str, flash: Option<Flash>) -> Response {
     resp
 }
 
-/// The side navigation: what this user may open.
-fn navigation(user: &AuthUser, path: &str) -> Vec<NavItem> {
+/// The side navigation: what this user may open; the message center with
+/// its unread counter (when it could be counted) for everyone.
+fn navigation(user: &AuthUser, path: &str, unread: Option<u64>) -> Vec<NavItem> {
     use crate::security::rbac::perm;
-    let mut items: Vec<(&str, &str)> = vec![("工作台", "/my")];
+    let mut items: Vec<(&str, &str)> = vec![("工作台", "/my"), ("消息中心", "/messages")];
     if user.user.kind == crate::identity::users::KIND_ENTERPRISE {
         items.push(("单位认领核验", "/my/claim"));
     }
@@ -241,7 +251,10 @@ fn navigation(user: &AuthUser, path: &str) -> Vec<NavItem> {
             label: label.into(),
             href: href.into(),
             current: path == href,
-            badge: None,
+            badge: (href == "/messages")
+                .then_some(unread)
+                .flatten()
+                .map(techreg_views::pages::messages::messages_badge),
         })
         .collect()
 }

@@ -20,6 +20,11 @@ use crate::security::rbac::{Grants, ObjectScope};
 /// Pages a user with an expired or one-time password may still open.
 const PASSWORD_CHANGE_PATHS: &[&str] = &["/account/password", "/logout"];
 
+/// Requests the page makes by itself (the badge polling every minute): they
+/// need a signed-in user but are not activity, so an unattended page still
+/// reaches the idle timeout.
+const PASSIVE_PATHS: &[&str] = &["/messages/badge"];
+
 pub struct AuthUser {
     pub user: app_user::Model,
     pub grants: Grants,
@@ -319,13 +324,16 @@ impl<'a> FromRequest<'a> for AuthUser {
             tracing::error!(user = user.id, ?tampered, "grant integrity check failed");
             return Err(AppError::Forbidden("grant integrity").into());
         }
-        data.last_seen_at = now.timestamp();
-        state
-            .sessions
-            .put(&key, &data)
-            .await
-            .map_err(|e| AppError::Unavailable(e.to_string()))?;
-        if now - record.last_seen_at > Duration::seconds(60) {
+        let active = !PASSIVE_PATHS.contains(&req.uri().path());
+        if active {
+            data.last_seen_at = now.timestamp();
+            state
+                .sessions
+                .put(&key, &data)
+                .await
+                .map_err(|e| AppError::Unavailable(e.to_string()))?;
+        }
+        if active && now - record.last_seen_at > Duration::seconds(60) {
             let mut m: user_session::ActiveModel = record.into();
             m.last_seen_at = Set(now);
             m.update(&state.db).await.map_err(AppError::from)?;

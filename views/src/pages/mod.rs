@@ -5,6 +5,7 @@ pub mod dictionaries;
 pub mod enterprises;
 pub mod errors;
 pub mod identity;
+pub mod messages;
 pub mod offices;
 pub mod portal;
 pub mod reports;

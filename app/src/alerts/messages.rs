@@ -1,0 +1,410 @@
+//! The message center service: send messages inside the caller's
+//! transaction, count and list them, mark them read, and the SMS outbox for
+//! final results.
+//!
+//! SMS and "one transaction per action": `send_with_sms` writes the message
+//! and a `pending` row in `sms_message` (purpose `notice`) in the caller's
+//! transaction, so a rolled-back action sends nothing and a committed one
+//! cannot lose its SMS. After commit the caller runs `deliver_pending`,
+//! which claims each pending row (`pending` → `sending`, a conditional
+//! update, so two nodes never send one row twice), hands it to the gateway
+//! and records `sent` or `failed`. Failed rows stay in the table; retrying
+//! them (and rows left in `sending` by a crash) is the outbox job's work.
+
+use chrono::{DateTime, SubsecRound, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use techreg_entities::alerts::message;
+use techreg_entities::identity::{app_user, sms_message};
+
+use crate::app::AppState;
+
+/// What a message is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A status change of the user's own case.
+    Status,
+    /// New work for staff (a case assigned, returned, due).
+    Work,
+    /// Anything else the system tells a user.
+    System,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Status => "status",
+            Kind::Work => "work",
+            Kind::System => "system",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "status" => Some(Kind::Status),
+            "work" => Some(Kind::Work),
+            "system" => Some(Kind::System),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Status => "办理进度",
+            Kind::Work => "待办工作",
+            Kind::System => "系统通知",
+        }
+    }
+}
+
+/// A message to one user.
+#[derive(Clone, Copy, Debug)]
+pub struct NewMessage<'a> {
+    pub user_id: i64,
+    pub kind: Kind,
+    /// At most `TITLE_MAX` characters are kept.
+    pub title: &'a str,
+    pub body: &'a str,
+    /// An in-app path such as "/my/contracts/42" (see [`is_in_app_path`]).
+    pub link: Option<&'a str>,
+    /// What the message is about, e.g. `("contract", 42)`.
+    pub object: Option<(&'a str, i64)>,
+}
+
+pub const TITLE_MAX: usize = 200;
+pub const LINK_MAX: usize = 500;
+
+pub const SMS_PURPOSE: &str = "notice";
+pub const SMS_PENDING: &str = "pending";
+pub const SMS_SENDING: &str = "sending";
+pub const SMS_SENT: &str = "sent";
+pub const SMS_FAILED: &str = "failed";
+
+/// The carrier needs the sender's signature at the start of every SMS.
+const SMS_SIGNATURE: &str = "【上海技术合同登记】";
+
+/// A path inside this application: starts with one "/", no scheme or host,
+/// no backslash (browsers read "/\\host" as "//host"), no whitespace or
+/// control characters. Links in messages and the redirect of "open" must
+/// pass this, so a message can never send a user to another site.
+pub fn is_in_app_path(link: &str) -> bool {
+    link.starts_with('/')
+        && !link.starts_with("//")
+        && link.len() <= LINK_MAX
+        && !link
+            .chars()
+            .any(|c| c == '\\' || c.is_whitespace() || c.is_control())
+}
+
+fn row(
+    m: &NewMessage<'_>,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<message::ActiveModel, DbErr> {
+    if let Some(link) = m.link.filter(|l| !is_in_app_path(l)) {
+        return Err(DbErr::Custom(format!(
+            "message link must be an in-app path: {link:?}"
+        )));
+    }
+    Ok(message::ActiveModel {
+        user_id: Set(user_id),
+        created_at: Set(now.trunc_subsecs(6)),
+        kind: Set(m.kind.as_str().to_owned()),
+        title: Set(m.title.trim().chars().take(TITLE_MAX).collect()),
+        body: Set(m.body.trim().to_owned()),
+        link: Set(m.link.map(str::to_owned)),
+        object_type: Set(m.object.map(|(t, _)| t.to_owned())),
+        object_id: Set(m.object.map(|(_, id)| id)),
+        read_at: Set(None),
+        ..Default::default()
+    })
+}
+
+/// Sends one message inside the caller's transaction; returns its id.
+pub async fn send<C: ConnectionTrait>(
+    db: &C,
+    m: &NewMessage<'_>,
+    now: DateTime<Utc>,
+) -> Result<i64, DbErr> {
+    let inserted = message::Entity::insert(row(m, m.user_id, now)?)
+        .exec(db)
+        .await?;
+    Ok(inserted.last_insert_id)
+}
+
+/// Sends the same message to each of `user_ids` (duplicates once; the
+/// `user_id` of `m` is not used); returns how many were sent.
+pub async fn send_many<C: ConnectionTrait>(
+    db: &C,
+    user_ids: &[i64],
+    m: &NewMessage<'_>,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let mut seen = std::collections::BTreeSet::new();
+    let rows = user_ids
+        .iter()
+        .filter(|id| seen.insert(**id))
+        .map(|id| row(m, *id, now))
+        .collect::<Result<Vec<_>, _>>()?;
+    let sent = rows.len() as u64;
+    // Well under SQLite's limit on bound parameters per statement.
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(500).collect();
+        message::Entity::insert_many(chunk).exec(db).await?;
+    }
+    Ok(sent)
+}
+
+/// The ids of a message and of its SMS (none when the user has no mobile).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sent {
+    pub message_id: i64,
+    pub sms_id: Option<i64>,
+}
+
+/// Sends a message and, when the user has a mobile, queues an SMS with
+/// `sms_text` in the same transaction. Run [`deliver_pending`] after commit.
+pub async fn send_with_sms<C: ConnectionTrait>(
+    db: &C,
+    state: &AppState,
+    m: &NewMessage<'_>,
+    sms_text: &str,
+    now: DateTime<Utc>,
+) -> Result<Sent, DbErr> {
+    let message_id = send(db, m, now).await?;
+    let user = app_user::Entity::find_by_id(m.user_id).one(db).await?;
+    let Some(mobile) = user
+        .as_ref()
+        .and_then(|u| crate::identity::login::mobile_of(state, u))
+    else {
+        return Ok(Sent {
+            message_id,
+            sms_id: None,
+        });
+    };
+    let text = sms_text.trim();
+    let body = if text.starts_with('【') {
+        text.to_owned()
+    } else {
+        format!("{SMS_SIGNATURE}{text}")
+    };
+    let fields = state.keys.fields();
+    let sms = sms_message::ActiveModel {
+        mobile_index: Set(crate::identity::sms::mobile_index(state, &mobile)),
+        mobile_enc: Set(fields.encrypt(&mobile)),
+        purpose: Set(SMS_PURPOSE.into()),
+        body_enc: Set(fields.encrypt(&body)),
+        code_hash: Set(None),
+        expires_at: Set(None),
+        used_at: Set(None),
+        attempts: Set(0),
+        status: Set(SMS_PENDING.into()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(Sent {
+        message_id,
+        sms_id: Some(sms.id),
+    })
+}
+
+/// What one run of [`deliver_pending`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Delivery {
+    pub sent: u64,
+    pub failed: u64,
+}
+
+/// Delivers every pending notice SMS through the gateway, oldest first,
+/// each row claimed first so it is sent once even with several nodes.
+pub async fn deliver_pending(state: &AppState) -> Result<Delivery, DbErr> {
+    let db = &state.db;
+    let fields = state.keys.fields();
+    let mut done = Delivery::default();
+    loop {
+        let batch = sms_message::Entity::find()
+            .filter(sms_message::Column::Status.eq(SMS_PENDING))
+            .filter(sms_message::Column::Purpose.eq(SMS_PURPOSE))
+            .order_by_asc(sms_message::Column::Id)
+            .limit(50)
+            .all(db)
+            .await?;
+        if batch.is_empty() {
+            return Ok(done);
+        }
+        for sms in batch {
+            let claimed = sms_message::Entity::update_many()
+                .col_expr(sms_message::Column::Status, Expr::value(SMS_SENDING))
+                .col_expr(
+                    sms_message::Column::Attempts,
+                    Expr::col(sms_message::Column::Attempts).add(1),
+                )
+                .filter(sms_message::Column::Id.eq(sms.id))
+                .filter(sms_message::Column::Status.eq(SMS_PENDING))
+                .exec(db)
+                .await?
+                .rows_affected
+                == 1;
+            if !claimed {
+                continue;
+            }
+            let outcome = match (
+                fields.decrypt(&sms.mobile_enc),
+                fields.decrypt(&sms.body_enc),
+            ) {
+                (Ok(mobile), Ok(body)) => state.sms.deliver(&mobile, &body).await,
+                _ => Err("cannot decrypt the stored SMS".to_owned()),
+            };
+            let status = match outcome {
+                Ok(()) => {
+                    done.sent += 1;
+                    SMS_SENT
+                }
+                Err(e) => {
+                    tracing::warn!(sms = sms.id, gateway = state.sms.name(), error = %e, "notice SMS delivery failed");
+                    done.failed += 1;
+                    SMS_FAILED
+                }
+            };
+            sms_message::Entity::update_many()
+                .col_expr(sms_message::Column::Status, Expr::value(status))
+                .filter(sms_message::Column::Id.eq(sms.id))
+                .filter(sms_message::Column::Status.eq(SMS_SENDING))
+                .exec(db)
+                .await?;
+        }
+    }
+}
+
+/// How many unread messages the user has: one query on the
+/// (user_id, read_at, id) index.
+pub async fn unread_count<C: ConnectionTrait>(db: &C, user_id: i64) -> Result<u64, DbErr> {
+    message::Entity::find()
+        .filter(message::Column::UserId.eq(user_id))
+        .filter(message::Column::ReadAt.is_null())
+        .count(db)
+        .await
+}
+
+/// Which messages a list shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Filter {
+    All,
+    Unread,
+}
+
+/// One page of the user's messages, newest first: those with an id below
+/// `before` (keyset paging), at most `limit`.
+pub async fn page<C: ConnectionTrait>(
+    db: &C,
+    user_id: i64,
+    filter: Filter,
+    before: Option<i64>,
+    limit: u64,
+) -> Result<Vec<message::Model>, DbErr> {
+    let mut select = message::Entity::find().filter(message::Column::UserId.eq(user_id));
+    if filter == Filter::Unread {
+        select = select.filter(message::Column::ReadAt.is_null());
+    }
+    if let Some(before) = before {
+        select = select.filter(message::Column::Id.lt(before));
+    }
+    select
+        .order_by_desc(message::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// Marks one of the user's messages read (once: a second call keeps the
+/// first time). `None` when the user has no such message.
+pub async fn mark_read<C: ConnectionTrait>(
+    db: &C,
+    user_id: i64,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<message::Model>, DbErr> {
+    let own = message::Entity::find_by_id(id)
+        .filter(message::Column::UserId.eq(user_id))
+        .one(db)
+        .await?;
+    let Some(mut m) = own else { return Ok(None) };
+    if m.read_at.is_none() {
+        let at = now.trunc_subsecs(6);
+        let changed = message::Entity::update_many()
+            .col_expr(message::Column::ReadAt, Expr::value(Some(at)))
+            .filter(message::Column::Id.eq(id))
+            .filter(message::Column::ReadAt.is_null())
+            .exec(db)
+            .await?
+            .rows_affected;
+        if changed == 1 {
+            m.read_at = Some(at);
+        }
+    }
+    Ok(Some(m))
+}
+
+/// Marks all the user's unread messages read, up to id `up_to` when given
+/// (the newest the user had on screen, so one that arrives meanwhile stays
+/// unread); returns how many changed.
+pub async fn mark_all_read<C: ConnectionTrait>(
+    db: &C,
+    user_id: i64,
+    up_to: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let mut update = message::Entity::update_many()
+        .col_expr(
+            message::Column::ReadAt,
+            Expr::value(Some(now.trunc_subsecs(6))),
+        )
+        .filter(message::Column::UserId.eq(user_id))
+        .filter(message::Column::ReadAt.is_null());
+    if let Some(up_to) = up_to {
+        update = update.filter(message::Column::Id.lte(up_to));
+    }
+    Ok(update.exec(db).await?.rows_affected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_in_app_paths_are_links() {
+        for ok in ["/my", "/my/contracts/42?tab=events", "/messages#m-3"] {
+            assert!(is_in_app_path(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "my",
+            "//evil.example",
+            "/\\evil.example",
+            "/a\\b",
+            "https://evil.example/",
+            "javascript:alert(1)",
+            " /my",
+            "/my page",
+            "/my\n",
+            "\t/my",
+        ] {
+            assert!(!is_in_app_path(bad), "{bad:?}");
+        }
+        assert!(!is_in_app_path(&format!("/{}", "a".repeat(LINK_MAX))));
+    }
+
+    #[test]
+    fn kinds_round_trip() {
+        for k in [Kind::Status, Kind::Work, Kind::System] {
+            assert_eq!(Kind::from_code(k.as_str()), Some(k));
+        }
+        assert_eq!(Kind::from_code("other"), None);
+    }
+}

@@ -1,0 +1,17 @@
+//! Alerts: the message center (消息中心) and the notices that reach users
+//! there and by SMS. Deadlines, reminders, integrity and anomaly alerts
+//! join this folder with their issues.
+//!
+//! Other modules send inside their own transaction and deliver SMS after
+//! commit:
+//!
+//! ```ignore
+//! let txn = crate::db::begin(&state.db).await?;
+//! // … change the case, audit::record(…) …
+//! messages::send_with_sms(&txn, &state, &notice, "您的技术合同已登记。", now).await?;
+//! txn.commit().await?;
+//! messages::deliver_pending(&state).await?;
+//! ```
+
+pub mod messages;
+pub mod routes;

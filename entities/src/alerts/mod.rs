@@ -1,0 +1,3 @@
+//! Alerts: the in-app message center.
+
+pub mod message;
