@@ -671,3 +671,24 @@ async fn a_failing_gateway_leaves_the_sms_failed_and_the_message_kept() {
     assert!(received.iter().all(|j| j["mobile"] == "13900150071"));
     assert_eq!(app.count("sms_message WHERE status = 'sent'").await, 4);
 }
+
+#[tokio::test]
+async fn every_demo_account_starts_with_a_welcome_message() {
+    let app = TestApp::spawn().await;
+    techreg::demo::seed(&app.state.db, app.state.keys.as_ref(), &app.state.config)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.count("message WHERE kind = 'system' AND read_at IS NULL")
+            .await,
+        techreg::demo::DEMO_ACCOUNTS.len() as i64
+    );
+    // Seeding again adds nothing.
+    techreg::demo::seed(&app.state.db, app.state.keys.as_ref(), &app.state.config)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.count("message").await,
+        techreg::demo::DEMO_ACCOUNTS.len() as i64
+    );
+}
