@@ -76,7 +76,7 @@ async fn contract(
     registered: Option<&str>,
 ) {
     contract::ActiveModel {
-        enterprise_id: Set(ent),
+        enterprise_id: Set(Some(ent)),
         office_id: Set(office),
         status: Set(status.into()),
         submitted_at: Set(submitted.map(utc)),

@@ -14,6 +14,7 @@ pub mod perm {
     pub const CONTRACT_ACCEPT: &str = "contract.accept";
     pub const CONTRACT_REVIEW: &str = "contract.review";
     pub const CONTRACT_APPROVE: &str = "contract.approve";
+    pub const CONTRACT_LARGE: &str = "contract.large";
     pub const ENTERPRISE_VERIFY: &str = "enterprise.verify";
     pub const ENTERPRISE_USERS: &str = "enterprise.users";
     pub const OFFICE_MANAGE: &str = "office.manage";
@@ -35,6 +36,7 @@ pub mod perm {
         (CONTRACT_ACCEPT, "受理"),
         (CONTRACT_REVIEW, "审查"),
         (CONTRACT_APPROVE, "审定"),
+        (CONTRACT_LARGE, "大额合同审核"),
         (ENTERPRISE_VERIFY, "核验企业认领"),
         (ENTERPRISE_USERS, "管理本企业用户"),
         (OFFICE_MANAGE, "管理登记处"),
@@ -194,7 +196,7 @@ pub const BUILT_IN_ROLES: &[BuiltInRole] = &[
         code: "office_large_approver",
         name: "大额审核员",
         duty: Duty::None,
-        permissions: &[CONTRACT_REVIEW],
+        permissions: &[CONTRACT_REVIEW, CONTRACT_LARGE],
     },
     BuiltInRole {
         code: "office_head",

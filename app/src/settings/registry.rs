@@ -81,6 +81,51 @@ static DEFINITIONS: &[SettingDef] = &[
         default: |_| json!(50),
     },
     SettingDef {
+        key: "contracts.acceptance_days",
+        label: "受理时限（工作日，自提交或补正提交次日起算）",
+        kind: SettingKind::Integer { min: 1, max: 30 },
+        default: |_| json!(2),
+    },
+    SettingDef {
+        key: "contracts.review_days",
+        label: "审查时限（工作日，自受理次日起算，至审定）",
+        kind: SettingKind::Integer { min: 1, max: 60 },
+        default: |_| json!(7),
+    },
+    SettingDef {
+        key: "contracts.expert_review_days",
+        label: "需专家评审时的总时限（工作日，自受理次日起算）",
+        kind: SettingKind::Integer { min: 1, max: 90 },
+        default: |_| json!(20),
+    },
+    SettingDef {
+        key: "contracts.large_threshold_yuan",
+        label: "大额合同门槛（技术交易额，元）",
+        kind: SettingKind::Integer {
+            min: 1,
+            max: 10_000_000_000,
+        },
+        default: |_| json!(5_000_000),
+    },
+    SettingDef {
+        key: "contracts.approval_code_prefix",
+        label: "本系统生成的统一审批编码前缀（不得与一网通办平台的编码冲突）",
+        kind: SettingKind::Text { max_chars: 10 },
+        default: |_| json!("JSHT"),
+    },
+    SettingDef {
+        key: "contracts.number_format",
+        label: "登记编号格式（{year} 年份、{office} 登记处编码、{serial} 六位流水号）",
+        kind: SettingKind::Text { max_chars: 60 },
+        default: |_| json!("{year}{office}{serial}"),
+    },
+    SettingDef {
+        key: "contracts.return_clock",
+        label: "退回补正后的计时方式（restart 重新计时 / pause 暂停后接续）",
+        kind: SettingKind::Text { max_chars: 10 },
+        default: |_| json!("restart"),
+    },
+    SettingDef {
         key: "ui.page_size",
         label: "列表每页条数",
         kind: SettingKind::Integer { min: 10, max: 200 },

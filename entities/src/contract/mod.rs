@@ -1,4 +1,13 @@
 //! Technology contracts.
 
+pub mod attachment;
+pub mod comment;
 #[allow(clippy::module_inception)]
 pub mod contract;
+pub mod deduction;
+pub mod event;
+pub mod expert_opinion;
+pub mod ip_item;
+pub mod party;
+pub mod registration_serial;
+pub mod snapshot;

@@ -1,0 +1,8 @@
+//! Technology contract registration: the application, the review, the
+//! state machine and the categories.
+
+pub mod application;
+pub mod categories;
+pub mod money;
+pub mod service;
+pub mod state;
