@@ -76,12 +76,15 @@ async fn contract(
     registered: Option<&str>,
 ) {
     contract::ActiveModel {
+        approval_code: Set(uuid::Uuid::new_v4().to_string()),
+        applicant_user_id: Set(0),
         enterprise_id: Set(Some(ent)),
         office_id: Set(office),
         status: Set(status.into()),
         submitted_at: Set(submitted.map(utc)),
         registered_at: Set(registered.map(utc)),
         created_at: Set(utc("2025-01-01T00:00:00Z")),
+        updated_at: Set(utc("2025-01-01T00:00:00Z")),
         ..Default::default()
     }
     .insert(&app.state.db)
@@ -657,12 +660,13 @@ async fn growth_report_at_scale() {
              SELECT id, (id + 5) % 16 + 1, DATE '2025-06-01', NULL, 'b', 'b', now()
              FROM enterprise WHERE id % 10 = 0".into(),
             format!(
-                "INSERT INTO contract (enterprise_id, office_id, status, submitted_at, registered_at, created_at)
-                 SELECT (n * 7919) % 300000 + 1, n % 16 + 1,
+                "INSERT INTO contract (approval_code, applicant_user_id, enterprise_id, office_id, status,
+                                       submitted_at, registered_at, created_at, updated_at)
+                 SELECT 'G' || n, 0, (n * 7919) % 300000 + 1, n % 16 + 1,
                         CASE WHEN n % 5 = 0 THEN 'submitted' ELSE 'registered' END,
                         to_timestamp({base} + n * 150),
                         CASE WHEN n % 5 = 0 THEN NULL ELSE to_timestamp({base} + n * 150 + 864000) END,
-                        to_timestamp({base} + n * 150)
+                        to_timestamp({base} + n * 150), to_timestamp({base} + n * 150)
                  FROM generate_series(1::bigint, 1000000) n"
             ),
             "ANALYZE".into(),
@@ -687,12 +691,14 @@ async fn growth_report_at_scale() {
              FROM enterprise WHERE id % 10 = 0".into(),
             format!(
                 "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 1000000)
-                 INSERT INTO contract (enterprise_id, office_id, status, submitted_at, registered_at, created_at)
-                 SELECT (n * 7919) % 300000 + 1, n % 16 + 1,
+                 INSERT INTO contract (approval_code, applicant_user_id, enterprise_id, office_id, status,
+                                       submitted_at, registered_at, created_at, updated_at)
+                 SELECT 'G' || n, 0, (n * 7919) % 300000 + 1, n % 16 + 1,
                         CASE WHEN n % 5 = 0 THEN 'submitted' ELSE 'registered' END,
-                        {}, CASE WHEN n % 5 = 0 THEN NULL ELSE {} END, {} FROM s",
+                        {}, CASE WHEN n % 5 = 0 THEN NULL ELSE {} END, {}, {} FROM s",
                 ts("n * 150"),
                 ts("n * 150 + 864000"),
+                ts("n * 150"),
                 ts("n * 150")
             ),
             "ANALYZE".into(),
