@@ -8,6 +8,7 @@ mod m20261129_000003_offices;
 mod m20261129_000004_enterprises;
 mod m20261129_000005_calendar;
 mod m20261129_000006_dictionaries;
+mod m20261129_000008_certificates;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_enterprises::Migration),
             Box::new(m20261129_000005_calendar::Migration),
             Box::new(m20261129_000006_dictionaries::Migration),
+            Box::new(m20261129_000008_certificates::Migration),
         ]
     }
 }

@@ -1,4 +1,5 @@
 //! Technology contracts.
 
+pub mod certificate;
 #[allow(clippy::module_inception)]
 pub mod contract;
