@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod contracts;
 pub mod db;
 pub mod demo;
 pub mod dictionary;
