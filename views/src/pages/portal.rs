@@ -122,7 +122,7 @@ pub fn verify(form: &VerifyForm<'_>, outcome: &VerifyOutcome<'_>) -> Markup {
                 VerifyOutcome::Found(c) => {
                     div.result class={ "result-" (c.status) } role="status" {
                         h2 { "登记证明状态：" span.cert-status { (c.status_label) } }
-                        dl.cert-facts {
+                        dl.facts.cert-facts {
                             dt { "登记编号" } dd.cert-number { (c.registration_number) }
                             dt { "合同名称" } dd.cert-name { (c.contract_name) }
                             dt { "卖方" } dd { (c.sellers.join("；")) }
