@@ -264,6 +264,8 @@ async fn the_code_is_never_stored_in_clear_and_numbers_are_not_reused() {
     assert!(matches!(again, Err(CertError::Duplicate)), "{again:?}");
     let bad = issue(&app, 9, &data("2026/31<x>")).await;
     assert!(matches!(bad, Err(CertError::BadNumber)), "{bad:?}");
+    let lower = issue(&app, 9, &data("2026-sh-0001")).await;
+    assert!(matches!(lower, Err(CertError::BadNumber)), "{lower:?}");
     assert_eq!(app.count("certificate").await, 1);
 
     // Two certificates get different codes.

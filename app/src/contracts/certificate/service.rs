@@ -58,7 +58,7 @@ impl Status {
 
 #[derive(Debug, thiserror::Error)]
 pub enum CertError {
-    #[error("登记编号只能包含数字、字母和连字符，且不超过 40 个字符")]
+    #[error("登记编号只能包含数字、大写字母和连字符，且不超过 40 个字符")]
     BadNumber,
     #[error("该登记编号已出具登记证明")]
     Duplicate,
@@ -138,7 +138,8 @@ pub async fn issue<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<Issued, CertError> {
     let number = data.registration_number.clone();
-    if !valid_number(&number) {
+    // The public pages upper-case what they are given, as for every code.
+    if !valid_number(&number) || number != crate::text::normalize_code(&number) {
         return Err(CertError::BadNumber);
     }
     if find(db, &number).await?.is_some() {
