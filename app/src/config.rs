@@ -60,6 +60,16 @@ pub struct Config {
     pub settings: SettingsConfig,
     pub security: SecurityConfig,
     pub keys: KeysConfig,
+    pub certificate: CertificateConfig,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateConfig {
+    /// CJK TrueType font (or collection) subset into certificate PDFs.
+    pub font_path: PathBuf,
+    /// Face index inside a collection (.ttc).
+    pub font_index: usize,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
@@ -177,6 +187,10 @@ impl Default for Config {
                 remote_token: Secret::default(),
                 remote_key_id: String::new(),
             },
+            certificate: CertificateConfig {
+                font_path: PathBuf::from("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+                font_index: 0,
+            },
         }
     }
 }
@@ -203,6 +217,7 @@ const TEXT_KEYS: &[&str] = &[
     "keys.remote_url",
     "keys.remote_token",
     "keys.remote_key_id",
+    "certificate.font_path",
 ];
 
 impl Config {

@@ -9,6 +9,7 @@ mod m20261129_000004_enterprises;
 mod m20261129_000005_calendar;
 mod m20261129_000006_dictionaries;
 mod m20261129_000007_contracts;
+mod m20261129_000008_certificates;
 mod m20261129_000009_messages;
 
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_calendar::Migration),
             Box::new(m20261129_000006_dictionaries::Migration),
             Box::new(m20261129_000007_contracts::Migration),
+            Box::new(m20261129_000008_certificates::Migration),
             Box::new(m20261129_000009_messages::Migration),
         ]
     }

@@ -326,13 +326,17 @@ async fn a_form_with_errors_comes_back_422_with_inline_messages() {
     assert!(r.body.contains("登记编号只能包含数字、字母和连字符"));
     assert!(!r.body.contains("<script>"), "input is escaped");
 
-    // Full-width input is normalised and accepted.
+    // Full-width input is normalised and accepted: on to the certificate's
+    // page, which knows no such certificate.
     let r = c
         .get("/verify?number=%EF%BC%92%EF%BC%90%EF%BC%92%EF%BC%96&code=ab12")
         .await;
-    assert_eq!(r.status, 200);
+    assert_eq!(r.status, 303);
+    assert_eq!(r.header("location"), Some("/verify/2026?code=AB12"));
+    let r = c.get("/verify/2026?code=AB12").await;
+    assert_eq!(r.status, 404);
     assert!(r.body.contains(r#"value="2026""#));
-    assert!(r.body.contains("未找到登记证明"));
+    assert!(r.body.contains("请提供正确的核验码"));
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 
 pub mod application;
 pub mod categories;
+pub mod certificate;
 pub mod money;
 pub mod service;
 pub mod state;

@@ -1,6 +1,7 @@
 //! Technology contracts.
 
 pub mod attachment;
+pub mod certificate;
 pub mod comment;
 #[allow(clippy::module_inception)]
 pub mod contract;

@@ -66,29 +66,69 @@ pub struct VerifyForm<'a> {
     pub code_error: Option<&'a str>,
 }
 
-pub enum VerifyOutcome {
+pub enum VerifyOutcome<'a> {
     /// Nothing asked yet.
     Blank,
-    /// No certificate with that number and code.
-    NotFound,
+    /// A certificate's page opened without a code.
+    NeedCode,
+    /// Unknown number or wrong code: the same answer for both.
+    WrongCode,
+    /// Too many attempts from this address.
+    TooMany,
+    /// Number and code match: minimal data only.
+    Found(&'a VerifiedCertificate),
 }
 
-pub fn verify(form: &VerifyForm<'_>, outcome: &VerifyOutcome) -> Markup {
+/// What public verification shows about a certificate.
+pub struct VerifiedCertificate {
+    pub registration_number: String,
+    pub contract_name: String,
+    pub sellers: Vec<String>,
+    pub buyers: Vec<String>,
+    pub registered_on: String,
+    /// `valid`, `changed`, `cancelled` or `revoked`.
+    pub status: &'static str,
+    pub status_label: &'static str,
+}
+
+pub fn verify(form: &VerifyForm<'_>, outcome: &VerifyOutcome<'_>) -> Markup {
     html! {
         section.verify #verify {
             h1 { "登记证明核验" }
             p { "请输入登记证明上的登记编号和核验码。扫描证明上的二维码可直接打开核验结果。" }
             form method="get" action="/verify" hx-get="/verify" hx-target="#verify" hx-swap="outerHTML" novalidate {
                 (field(&Field { name: "number", label: "登记编号", value: form.number, error: form.number_error, required: true, input_type: "text", hint: Some("例如：2026310101000123") }))
-                (field(&Field { name: "code", label: "核验码", value: form.code, error: form.code_error, required: true, input_type: "text", hint: Some("证明右下角的 8 位核验码") }))
+                (field(&Field { name: "code", label: "核验码", value: form.code, error: form.code_error, required: true, input_type: "text", hint: Some("证明左下角的 8 位核验码") }))
                 button.button.primary type="submit" { "核验" }
             }
             @match outcome {
                 VerifyOutcome::Blank => {}
-                VerifyOutcome::NotFound => {
+                VerifyOutcome::NeedCode => {
                     div.result.result-unknown role="status" {
-                        h2 { "未找到登记证明" }
-                        p { "没有与该登记编号和核验码相符的登记证明。请核对后重新输入。" }
+                        h2 { "请输入核验码" }
+                        p { "核验登记证明需要证明上的核验码。" }
+                    }
+                }
+                VerifyOutcome::WrongCode => {
+                    div.result.result-unknown role="status" {
+                        h2 { "请提供正确的核验码" }
+                    }
+                }
+                VerifyOutcome::TooMany => {
+                    div.result.result-unknown role="status" {
+                        h2 { "核验次数过多，请稍后再试" }
+                    }
+                }
+                VerifyOutcome::Found(c) => {
+                    div.result class={ "result-" (c.status) } role="status" {
+                        h2 { "登记证明状态：" span.cert-status { (c.status_label) } }
+                        dl.facts.cert-facts {
+                            dt { "登记编号" } dd.cert-number { (c.registration_number) }
+                            dt { "合同名称" } dd.cert-name { (c.contract_name) }
+                            dt { "卖方" } dd { (c.sellers.join("；")) }
+                            dt { "买方" } dd { (c.buyers.join("；")) }
+                            dt { "登记日期" } dd { (c.registered_on) }
+                        }
                     }
                 }
             }
