@@ -40,6 +40,12 @@ enum Allow {
 
 /// (method, route pattern as registered, concrete path, who may use it)
 const POLICY: &[(&str, &str, &str, Allow)] = &[
+    (
+        "GET",
+        "/contracts/:id/certificate.pdf",
+        "/contracts/1/certificate.pdf",
+        Allow::Only(&[Who::Applicant, Who::CityOfficer]),
+    ),
     ("GET", "/", "/", Allow::Public),
     ("GET", "/guide", "/guide", Allow::Public),
     ("GET", "/verify", "/verify", Allow::Public),

@@ -339,6 +339,70 @@ async fn a_complete_application_goes_to_its_office_and_through_to_registration()
         4
     );
 
+    // Notices: the applicant heard of every decision (the final one by SMS
+    // as well), and each person who got the case was told.
+    let applicant_notices = app
+        .count(&format!(
+            "message WHERE user_id = {} AND kind = 'status'",
+            ent.user.id
+        ))
+        .await;
+    assert_eq!(applicant_notices, 3, "accepted, proposed, registered");
+    for staff_id in [clerk.user.id, reviewer.user.id] {
+        assert_eq!(
+            app.count(&format!(
+                "message WHERE user_id = {staff_id} AND kind = 'work'"
+            ))
+            .await,
+            1
+        );
+    }
+    let sms = app.last_sms("13900140001").await.unwrap();
+    assert!(sms.contains("已登记"), "{sms}");
+
+    // The certificate is issued in the same transaction, signed, and the
+    // applicant downloads it; nobody else does.
+    assert_eq!(
+        app.count(
+            "certificate WHERE registration_number = '2026SH310115000001' AND status = 'valid'"
+        )
+        .await,
+        1
+    );
+    let c = app.client();
+    let r = app
+        .login(&c, "ent1", techreg_tests::PASSWORD, "13900140001")
+        .await;
+    assert_eq!(r.status, 303);
+    let pdf = c.get(&format!("/contracts/{id}/certificate.pdf")).await;
+    assert_eq!(pdf.status, 200);
+    assert_eq!(pdf.header("content-type"), Some("application/pdf"));
+    let stranger = applicant(&app, 9, "310104").await;
+    let s = app.client();
+    app.login(
+        &s,
+        &stranger.user.username,
+        techreg_tests::PASSWORD,
+        "13900140009",
+    )
+    .await;
+    assert_eq!(
+        s.get(&format!("/contracts/{id}/certificate.pdf"))
+            .await
+            .status,
+        404
+    );
+
+    // Revocation by the city office shows on the certificate.
+    act(&app, &city, id, Action::Revoke).await;
+    assert_eq!(
+        app.count(
+            "certificate WHERE registration_number = '2026SH310115000001' AND status = 'revoked'"
+        )
+        .await,
+        1
+    );
+
     // The next registration of the office takes the next serial.
     let id2 = complete_draft(&app, &ent, 20_000, "development").await;
     submit(&app, &ent, id2).await;

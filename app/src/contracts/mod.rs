@@ -4,6 +4,7 @@
 pub mod application;
 pub mod categories;
 pub mod certificate;
+pub mod effects;
 pub mod money;
 pub mod service;
 pub mod state;

@@ -322,6 +322,47 @@ pub async fn own<C: ConnectionTrait>(
     if mine { Ok(c) } else { Err(AppError::NotFound) }
 }
 
+/// A contract the user may read: their own (or their enterprise's), or one
+/// in the scope of their office or city role; 403 for users with no
+/// contract role at all, 404 outside their scope.
+pub async fn readable<C: ConnectionTrait>(
+    db: &C,
+    user: &AuthUser,
+    id: i64,
+) -> Result<contract::Model, AppError> {
+    const STAFF: [&str; 4] = [
+        perm::CONTRACT_ACCEPT,
+        perm::CONTRACT_REVIEW,
+        perm::CONTRACT_LARGE,
+        perm::CONTRACT_APPROVE,
+    ];
+    if user.grants.has(perm::CONTRACT_APPLY)
+        && let Ok(c) = own(db, user, id).await
+    {
+        return Ok(c);
+    }
+    if !STAFF.iter().any(|p| user.grants.has(p)) {
+        return if user.grants.has(perm::CONTRACT_APPLY) {
+            Err(AppError::NotFound)
+        } else {
+            Err(AppError::Forbidden("missing permission"))
+        };
+    }
+    let c = contract::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let scope = object_scope(&c);
+    if STAFF
+        .iter()
+        .any(|p| user.grants.covers(p, &scope, user.user.id))
+    {
+        Ok(c)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
 /// Opens a write on a draft or returned application at `version`.
 async fn editable<C: ConnectionTrait>(
     txn: &C,
@@ -869,11 +910,22 @@ pub async fn submit(
         now,
     )
     .await?;
-    txn.commit().await?;
-    Ok(contract::Entity::find_by_id(id)
-        .one(&state.db)
+    let after = contract::Entity::find_by_id(id)
+        .one(&txn)
         .await?
-        .ok_or(AppError::NotFound)?)
+        .ok_or(AppError::NotFound)?;
+    super::effects::notify(
+        &txn,
+        state,
+        &c,
+        &after,
+        Action::Submit,
+        Some(user.user.id),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -1060,11 +1112,18 @@ pub async fn act(
         return Err(conflict());
     }
     record_event(&txn, &actor, id, action, from, to, &input, now).await?;
-    txn.commit().await?;
-    contract::Entity::find_by_id(id)
-        .one(&state.db)
+    let after = contract::Entity::find_by_id(id)
+        .one(&txn)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    super::effects::certificate(&txn, state, &after, action, &input.reason, now).await?;
+    super::effects::notify(&txn, state, &c, &after, action, actor.user_id, now).await?;
+    txn.commit().await?;
+    // SMS notices leave after the commit; a failed delivery stays recorded.
+    if let Err(e) = crate::alerts::messages::deliver_pending(state).await {
+        tracing::warn!(error = %e, "SMS delivery after a contract action failed");
+    }
+    Ok(after)
 }
 
 /// The next registration number of the contract's office and year, from the

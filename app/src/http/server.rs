@@ -33,6 +33,7 @@ pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
     let routes = crate::reports::routes::routes(routes);
     let routes = crate::alerts::routes::routes(routes);
     let routes = crate::contracts::certificate::routes::routes(routes);
+    let routes = crate::contracts::certificate::download::routes(routes);
     routes
         .with(CatchPanic::new().with_handler(|_| {
             poem::http::StatusCode::INTERNAL_SERVER_ERROR

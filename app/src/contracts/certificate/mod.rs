@@ -3,6 +3,7 @@
 //! PDF, and public verification by registration number and code.
 
 pub mod canonical;
+pub mod download;
 pub mod pdf;
 pub mod routes;
 pub mod service;
