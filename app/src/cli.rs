@@ -65,6 +65,26 @@ enum Command {
         #[command(subcommand)]
         command: SettingsCommand,
     },
+    /// Load data from files.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ImportCommand {
+    /// Registered contracts of the old system (CSV in UTF-8 or GBK, or Excel).
+    Contracts {
+        file: PathBuf,
+        /// The rules the records were registered under: 2001 (four
+        /// categories) or 2026 (five categories).
+        #[arg(long, default_value = "2001")]
+        rules: String,
+        /// Check and report only; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -192,6 +212,14 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
         Command::Seed { demo: false } => {
             anyhow::bail!("请指定要写入的数据，例如 --demo / nothing to seed: pass --demo")
         }
+        Command::Import {
+            command:
+                ImportCommand::Contracts {
+                    file,
+                    rules,
+                    dry_run,
+                },
+        } => import_contracts(&config, &file, &rules, dry_run).await,
         Command::Config => {
             print!("{}", config.to_redacted_toml());
             Ok(())
@@ -309,4 +337,58 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn import_contracts(
+    config: &Config,
+    file: &std::path::Path,
+    rules: &str,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    use crate::contracts::{categories, legacy};
+    if rules != categories::RULES_2001 && rules != categories::RULES_2026 {
+        anyhow::bail!("--rules 只能是 2001 或 2026 / --rules must be 2001 or 2026");
+    }
+    let bytes = std::fs::read(file)?;
+    let rows = crate::tabular::read(&bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let conn = db::connect(config.database_url.expose()).await?;
+    db::migrate(&conn).await?;
+    let txn = db::begin(&conn).await?;
+    let report = legacy::plan(&txn, &rows, rules).await?;
+    println!(
+        "读取 {} 行：可导入 {} 条，已导入过（跳过） {} 条，错误 {} 行 / {} rows: {} to import, {} already imported, {} with errors",
+        report.rows,
+        report.records.len(),
+        report.existing.len(),
+        report.errors.len(),
+        report.rows,
+        report.records.len(),
+        report.existing.len(),
+        report.errors.len()
+    );
+    for (line, message) in &report.errors {
+        println!("  第 {line} 行 / line {line}: {message}");
+    }
+    let unmapped = report.unmapped();
+    if !unmapped.is_empty() {
+        println!(
+            "需人工确认五类归属 {} 条（技术秘密转让：转让或许可）/ {} records need a person to choose their five-category type:",
+            unmapped.len(),
+            unmapped.len()
+        );
+        for r in &unmapped {
+            println!("  {}  {}", r.number, r.name);
+        }
+    }
+    if !report.errors.is_empty() {
+        anyhow::bail!("文件有错误，未写入任何数据 / errors in the file, nothing written");
+    }
+    if dry_run {
+        println!("仅检查，未写入 / dry run, nothing written");
+        return Ok(());
+    }
+    let n = legacy::apply(&txn, &report, rules, chrono::Utc::now()).await?;
+    txn.commit().await?;
+    println!("已导入 {n} 条 / {n} contracts imported");
+    Ok(())
 }

@@ -299,3 +299,59 @@ fn admin_bootstrap_runs_once_and_audit_verify_names_a_changed_row() {
         "{out}"
     );
 }
+
+#[test]
+fn legacy_contracts_are_imported_once_with_their_numbers_and_categories() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = output(techreg(dir.path()).arg("migrate"));
+    assert_eq!(code, 0, "{err}");
+    let header = "原登记编号,原记录ID,合同名称,合同类别,合同子类,卖方名称,买方名称,成交额,技术交易额,登记日期\n";
+    let good = "\
+        20190101000001,A-1,发动机控制软件委托开发,技术开发,委托开发,甲公司,乙公司,\"1,000,000.00\",900000,2019-03-01\n\
+        20190101000002,A-2,专利实施许可合同,技术转让,专利实施许可,丙研究所,丁公司,200000,,2019/04/02\n\
+        20190101000003,A-3,工艺秘密转让合同,技术转让,技术秘密转让,戊公司,己公司,３０００００,,2019-05-03\n";
+    let bad_row = "20190101000004,A-4,坏记录,技术开发,委托开发,庚公司,辛公司,abc,,2019-13-01\n";
+    // GBK, as the old system exported it; one bad row stops everything.
+    let text = format!("{header}{good}{bad_row}");
+    let (bytes, _, _) = encoding_rs::GBK.encode(&text);
+    let bad_file = dir.path().join("bad.csv");
+    std::fs::write(&bad_file, &bytes).unwrap();
+    let (code, out, _) = output(
+        techreg(dir.path())
+            .args(["import", "contracts"])
+            .arg(&bad_file),
+    );
+    assert_ne!(code, 0);
+    assert!(out.contains("第 5 行"), "{out}");
+    assert!(
+        out.contains("成交额：金额应为数字") && out.contains("登记日期无效"),
+        "{out}"
+    );
+
+    let text = format!("{header}{good}");
+    let (bytes, _, _) = encoding_rs::GBK.encode(&text);
+    let file = dir.path().join("old.csv");
+    std::fs::write(&file, &bytes).unwrap();
+    let (code, out, err) = output(
+        techreg(dir.path())
+            .args(["import", "contracts", "--dry-run"])
+            .arg(&file),
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("可导入 3 条"),
+        "nothing was written before: {out}"
+    );
+    // The know-how transfer waits for a person; the patent licence maps.
+    assert!(out.contains("需人工确认五类归属 1 条"), "{out}");
+    assert!(out.contains("20190101000003  工艺秘密转让合同"), "{out}");
+    let (code, out, err) = output(techreg(dir.path()).args(["import", "contracts"]).arg(&file));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("已导入 3 条"), "{out}");
+    let (code, out, _) = output(techreg(dir.path()).args(["import", "contracts"]).arg(&file));
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("已导入过（跳过） 3 条") && out.contains("已导入 0 条"),
+        "{out}"
+    );
+}

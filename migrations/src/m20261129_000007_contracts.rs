@@ -59,6 +59,8 @@ impl MigrationTrait for Migration {
                     .col(string_len("status", 30))
                     .col(string_len_null("category", 20))
                     .col(string_len_null("subtype", 30))
+                    .col(string_len_null("five_category", 20))
+                    .col(string_len_null("five_subtype", 30))
                     .col(string_len("name", 200).default(""))
                     .col(string_len("contract_number", 100).default(""))
                     .col(date_null("signed_on"))

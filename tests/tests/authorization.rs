@@ -42,6 +42,18 @@ enum Allow {
 const POLICY: &[(&str, &str, &str, Allow)] = &[
     (
         "GET",
+        "/review/reclassify",
+        "/review/reclassify",
+        Allow::Only(&[Who::CityOfficer]),
+    ),
+    (
+        "POST",
+        "/review/reclassify/:id",
+        "/review/reclassify/1",
+        Allow::Only(&[Who::CityOfficer]),
+    ),
+    (
+        "GET",
         "/contracts/:id/certificate.pdf",
         "/contracts/1/certificate.pdf",
         Allow::Only(&[Who::Applicant, Who::CityOfficer]),

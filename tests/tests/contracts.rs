@@ -639,3 +639,70 @@ async fn a_return_restarts_or_pauses_the_review_clock() {
         assert_eq!(c.stage_deadline, Some(d(expected)), "{mode}");
     }
 }
+
+#[tokio::test]
+async fn the_city_office_decides_where_an_old_know_how_transfer_belongs() {
+    let app = TestApp::spawn().await;
+    let text = "原登记编号,合同名称,合同类别,合同子类,卖方名称,买方名称,成交额,登记日期\n\
+                20190101000003,工艺秘密转让合同,技术转让,技术秘密转让,戊公司,己公司,300000,2019-05-03\n\
+                20190101000004,培训合同,技术服务,技术培训,庚公司,辛公司,5000,2019-06-03\n";
+    let rows = techreg::tabular::read(text.as_bytes()).unwrap();
+    let report = techreg::contracts::legacy::plan(&app.state.db, &rows, "2001")
+        .await
+        .unwrap();
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    techreg::contracts::legacy::apply(&app.state.db, &report, "2001", app.state.clock.now())
+        .await
+        .unwrap();
+    app.create_user("city", "13900160001", "city_officer", Scope::All, false)
+        .await;
+    app.create_user("clerk", "13900160002", "office_clerk", Scope::All, false)
+        .await;
+    let clerk = app.client();
+    app.login(&clerk, "clerk", techreg_tests::PASSWORD, "13900160002")
+        .await;
+    assert_eq!(clerk.get("/review/reclassify").await.status, 403);
+
+    let c = app.client();
+    app.login(&c, "city", techreg_tests::PASSWORD, "13900160001")
+        .await;
+    let page = c.get("/review/reclassify").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("工艺秘密转让合同"));
+    assert!(!page.body.contains("培训合同"), "mapped automatically");
+    let id = contract::Entity::find()
+        .filter(contract::Column::RegistrationNumber.eq("20190101000003"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let path = format!("/review/reclassify/{id}");
+    let r = c
+        .post_form(&path, &[("version", "0"), ("choice", "licence")])
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("请填写确认依据"));
+    assert!(current(&app, id).await.five_category.is_none());
+    let r = c
+        .post_form(
+            &path,
+            &[
+                ("version", "0"),
+                ("choice", "licence"),
+                ("reason", "第三条：乙方仅取得使用权"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let after = current(&app, id).await;
+    assert_eq!(after.five_category.as_deref(), Some("licence"));
+    assert_eq!(after.rule_version, "2001", "the rule version is kept");
+    assert_eq!(
+        app.count("audit_log WHERE action = 'contract.reclassify'")
+            .await,
+        1
+    );
+    let page = c.get("/review/reclassify").await;
+    assert!(page.body.contains("没有待确认的合同"));
+}

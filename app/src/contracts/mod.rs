@@ -5,6 +5,8 @@ pub mod application;
 pub mod categories;
 pub mod certificate;
 pub mod effects;
+pub mod legacy;
 pub mod money;
+pub mod reclassify;
 pub mod service;
 pub mod state;

@@ -424,6 +424,14 @@ pub async fn save_basics(
             contract::Column::Subtype,
             Expr::value(Some(b.subtype.clone())),
         )
+        .col_expr(
+            contract::Column::FiveCategory,
+            Expr::value(Some(b.category.clone())),
+        )
+        .col_expr(
+            contract::Column::FiveSubtype,
+            Expr::value(Some(b.subtype.clone())),
+        )
         .col_expr(contract::Column::Name, Expr::value(b.name.clone()))
         .col_expr(
             contract::Column::ContractNumber,

@@ -219,6 +219,9 @@ fn navigation(user: &AuthUser, path: &str, unread: Option<u64>) -> Vec<NavItem> 
     if user.grants.has(perm::OFFICE_MANAGE) || user.grants.has(perm::STAFF_MANAGE) {
         items.push(("服务点", "/admin/service-points"));
     }
+    if user.grants.has(perm::CONTRACT_APPROVE) {
+        items.push(("五类归属确认", "/review/reclassify"));
+    }
     if user.grants.has(perm::DICTIONARY_MANAGE) {
         items.push(("数据字典", "/admin/dictionaries"));
     }

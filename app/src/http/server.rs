@@ -34,6 +34,7 @@ pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
     let routes = crate::alerts::routes::routes(routes);
     let routes = crate::contracts::certificate::routes::routes(routes);
     let routes = crate::contracts::certificate::download::routes(routes);
+    let routes = crate::contracts::reclassify::routes(routes);
     routes
         .with(CatchPanic::new().with_handler(|_| {
             poem::http::StatusCode::INTERNAL_SERVER_ERROR

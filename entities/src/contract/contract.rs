@@ -14,6 +14,11 @@ pub struct Model {
     pub status: String,
     pub category: Option<String>,
     pub subtype: Option<String>,
+    /// The five-category (category, subtype) that lists and statistics
+    /// use: the same as above for 2026 records, the mapped one for 2001
+    /// records, `None` while a person has to decide (技术秘密转让).
+    pub five_category: Option<String>,
+    pub five_subtype: Option<String>,
     pub name: String,
     pub contract_number: String,
     pub signed_on: Option<Date>,

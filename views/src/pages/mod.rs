@@ -8,6 +8,7 @@ pub mod identity;
 pub mod messages;
 pub mod offices;
 pub mod portal;
+pub mod reclassify;
 pub mod reports;
 pub mod service_points;
 pub mod staff;
