@@ -705,7 +705,7 @@ async fn in_the_browser_an_enterprise_fills_all_steps_and_submits() {
         .unwrap();
     }
     browser.screenshot("apply-01-basics").await;
-    click(d, "#step-form button[value='save']").await;
+    click(d, "#step-form .actions button[value='save']").await;
     at_step(d, 2).await;
 
     // The own enterprise is prefilled; add the buyer with the htmx row.
@@ -717,7 +717,7 @@ async fn in_the_browser_an_enterprise_fills_all_steps_and_submits() {
     // Saving an empty added row: it is dropped, and the buyer is missing.
     click(d, "#step-form button[value='add']").await;
     wait_for(d, "[name='parties.1.name']").await;
-    click(d, "#step-form button[value='save']").await;
+    click(d, "#step-form .actions button[value='save']").await;
     let error = wait_for(d, "#error-parties").await;
     assert!(error.text().await.unwrap().contains("至少填写一个买方"));
     browser.screenshot("apply-02-parties-error").await;
@@ -727,7 +727,7 @@ async fn in_the_browser_an_enterprise_fills_all_steps_and_submits() {
     fill(d, "parties.1.name", "上海买方制造有限公司").await;
     choose(d, "parties.1.region", "310104").await;
     choose(d, "parties.0.legal_form", "150").await;
-    click(d, "#step-form button[value='save']").await;
+    click(d, "#step-form .actions button[value='save']").await;
     at_step(d, 3).await;
 
     fill(d, "deal_amount", "500000").await;
@@ -752,7 +752,7 @@ async fn in_the_browser_an_enterprise_fills_all_steps_and_submits() {
     }
     assert!(shown.contains("400,000.00"), "{shown}");
     browser.screenshot("apply-03-amounts").await;
-    click(d, "#step-form button[value='save']").await;
+    click(d, "#step-form .actions button[value='save']").await;
     at_step(d, 4).await;
 
     choose(d, "tech_field", "01").await;
@@ -763,7 +763,7 @@ async fn in_the_browser_an_enterprise_fills_all_steps_and_submits() {
         "研制一套基于机器视觉的零件表面缺陷在线检测系统并交付源代码和使用培训。",
     )
     .await;
-    click(d, "#step-form button[value='save']").await;
+    click(d, "#step-form .actions button[value='save']").await;
     at_step(d, 5).await;
 
     let dir = tempfile::tempdir().unwrap();

@@ -113,7 +113,7 @@ fn approval_code(h: &Header<'_>) -> Markup {
 
 fn step_nav(h: &Header<'_>) -> Markup {
     html! {
-        nav.steps aria-label="填写步骤" {
+        nav.apply-steps aria-label="填写步骤" {
             ol {
                 @for (n, label) in h.steps {
                     @let done = h.steps_done & (1 << (n - 1)) != 0;
@@ -207,6 +207,8 @@ fn step_form(p: &Page<'_>, body: Markup, submit: &str) -> Markup {
         form #step-form method="post" action=(action) hx-post=(action) hx-target="#apply" hx-swap="outerHTML" novalidate {
             (csrf_field(p.csrf))
             input type="hidden" name="version" value=(p.header.version);
+            // The default button (Enter in a field) saves, not the first row button.
+            button.visually-hidden type="submit" name="op" value="save" tabindex="-1" aria-hidden="true" { "保存" }
             (body)
             div.actions {
                 button.button.primary type="submit" name="op" value="save" { (submit) }
@@ -539,7 +541,7 @@ pub fn review(
         form #submit-form method="post" action=(p.action()) novalidate {
             (csrf_field(p.csrf))
             input type="hidden" name="version" value=(p.header.version);
-            div.field.has-error[p.form.error("declaration").is_some()] {
+            div.field.declaration.has-error[p.form.error("declaration").is_some()] {
                 label {
                     input type="checkbox" name="declaration" value="1" checked[p.form.value("declaration") == "1"];
                     " 申报声明：" (DECLARATION)
