@@ -545,23 +545,91 @@ async fn an_enterprise_fills_every_step_submits_and_withdraws() {
     assert_eq!(clerk.get("/my/contracts").await.status, 403);
     assert_eq!(clerk.get("/my/contracts/1").await.status, 403);
 
+    // Returned for correction (here by the system, the office's screens come
+    // later): the comments of the round sit beside their fields.
+    techreg::contracts::service::act(
+        &app.state,
+        None,
+        1,
+        8,
+        techreg::contracts::state::Action::Return,
+        techreg::contracts::service::ActInput {
+            reason: "请补正".into(),
+            comments: vec![
+                ("name".into(), "合同名称与合同文本封面不一致".into()),
+                ("parties.1.name".into(), "买方名称请填写全称".into()),
+            ],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let r = a.get("/my/contracts/1").await;
+    assert_eq!(r.header("location"), Some("/my/contracts/1/step/6"));
+    assert!(a.get("/my/contracts").await.body.contains("请补正"));
+    let review = a.get("/my/contracts/1/step/6").await;
+    assert!(
+        review
+            .text_of("#review-comments")
+            .unwrap()
+            .contains("买方名称请填写全称")
+    );
+    let page = a.get("/my/contracts/1/step/1").await;
+    let html = page.html();
+    let sel = scraper::Selector::parse("#f-name ~ p.comment").unwrap();
+    assert_eq!(
+        html.select(&sel)
+            .next()
+            .map(|e| e.text().collect::<String>()),
+        Some("审查意见：合同名称与合同文本封面不一致".into())
+    );
+    assert!(
+        !page.body.contains("买方名称请填写全称"),
+        "step 2's comment"
+    );
+    let page = a.get("/my/contracts/1/step/2").await;
+    assert!(page.body.contains("审查意见：买方名称请填写全称"));
+    let mut corrected = basics.to_vec();
+    corrected[0] = ("version", "9");
+    corrected[3] = ("name", "视觉检测专利实施许可合同（修订）");
+    let r = a.post_form("/my/contracts/1/step/1", &corrected).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = a
+        .post_form(
+            "/my/contracts/1/step/6",
+            &[("version", "10"), ("declaration", "1")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let c = row(&app, 1).await;
+    assert_eq!((c.status.as_str(), c.round), ("submitted", 2));
+    assert_eq!(app.count("contract_snapshot").await, 2);
+
     // Withdrawal before acceptance, with the version; only once.
     a.get("/my/contracts/1").await;
     let r = a
-        .post_form("/my/contracts/1/withdraw", &[("version", "7")])
+        .post_form("/my/contracts/1/withdraw", &[("version", "10")])
         .await;
     assert_eq!(r.status, 409, "stale version");
     let r = a
-        .post_form("/my/contracts/1/withdraw", &[("version", "8")])
+        .post_form("/my/contracts/1/withdraw", &[("version", "11")])
         .await;
     assert_eq!(r.status, 303);
     assert_eq!(row(&app, 1).await.status, "withdrawn");
     let r = a
-        .post_form("/my/contracts/1/withdraw", &[("version", "9")])
+        .post_form("/my/contracts/1/withdraw", &[("version", "12")])
         .await;
     assert_eq!(r.status, 409);
     let page = a.get("/my/contracts/1").await;
-    assert!(page.text_of("#timeline").unwrap().contains("撤回"));
+    let timeline = page.text_of("#timeline").unwrap();
+    for step in [
+        "草稿 → 待受理",
+        "待受理 → 退回补正",
+        "退回补正 → 待受理",
+        "待受理 → 已撤回",
+    ] {
+        assert!(timeline.contains(step), "{step} in {timeline}");
+    }
     assert!(page.body.contains("已撤回"));
 
     // Smart filling: a new draft offers the earlier counterparty and leader.
