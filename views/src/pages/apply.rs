@@ -575,7 +575,7 @@ pub fn summary(
                 @if let Some(n) = registration_number { dt { "登记编号" } dd #registration-number { (n) } }
             }
             @if can_withdraw {
-                form method="post" action={ "/my/contracts/" (header.id) "/withdraw" } #withdraw {
+                form method="post" action={ "/my/contracts/" (header.id) "/withdraw" } #withdraw hx-confirm="确定撤回该申请吗？撤回后需重新申请。" {
                     (csrf_field(csrf))
                     input type="hidden" name="version" value=(header.version);
                     p.hint { "登记处受理前可以撤回申请；撤回后如需登记请重新申请。" }
