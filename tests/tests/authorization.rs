@@ -239,6 +239,50 @@ const POLICY: &[(&str, &str, &str, Allow)] = &[
     // The applicant here is an individual: no claim of their own (404).
     ("GET", "/my/claim", "/my/claim", Allow::SignedIn),
     ("POST", "/my/claim", "/my/claim", Allow::SignedIn),
+    // Applications: only holders of contract.apply (the applicant here has
+    // no contract 1 until the POST creates it: 404, then its own draft).
+    (
+        "GET",
+        "/my/contracts",
+        "/my/contracts",
+        Allow::Only(&[Who::Applicant]),
+    ),
+    (
+        "GET",
+        "/my/contracts/:id",
+        "/my/contracts/1",
+        Allow::Only(&[Who::Applicant]),
+    ),
+    (
+        "POST",
+        "/my/contracts",
+        "/my/contracts",
+        Allow::Only(&[Who::Applicant]),
+    ),
+    (
+        "GET",
+        "/my/contracts/:id/step/:n",
+        "/my/contracts/1/step/1",
+        Allow::Only(&[Who::Applicant]),
+    ),
+    (
+        "POST",
+        "/my/contracts/:id/step/:n",
+        "/my/contracts/1/step/1",
+        Allow::Only(&[Who::Applicant]),
+    ),
+    (
+        "POST",
+        "/my/contracts/:id/withdraw",
+        "/my/contracts/1/withdraw",
+        Allow::Only(&[Who::Applicant]),
+    ),
+    (
+        "GET",
+        "/my/contracts/:id/attachments/:aid",
+        "/my/contracts/1/attachments/1",
+        Allow::Only(&[Who::Applicant]),
+    ),
     (
         "GET",
         "/review/claims",

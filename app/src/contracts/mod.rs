@@ -2,6 +2,7 @@
 //! state machine and the categories.
 
 pub mod application;
+pub mod apply_routes;
 pub mod categories;
 pub mod certificate;
 pub mod effects;

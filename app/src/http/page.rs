@@ -198,6 +198,9 @@ fn navigation(user: &AuthUser, path: &str, unread: Option<u64>) -> Vec<NavItem> 
     if user.user.kind == crate::identity::users::KIND_ENTERPRISE {
         items.push(("单位认领核验", "/my/claim"));
     }
+    if user.grants.has(perm::CONTRACT_APPLY) {
+        items.push(("我的申请", "/my/contracts"));
+    }
     if user.grants.has(perm::ENTERPRISE_USERS) {
         items.push(("本单位用户", "/my/enterprise/users"));
     }

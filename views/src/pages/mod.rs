@@ -1,4 +1,5 @@
 pub mod admin;
+pub mod apply;
 pub mod calendar;
 pub mod claims;
 pub mod dictionaries;
