@@ -136,7 +136,7 @@ pub async fn boot(config: Config, mode: RunMode) -> Result<Arc<AppState>, BootEr
         None => SessionStore::memory(),
     };
     let assets = http::assets::urls();
-    Ok(Arc::new(AppState {
+    let state = Arc::new(AppState {
         sms: sms::gateway(&config),
         config,
         mode,
@@ -149,5 +149,11 @@ pub async fn boot(config: Config, mode: RunMode) -> Result<Arc<AppState>, BootEr
         sessions,
         clock: Arc::new(ShiftableClock::default()),
         assets,
-    }))
+    });
+    if mode == RunMode::Demo {
+        crate::demo_contracts::seed(&state)
+            .await
+            .map_err(BootError::Database)?;
+    }
+    Ok(state)
 }

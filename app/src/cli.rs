@@ -197,15 +197,9 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Seed { demo: true } => {
-            let conn = db::connect(config.database_url.expose()).await?;
-            db::migrate(&conn).await?;
-            let (keys, generated) = LocalKeyFiles::open(&config.data_dir, true)?;
-            for path in generated {
-                println!("已生成演示密钥 / generated demo key {}", path.display());
-            }
-            crate::identity::roles::ensure_built_in(&conn, &keys).await?;
-            crate::dictionary::seed::ensure_built_in(&conn).await?;
-            demo::seed(&conn, &keys, &config).await?;
+            // The same seed as `serve --demo`: migrations, built-in roles and
+            // dictionaries, demo organisation, people and contracts.
+            boot(config, RunMode::Demo).await?;
             println!("演示数据已写入 / demo data seeded");
             Ok(())
         }

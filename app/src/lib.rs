@@ -11,6 +11,7 @@ pub mod config;
 pub mod contracts;
 pub mod db;
 pub mod demo;
+pub mod demo_contracts;
 pub mod dictionary;
 pub mod files;
 pub mod http;

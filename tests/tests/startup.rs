@@ -112,8 +112,49 @@ async fn demo_mode_seeds_once_and_generates_keys() {
             .await,
         32
     );
+    // Every office holds a contract in every state of the flow; registered
+    // ones have a signed certificate.
+    let offices = app.count("office").await;
+    assert_eq!(
+        app.count("contract WHERE approval_code LIKE 'DEMO%'").await,
+        offices * 13
+    );
+    assert_eq!(app.count("contract WHERE status = 'draft'").await, offices);
+    for status in [
+        "submitted",
+        "withdrawn",
+        "not_accepted",
+        "returned",
+        "reviewing",
+        "expert_review",
+        "large_approval",
+        "pending_approval",
+        "registered",
+        "refused",
+        "cancelled",
+        "revoked",
+    ] {
+        let with = app
+            .count(&format!(
+                "(SELECT DISTINCT office_id FROM contract WHERE status = '{status}') x"
+            ))
+            .await;
+        assert_eq!(with, offices, "{status}");
+    }
+    assert_eq!(
+        app.count("certificate WHERE status = 'valid'").await,
+        offices
+    );
+    assert_eq!(
+        app.count("certificate WHERE status = 'revoked'").await,
+        offices
+    );
     // A second start leaves the seed as it was.
     boot(config, RunMode::Demo).await.unwrap();
     assert_eq!(app.count("enterprise WHERE source = 'demo'").await, 320);
+    assert_eq!(
+        app.count("contract WHERE approval_code LIKE 'DEMO%'").await,
+        offices * 13
+    );
     drop(app);
 }

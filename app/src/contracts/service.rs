@@ -1137,7 +1137,7 @@ pub async fn act(
 /// The next registration number of the contract's office and year, from the
 /// configured format; serials are never reused (an atomic counter row per
 /// scope).
-async fn next_registration_number<C: ConnectionTrait>(
+pub(crate) async fn next_registration_number<C: ConnectionTrait>(
     state: &AppState,
     txn: &C,
     c: &contract::Model,
