@@ -61,6 +61,14 @@ pub struct Config {
     pub security: SecurityConfig,
     pub keys: KeysConfig,
     pub certificate: CertificateConfig,
+    pub antivirus: AntivirusConfig,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AntivirusConfig {
+    /// clamd's Unix socket; empty: uploads are not scanned.
+    pub clamd_socket: String,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -191,6 +199,7 @@ impl Default for Config {
                 font_path: PathBuf::from("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
                 font_index: 0,
             },
+            antivirus: AntivirusConfig::default(),
         }
     }
 }

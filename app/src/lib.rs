@@ -2,6 +2,7 @@
 //! system, the technology transfer registry and its public showcase.
 
 pub mod alerts;
+pub mod antivirus;
 pub mod app;
 pub mod audit;
 pub mod calendar;

@@ -706,3 +706,100 @@ async fn the_city_office_decides_where_an_old_know_how_transfer_belongs() {
     let page = c.get("/review/reclassify").await;
     assert!(page.body.contains("没有待确认的合同"));
 }
+
+/// A stand-in for clamd on a Unix socket, speaking INSTREAM: files that
+/// hold the EICAR marker are reported infected.
+async fn fake_clamd(path: std::path::PathBuf) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::UnixListener::bind(&path).unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut s, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let mut command = [0u8; 10];
+                s.read_exact(&mut command).await.unwrap();
+                assert_eq!(&command, b"zINSTREAM\0");
+                let mut data = Vec::new();
+                loop {
+                    let mut len = [0u8; 4];
+                    s.read_exact(&mut len).await.unwrap();
+                    let len = u32::from_be_bytes(len) as usize;
+                    if len == 0 {
+                        break;
+                    }
+                    let mut chunk = vec![0u8; len];
+                    s.read_exact(&mut chunk).await.unwrap();
+                    data.extend(chunk);
+                }
+                let found = data.windows(5).any(|w| w == b"EICAR");
+                let reply: &[u8] = if found {
+                    b"stream: Eicar-Test-Signature FOUND\0"
+                } else {
+                    b"stream: OK\0"
+                };
+                s.write_all(reply).await.unwrap();
+            });
+        }
+    });
+}
+
+#[tokio::test]
+async fn uploads_go_through_the_virus_scanner_when_one_is_configured() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("clamd.sock");
+    fake_clamd(socket.clone()).await;
+    let configured = socket.display().to_string();
+    let app = TestApp::spawn_with(|c| c.antivirus.clamd_socket = configured).await;
+    at(&app, "2026-09-29T02:00:00Z").await;
+    app.create_office("310115", "浦东新区技术合同登记处").await;
+    let ent = applicant(&app, 1, "310115").await;
+    let c = service::create_draft(&app.state, &ent).await.unwrap();
+    let infected =
+        b"%PDF-1.7 X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
+    let r = service::add_attachment(
+        &app.state, &ent, c.id, c.version, "contract", "a.pdf", infected,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        r,
+        Err("文件未通过病毒检查（Eicar-Test-Signature），未保存".into())
+    );
+    assert_eq!(app.count("contract_attachment").await, 0);
+    assert_eq!(app.count("stored_file").await, 0);
+    let r = service::add_attachment(
+        &app.state,
+        &ent,
+        c.id,
+        c.version,
+        "contract",
+        "b.pdf",
+        b"%PDF-1.7 clean",
+    )
+    .await
+    .unwrap();
+    assert_eq!(r, Ok(()));
+    assert_eq!(app.count("contract_attachment").await, 1);
+
+    // The scanner gone: uploads are refused, not let through unscanned.
+    std::fs::remove_file(&socket).unwrap();
+    let v = current(&app, c.id).await.version;
+    let r = service::add_attachment(
+        &app.state,
+        &ent,
+        c.id,
+        v,
+        "proof",
+        "c.pdf",
+        b"%PDF-1.7 other",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        r,
+        Err("病毒检查服务暂不可用，文件未保存，请稍后再试".into())
+    );
+    assert_eq!(app.count("contract_attachment").await, 1);
+}

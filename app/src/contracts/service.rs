@@ -610,6 +610,20 @@ pub async fn add_attachment(
     if !ATTACHMENT_KINDS.iter().any(|(k, _)| *k == kind) {
         return Ok(Err("请选择附件类别".into()));
     }
+    let socket = &state.config.antivirus.clamd_socket;
+    if !socket.is_empty() && !bytes.is_empty() {
+        match crate::antivirus::scan(std::path::Path::new(socket), bytes).await {
+            Ok(crate::antivirus::Verdict::Clean) => {}
+            Ok(crate::antivirus::Verdict::Infected(name)) => {
+                tracing::warn!(contract = id, user = user.user.id, virus = %name, "upload refused by the virus scanner");
+                return Ok(Err(format!("文件未通过病毒检查（{name}），未保存")));
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "virus scanner unavailable");
+                return Ok(Err("病毒检查服务暂不可用，文件未保存，请稍后再试".into()));
+            }
+        }
+    }
     let now = state.clock.now();
     let txn = crate::db::begin(&state.db).await?;
     let c = editable(&txn, user, id, version).await?;
