@@ -31,6 +31,7 @@ pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
     let routes = crate::calendar::routes::routes(routes);
     let routes = crate::audit::routes::routes(routes);
     let routes = crate::reports::routes::routes(routes);
+    let routes = crate::contracts::review_routes::routes(routes);
     routes
         .with(CatchPanic::new().with_handler(|_| {
             poem::http::StatusCode::INTERNAL_SERVER_ERROR

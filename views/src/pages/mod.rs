@@ -8,5 +8,6 @@ pub mod identity;
 pub mod offices;
 pub mod portal;
 pub mod reports;
+pub mod review;
 pub mod service_points;
 pub mod staff;
