@@ -113,7 +113,7 @@ impl MigrationTrait for Migration {
         .await?;
         index(
             manager,
-            "idx_contract_enterprise",
+            "idx_contract_enterprise_status",
             "contract",
             &["enterprise_id", "status", "registered_at"],
             false,
@@ -137,7 +137,7 @@ impl MigrationTrait for Migration {
         .await?;
         index(
             manager,
-            "idx_contract_submitted",
+            "idx_contract_submitted_at",
             "contract",
             &["submitted_at"],
             false,
