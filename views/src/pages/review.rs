@@ -569,7 +569,7 @@ fn panel(csrf: &str, v: &CaseView<'_>, form: &FormState) -> Markup {
 
 fn case(csrf: &str, v: &CaseView<'_>, form: &FormState) -> Markup {
     html! {
-        section.panel #case data-status=(v.status) {
+        section.panel #case data-status=(v.status) data-version=(v.version) {
             h1 { (v.name) }
             p.muted { "统一审批编码 " strong #approval-code { (v.approval_code) } }
             @if let Some((css, message)) = &v.notice {
