@@ -1067,3 +1067,93 @@ async fn browser_a_clerk_accepts_the_reviewer_proposes_and_the_city_registers() 
     assert_eq!(load(app, id).await.status, "registered");
     browser.quit().await;
 }
+
+fn codes_on(body: &str) -> Vec<String> {
+    let doc = scraper::Html::parse_document(body);
+    let sel = scraper::Selector::parse("#queue-rows tbody tr td a").unwrap();
+    doc.select(&sel)
+        .map(|e| e.text().collect::<String>())
+        .collect()
+}
+
+fn next_link(body: &str) -> Option<String> {
+    let doc = scraper::Html::parse_document(body);
+    let sel = scraper::Selector::parse("#queue a").unwrap();
+    doc.select(&sel)
+        .find(|e| e.text().collect::<String>() == "下一页")
+        .and_then(|e| e.value().attr("href").map(str::to_owned))
+}
+
+#[tokio::test]
+async fn queues_filter_sort_page_by_keyset_and_mark_deadlines() {
+    let w = world().await;
+    let app = &w.app;
+    app.state
+        .settings
+        .set("ui.page_size", "10", "test")
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for n in 0..11 {
+        ids.push(submitted(&w, &format!("分页测试合同{n:02}"), 10_000 + n).await);
+    }
+    let clerk = staff(app, "clerk_a").await;
+    for sort in ["deadline", "submitted"] {
+        let first = clerk
+            .get(&format!("/review/contracts?queue=accept&sort={sort}"))
+            .await;
+        let mut seen = codes_on(&first.body);
+        assert_eq!(seen.len(), 10, "{sort}");
+        let next = next_link(&first.body).expect("a next page");
+        let second = clerk.get(&next).await;
+        assert_eq!(second.status, 200);
+        let rest = codes_on(&second.body);
+        assert_eq!(rest.len(), 1, "{sort}");
+        assert!(next_link(&second.body).is_none());
+        seen.extend(rest);
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), 11, "every case once ({sort})");
+    }
+    // Text on a party's name, on the contract name; category.
+    let r = clerk
+        .get("/review/contracts?queue=accept&q=%E4%B9%99%E5%88%B6%E9%80%A0")
+        .await;
+    assert_eq!(codes_on(&r.body).len(), 10, "the buyer is on every case");
+    let r = clerk
+        .get("/review/contracts?queue=accept&q=%E5%88%86%E9%A1%B5%E6%B5%8B%E8%AF%95%E5%90%88%E5%90%8C03")
+        .await;
+    assert_eq!(codes_on(&r.body).len(), 1);
+    let r = clerk
+        .get("/review/contracts?queue=accept&category=consulting")
+        .await;
+    assert!(codes_on(&r.body).is_empty());
+
+    // Acceptance is due within two working days: 将逾期, in 即将到期.
+    let due = clerk.get("/review/contracts?queue=due").await;
+    assert!(due.text_of("#count-due").unwrap().contains("11"));
+    assert!(due.body.contains("将逾期"));
+    app.state.clock.advance(chrono::Duration::days(10));
+    // Ten days on, the session has timed out: sign in again.
+    let clerk = staff(app, "clerk_a").await;
+    let late = clerk.get("/review/contracts?queue=due").await;
+    assert!(late.body.contains("已逾期") && !late.body.contains("将逾期"));
+    // The clerk's own cases.
+    let mine = clerk.get("/review/contracts?queue=mine").await;
+    let assigned = {
+        let mut n = 0;
+        for id in &ids {
+            let c = load(app, *id).await;
+            if c.assigned_user_id == Some(applicant(app, "clerk_a").await.user.id) {
+                n += 1;
+            }
+        }
+        n
+    };
+    assert!(assigned > 0);
+    assert!(
+        mine.text_of("#count-mine")
+            .unwrap()
+            .contains(&assigned.to_string())
+    );
+}

@@ -247,7 +247,9 @@ impl Cursor {
         match self {
             Cursor::Deadline(Some(d), id) => format!("{d}_{id}"),
             Cursor::Deadline(None, id) => format!("none_{id}"),
-            Cursor::Submitted(t, id) => format!("{}_{id}", t.timestamp_micros()),
+            Cursor::Submitted(t, id) => {
+                format!("{}_{id}", t.timestamp_nanos_opt().unwrap_or_default())
+            }
         }
     }
 
@@ -255,11 +257,8 @@ impl Cursor {
         let (key, id) = s.rsplit_once('_')?;
         let id: i64 = id.parse().ok()?;
         if by_submitted {
-            let micros: i64 = key.parse().ok()?;
-            Some(Cursor::Submitted(
-                DateTime::from_timestamp_micros(micros)?,
-                id,
-            ))
+            let nanos: i64 = key.parse().ok()?;
+            Some(Cursor::Submitted(DateTime::from_timestamp_nanos(nanos), id))
         } else if key == "none" {
             Some(Cursor::Deadline(None, id))
         } else {
@@ -344,10 +343,7 @@ mod tests {
             (Cursor::Deadline(Some(d), 12), false),
             (Cursor::Deadline(None, 7), false),
             (
-                Cursor::Submitted(
-                    DateTime::from_timestamp_micros(1_790_000_000_123_456).unwrap(),
-                    3,
-                ),
+                Cursor::Submitted(DateTime::from_timestamp_nanos(1_790_000_000_123_456_789), 3),
                 true,
             ),
         ] {

@@ -665,7 +665,7 @@ async fn diff_view(
         comments: comments
             .iter()
             .filter(|m| m.round == c.round - 1)
-            .map(|m| comment_row(m))
+            .map(comment_row)
             .collect(),
     }))
 }
