@@ -1273,15 +1273,22 @@ async fn action_post(
     };
     let full = viewable(&ctx, &user, id).await?;
     let version = version_of(&fields)?;
+    let c = &full.contract;
+    // Someone without the right gets 403, and a stale form (another tab,
+    // another reviewer) 409, before any form error.
+    if let Some(p) = permission_for(action, status_of(c)) {
+        user.require_on(p, &object_scope(c))?;
+    }
+    if c.version != version {
+        let m = "该申请已由他人处理或已在其他窗口中修改。".to_owned();
+        return handled_elsewhere(&ctx, &user, id, m).await;
+    }
+    if let Err(e) = state::next(status_of(c), action, Guards { large: c.large }) {
+        return handled_elsewhere(&ctx, &user, id, format!("{e}。")).await;
+    }
     let input = match check_action(&ctx, key, &full, &fields).await? {
         Ok(input) => input,
-        Err(form) => {
-            // Someone without the right gets 403 before any form error.
-            if let Some(p) = permission_for(action, status_of(&full.contract)) {
-                user.require_on(p, &object_scope(&full.contract))?;
-            }
-            return invalid(&ctx, &user, id, key, form).await;
-        }
+        Err(form) => return invalid(&ctx, &user, id, key, form).await,
     };
     let result = service::act(&ctx.state, Some(&user), id, version, action, input)
         .await
