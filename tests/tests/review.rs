@@ -1016,6 +1016,9 @@ async fn browser_a_clerk_accepts_the_reviewer_proposes_and_the_city_registers() 
     wait_for(d, "#case").await;
     use_panel(d, "accept", None, "reviewing").await;
     browser.screenshot("review-02-accepted").await;
+    // Swapped in place: one page, one navigation, one set of tabs.
+    assert_eq!(d.find_all(By::Css(".side-nav")).await.unwrap().len(), 1);
+    assert_eq!(d.find_all(By::Css("#queue-tabs")).await.unwrap().len(), 1);
     // The counters followed without a reload.
     let count = d
         .find(By::Css("#count-accept"))

@@ -150,7 +150,7 @@ fn queue(csrf: &str, v: &QueueView<'_>) -> Markup {
                 }
                 button.button type="submit" { "筛选" }
             }
-            form method="post" action="/review/contracts/approve" hx-post="/review/contracts/approve" hx-target="#queue" hx-swap="outerHTML" hx-disabled-elt="find button" #batch {
+            form method="post" action="/review/contracts/approve" hx-post="/review/contracts/approve" hx-target="#queue" hx-swap="outerHTML" hx-disabled-elt="find button" hx-disinherit="*" #batch {
                 (csrf_field(csrf))
                 table.data #queue-rows {
                     thead { tr {
@@ -613,7 +613,7 @@ fn case(csrf: &str, v: &CaseView<'_>, form: &FormState) -> Markup {
                         tr.changed[a.new_this_round] {
                             td { (a.kind) }
                             td {
-                                a href={ "/review/contracts/" (v.id) "/attachments/" (a.id) } { (a.file_name) }
+                                a href={ "/review/contracts/" (v.id) "/attachments/" (a.id) } hx-boost="false" download { (a.file_name) }
                                 @if a.new_this_round { " " span.badge { "本轮新增" } }
                             }
                             td { (a.size) } td { "第 " (a.round) " 轮" } td { (a.uploaded) }
