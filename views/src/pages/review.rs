@@ -647,3 +647,27 @@ fn case(csrf: &str, v: &CaseView<'_>, form: &FormState) -> Markup {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tabs_carry_counters_and_swap_out_of_band_only_when_asked() {
+        let t = [Tab {
+            key: "accept",
+            label: "待受理",
+            count: 3,
+            current: true,
+        }];
+        let inline = tabs(&t, false).into_string();
+        assert!(inline.contains(r#"id="count-accept""#) && inline.contains(">3<"));
+        assert!(inline.contains(r#"aria-current="page""#));
+        assert!(!inline.contains("hx-swap-oob"));
+        assert!(
+            tabs(&t, true)
+                .into_string()
+                .contains(r#"hx-swap-oob="true""#)
+        );
+    }
+}
