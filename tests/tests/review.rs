@@ -165,6 +165,11 @@ fn today(app: &TestApp) -> chrono::NaiveDate {
 /// A complete application, filled step by step and submitted by the
 /// enterprise user; returns its id.
 async fn submitted(w: &World, name: &str, deal_yuan: i64) -> i64 {
+    submitted_with(w, name, deal_yuan * 100, deal_yuan * 2).await
+}
+
+/// As [`submitted`], with the deal amount and the one deduction in fen.
+async fn submitted_with(w: &World, name: &str, deal_fen: i64, deduction_fen: i64) -> i64 {
     let app = &w.app;
     let user = applicant(app, &w.enterprise_user).await;
     let c = service::create_draft(&app.state, &user).await.unwrap();
@@ -221,8 +226,8 @@ async fn submitted(w: &World, name: &str, deal_yuan: i64) -> i64 {
         c.id,
         2,
         &Amounts {
-            deal_amount: Some(deal_yuan * 100),
-            deductions: vec![("设备".into(), deal_yuan * 2)],
+            deal_amount: Some(deal_fen),
+            deductions: vec![("设备".into(), deduction_fen)],
             payment_method: "lump_sum".into(),
             payment_schedule: "验收后一次付清".into(),
         },
@@ -629,6 +634,27 @@ async fn large_contracts_pass_the_large_approver_and_the_city_approves_in_a_batc
     // Nothing picked: told so.
     let r = city.post_form("/review/contracts/approve", &[]).await;
     assert_eq!(r.status, 422);
+
+    // 技术交易额 4,500,000 as declared, adjusted up to 5,200,000 by the
+    // reviewer: now a large contract, so the large approver sees it too.
+    let adjusted = submitted_with(&w, "技术交易额调高的合同", 600_000_000, 150_000_000).await;
+    assert!(!load(app, adjusted).await.large);
+    assert_eq!(act(&clerk, adjusted, "accept", &[]).await.status, 303);
+    let r = act(
+        &reviewer,
+        adjusted,
+        "propose_register",
+        &[
+            ("reason", "建议登记"),
+            ("adjusted_amount", "5200000"),
+            ("adjust_reason", "部分设备费属于技术载体，不应扣除"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let c = load(app, adjusted).await;
+    assert_eq!((c.status.as_str(), c.large), ("large_approval", true));
+    assert_eq!(c.approved_tech_amount, Some(520_000_000));
 }
 
 #[tokio::test]
