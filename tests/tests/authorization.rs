@@ -313,6 +313,56 @@ const POLICY: &[(&str, &str, &str, Allow)] = &[
         "/review/claims/1/reject",
         Allow::Only(&[Who::CityOfficer]),
     ),
+    // Contract review: office staff and the city office (here: no contract
+    // exists, so the city officer gets 404 on a case, never 403).
+    (
+        "GET",
+        "/review/contracts",
+        "/review/contracts",
+        Allow::Only(&[Who::CityOfficer]),
+    ),
+    (
+        "POST",
+        "/review/contracts/approve",
+        "/review/contracts/approve",
+        Allow::Only(&[Who::CityOfficer]),
+    ),
+    (
+        "GET",
+        "/review/contracts/:id",
+        "/review/contracts/1",
+        Allow::Only(&[Who::CityOfficer]),
+    ),
+    (
+        "GET",
+        "/review/contracts/:id/attachments/:aid",
+        "/review/contracts/1/attachments/1",
+        Allow::Only(&[Who::CityOfficer]),
+    ),
+    (
+        "POST",
+        "/review/contracts/:id/claim",
+        "/review/contracts/1/claim",
+        Allow::Only(&[Who::CityOfficer]),
+    ),
+    (
+        "POST",
+        "/review/contracts/:id/assign",
+        "/review/contracts/1/assign",
+        Allow::Only(&[Who::CityOfficer]),
+    ),
+    (
+        "POST",
+        "/review/contracts/:id/opinions",
+        "/review/contracts/1/opinions",
+        Allow::Only(&[Who::CityOfficer]),
+    ),
+    (
+        "POST",
+        "/review/contracts/:id/actions/:action",
+        "/review/contracts/1/actions/accept",
+        Allow::Only(&[Who::CityOfficer]),
+    ),
     (
         "GET",
         "/admin/offices",

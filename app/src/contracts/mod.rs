@@ -3,11 +3,15 @@
 
 pub mod application;
 pub mod apply_routes;
+pub mod casework;
 pub mod categories;
 pub mod certificate;
+pub mod diff;
 pub mod effects;
 pub mod legacy;
 pub mod money;
+pub mod queues;
 pub mod reclassify;
+pub mod review_routes;
 pub mod service;
 pub mod state;

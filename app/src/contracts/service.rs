@@ -702,12 +702,14 @@ pub struct ActInput {
     pub comments: Vec<(String, String)>,
     /// An adjusted 技术交易额 (fen) with the proposal.
     pub adjusted_tech_amount: Option<i64>,
+    /// Why the 技术交易额 was adjusted; `reason` when not given.
+    pub adjust_reason: Option<String>,
     pub detail: Value,
 }
 
 /// Who may take an action: the permission and whether it is the
 /// applicant's own action.
-fn permission_for(action: Action, from: Status) -> Option<&'static str> {
+pub fn permission_for(action: Action, from: Status) -> Option<&'static str> {
     use Action as A;
     Some(match action {
         A::Submit | A::Withdraw | A::RequestChange | A::RequestCancel => perm::CONTRACT_APPLY,
@@ -730,7 +732,7 @@ fn permission_for(action: Action, from: Status) -> Option<&'static str> {
 }
 
 /// The position whose holders work a case in a status, for assignment.
-fn position_for(status: Status) -> Option<&'static str> {
+pub fn position_for(status: Status) -> Option<&'static str> {
     match status {
         Status::Submitted => Some("office_clerk"),
         Status::Reviewing | Status::ExpertReview => Some("office_reviewer"),
@@ -1012,6 +1014,7 @@ pub async fn act(
     let calendar = state.calendar.snapshot().await?;
     let review_days = setting_i64(state, "contracts.review_days").await?;
     let expert_days = setting_i64(state, "contracts.expert_review_days").await?;
+    let threshold = setting_i64(state, "contracts.large_threshold_yuan").await? * 100;
     let pause = state
         .settings
         .get_string("contracts.return_clock")
@@ -1039,10 +1042,16 @@ pub async fn act(
     if c.version != version {
         return Err(conflict());
     }
-    let to = state::next(from, action, Guards { large: c.large })
+    // A 技术交易额 adjusted up to the threshold needs the large-contract
+    // approver too; one adjusted down keeps the check it was submitted with.
+    let large = c.large
+        || (matches!(action, Action::ProposeRegister | Action::ProposeRefuse)
+            && input.adjusted_tech_amount.is_some_and(|t| t >= threshold));
+    let to = state::next(from, action, Guards { large })
         .map_err(|e| AppError::Conflict(e.to_string()))?;
     let mut update = contract::Entity::update_many()
         .col_expr(contract::Column::Status, Expr::value(to.as_str()))
+        .col_expr(contract::Column::Large, Expr::value(large))
         .col_expr(contract::Column::UpdatedAt, Expr::value(now))
         .col_expr(contract::Column::Version, Expr::value(c.version + 1));
     // The stage clock and the person who works the next stage.
@@ -1094,12 +1103,13 @@ pub async fn act(
             };
             update = update.col_expr(contract::Column::Proposal, Expr::value(Some(proposal)));
             if let Some(t) = input.adjusted_tech_amount {
+                let why = input
+                    .adjust_reason
+                    .clone()
+                    .unwrap_or_else(|| input.reason.clone());
                 update = update
                     .col_expr(contract::Column::ApprovedTechAmount, Expr::value(Some(t)))
-                    .col_expr(
-                        contract::Column::AmountAdjustReason,
-                        Expr::value(Some(input.reason.clone())),
-                    );
+                    .col_expr(contract::Column::AmountAdjustReason, Expr::value(Some(why)));
             }
         }
         (Action::Approve, _) => {

@@ -204,6 +204,17 @@ fn navigation(user: &AuthUser, path: &str, unread: Option<u64>) -> Vec<NavItem> 
     if user.grants.has(perm::ENTERPRISE_USERS) {
         items.push(("本单位用户", "/my/enterprise/users"));
     }
+    if [
+        perm::CONTRACT_ACCEPT,
+        perm::CONTRACT_REVIEW,
+        perm::CONTRACT_LARGE,
+        perm::CONTRACT_APPROVE,
+    ]
+    .iter()
+    .any(|p| user.grants.has(p))
+    {
+        items.push(("合同审查", "/review/contracts"));
+    }
     if user.grants.has(perm::ENTERPRISE_VERIFY) {
         items.push(("认领核验", "/review/claims"));
     }

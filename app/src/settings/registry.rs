@@ -108,6 +108,12 @@ static DEFINITIONS: &[SettingDef] = &[
         default: |_| json!(5_000_000),
     },
     SettingDef {
+        key: "contracts.due_soon_days",
+        label: "审查队列“即将到期”的提前量（工作日）",
+        kind: SettingKind::Integer { min: 0, max: 10 },
+        default: |_| json!(2),
+    },
+    SettingDef {
         key: "contracts.approval_code_prefix",
         label: "本系统生成的统一审批编码前缀（不得与一网通办平台的编码冲突）",
         kind: SettingKind::Text { max_chars: 10 },

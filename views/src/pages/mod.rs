@@ -11,5 +11,6 @@ pub mod offices;
 pub mod portal;
 pub mod reclassify;
 pub mod reports;
+pub mod review;
 pub mod service_points;
 pub mod staff;

@@ -1,0 +1,355 @@
+//! Review queues: which contracts a member of staff sees (their offices, or
+//! all for the city office), the queues by role with their counters, the
+//! filters and the keyset-paged listing.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{NullOrdering, Query};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use techreg_entities::contract::{contract, party};
+
+use super::state::Status;
+use crate::http::AppError;
+use crate::identity::auth::AuthUser;
+use crate::security::rbac::{ObjectScope, Scope, perm};
+
+/// Permissions that make someone review staff.
+pub const STAFF_PERMS: [&str; 4] = [
+    perm::CONTRACT_ACCEPT,
+    perm::CONTRACT_REVIEW,
+    perm::CONTRACT_LARGE,
+    perm::CONTRACT_APPROVE,
+];
+
+/// Statuses in which a case is still being worked by an office or the city.
+pub const OPEN: [Status; 5] = [
+    Status::Submitted,
+    Status::Reviewing,
+    Status::ExpertReview,
+    Status::LargeApproval,
+    Status::PendingApproval,
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Status(Status),
+    /// Open cases whose stage deadline is within the next N working days
+    /// (or past).
+    Due,
+    /// Open cases assigned to the viewer.
+    Mine,
+}
+
+pub struct Queue {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub kind: Kind,
+    /// Holders of any of these see the queue.
+    pub perms: &'static [&'static str],
+}
+
+pub const QUEUES: &[Queue] = &[
+    Queue {
+        key: "accept",
+        label: "待受理",
+        kind: Kind::Status(Status::Submitted),
+        perms: &[perm::CONTRACT_ACCEPT, perm::CONTRACT_APPROVE],
+    },
+    Queue {
+        key: "review",
+        label: "审查中",
+        kind: Kind::Status(Status::Reviewing),
+        perms: &[perm::CONTRACT_REVIEW, perm::CONTRACT_APPROVE],
+    },
+    Queue {
+        key: "experts",
+        label: "专家评审中",
+        kind: Kind::Status(Status::ExpertReview),
+        perms: &[perm::CONTRACT_REVIEW, perm::CONTRACT_APPROVE],
+    },
+    Queue {
+        key: "large",
+        label: "大额审核",
+        kind: Kind::Status(Status::LargeApproval),
+        perms: &[perm::CONTRACT_LARGE, perm::CONTRACT_APPROVE],
+    },
+    Queue {
+        key: "approve",
+        label: "待审定",
+        kind: Kind::Status(Status::PendingApproval),
+        perms: &[perm::CONTRACT_APPROVE],
+    },
+    Queue {
+        key: "returned",
+        label: "已退回",
+        kind: Kind::Status(Status::Returned),
+        perms: &STAFF_PERMS,
+    },
+    Queue {
+        key: "due",
+        label: "即将到期",
+        kind: Kind::Due,
+        perms: &STAFF_PERMS,
+    },
+    Queue {
+        key: "mine",
+        label: "我的",
+        kind: Kind::Mine,
+        perms: &STAFF_PERMS,
+    },
+];
+
+/// Which contracts the viewer may see.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Visible {
+    All,
+    Offices(Vec<i64>),
+}
+
+/// 403 for someone who is not review staff of any office.
+pub fn visible(user: &AuthUser) -> Result<Visible, AppError> {
+    let mut offices = Vec::new();
+    for g in &user.grants.0 {
+        if !STAFF_PERMS.iter().any(|p| g.permissions.contains(*p)) {
+            continue;
+        }
+        match g.scope {
+            Scope::All => return Ok(Visible::All),
+            Scope::Office(id) if !offices.contains(&id) => offices.push(id),
+            _ => {}
+        }
+    }
+    if offices.is_empty() {
+        Err(AppError::Forbidden("missing permission"))
+    } else {
+        Ok(Visible::Offices(offices))
+    }
+}
+
+/// Whether the viewer may open a contract: a staff permission whose scope
+/// covers the contract's office. Drafts are nobody's business here.
+pub fn may_see(user: &AuthUser, c: &contract::Model) -> bool {
+    let scope = ObjectScope {
+        office_id: c.office_id,
+        ..Default::default()
+    };
+    c.office_id.is_some()
+        && c.status != Status::Draft.as_str()
+        && STAFF_PERMS
+            .iter()
+            .any(|p| user.grants.covers(p, &scope, user.user.id))
+}
+
+pub fn queues_for(user: &AuthUser) -> Vec<&'static Queue> {
+    QUEUES
+        .iter()
+        .filter(|q| q.perms.iter().any(|p| user.grants.has(p)))
+        .collect()
+}
+
+fn statuses(list: &[Status]) -> Vec<&'static str> {
+    list.iter().map(|s| s.as_str()).collect()
+}
+
+/// Contracts the viewer may see.
+pub fn base(vis: &Visible) -> Condition {
+    let c = Condition::all()
+        .add(contract::Column::Status.ne(Status::Draft.as_str()))
+        .add(contract::Column::OfficeId.is_not_null());
+    match vis {
+        Visible::All => c,
+        Visible::Offices(ids) => c.add(contract::Column::OfficeId.is_in(ids.clone())),
+    }
+}
+
+/// The queue's own condition; `due_by` is the last day that counts as due.
+pub fn of_queue(kind: Kind, user_id: i64, due_by: NaiveDate) -> Condition {
+    match kind {
+        Kind::Status(s) => Condition::all().add(contract::Column::Status.eq(s.as_str())),
+        Kind::Due => Condition::all()
+            .add(contract::Column::Status.is_in(statuses(&OPEN)))
+            .add(contract::Column::StageDeadline.lte(due_by)),
+        Kind::Mine => Condition::all()
+            .add(contract::Column::Status.is_in(statuses(&OPEN)))
+            .add(contract::Column::AssignedUserId.eq(user_id)),
+    }
+}
+
+/// The counters of the viewer's queues.
+pub async fn counts<C: ConnectionTrait>(
+    db: &C,
+    user: &AuthUser,
+    vis: &Visible,
+    due_by: NaiveDate,
+) -> Result<Vec<(&'static Queue, u64)>, DbErr> {
+    let mut out = Vec::new();
+    for q in queues_for(user) {
+        let n = contract::Entity::find()
+            .filter(base(vis))
+            .filter(of_queue(q.kind, user.user.id, due_by))
+            .count(db)
+            .await?;
+        out.push((q, n));
+    }
+    Ok(out)
+}
+
+/// Filters typed by the viewer.
+#[derive(Clone, Debug, Default)]
+pub struct Filters {
+    pub q: String,
+    pub category: String,
+    pub office: Option<i64>,
+    pub by_submitted: bool,
+}
+
+pub fn filtered(f: &Filters) -> Condition {
+    let mut c = Condition::all();
+    let text = f.q.trim();
+    if !text.is_empty() {
+        let like = format!("%{text}%");
+        c = c.add(
+            Condition::any()
+                .add(contract::Column::Name.like(like.clone()))
+                .add(contract::Column::ApprovalCode.like(like.clone()))
+                .add(contract::Column::RegistrationNumber.like(like.clone()))
+                .add(
+                    contract::Column::Id.in_subquery(
+                        Query::select()
+                            .column(party::Column::ContractId)
+                            .from(party::Entity)
+                            .and_where(party::Column::Name.like(like))
+                            .to_owned(),
+                    ),
+                ),
+        );
+    }
+    if !f.category.is_empty() {
+        c = c.add(contract::Column::Category.eq(f.category.clone()));
+    }
+    if let Some(o) = f.office {
+        c = c.add(contract::Column::OfficeId.eq(o));
+    }
+    c
+}
+
+/// Where the next page starts: the sort key and the id of the last row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Cursor {
+    Deadline(Option<NaiveDate>, i64),
+    Submitted(DateTime<Utc>, i64),
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        match self {
+            Cursor::Deadline(Some(d), id) => format!("{d}_{id}"),
+            Cursor::Deadline(None, id) => format!("none_{id}"),
+            Cursor::Submitted(t, id) => {
+                format!("{}_{id}", t.timestamp_nanos_opt().unwrap_or_default())
+            }
+        }
+    }
+
+    pub fn decode(s: &str, by_submitted: bool) -> Option<Cursor> {
+        let (key, id) = s.rsplit_once('_')?;
+        let id: i64 = id.parse().ok()?;
+        if by_submitted {
+            let nanos: i64 = key.parse().ok()?;
+            Some(Cursor::Submitted(DateTime::from_timestamp_nanos(nanos), id))
+        } else if key == "none" {
+            Some(Cursor::Deadline(None, id))
+        } else {
+            Some(Cursor::Deadline(Some(key.parse().ok()?), id))
+        }
+    }
+
+    fn of(c: &contract::Model, by_submitted: bool) -> Cursor {
+        if by_submitted {
+            Cursor::Submitted(c.submitted_at.unwrap_or_default(), c.id)
+        } else {
+            Cursor::Deadline(c.stage_deadline, c.id)
+        }
+    }
+
+    fn after(&self) -> Condition {
+        use contract::Column as C;
+        match self {
+            Cursor::Deadline(Some(d), id) => Condition::any()
+                .add(C::StageDeadline.gt(*d))
+                .add(
+                    Condition::all()
+                        .add(C::StageDeadline.eq(*d))
+                        .add(C::Id.gt(*id)),
+                )
+                .add(C::StageDeadline.is_null()),
+            Cursor::Deadline(None, id) => Condition::all()
+                .add(C::StageDeadline.is_null())
+                .add(C::Id.gt(*id)),
+            Cursor::Submitted(t, id) => Condition::any().add(C::SubmittedAt.gt(*t)).add(
+                Condition::all()
+                    .add(C::SubmittedAt.eq(*t))
+                    .add(C::Id.gt(*id)),
+            ),
+        }
+    }
+}
+
+/// One page of a queue and where the next one starts.
+pub async fn page<C: ConnectionTrait>(
+    db: &C,
+    cond: Condition,
+    f: &Filters,
+    after: Option<&Cursor>,
+    size: u64,
+) -> Result<(Vec<contract::Model>, Option<Cursor>), DbErr> {
+    let mut select = contract::Entity::find().filter(cond).filter(filtered(f));
+    if let Some(a) = after {
+        select = select.filter(a.after());
+    }
+    select = if f.by_submitted {
+        select
+            .order_by_asc(contract::Column::SubmittedAt)
+            .order_by_asc(contract::Column::Id)
+    } else {
+        select
+            .order_by_with_nulls(
+                contract::Column::StageDeadline,
+                Order::Asc,
+                NullOrdering::Last,
+            )
+            .order_by_asc(contract::Column::Id)
+    };
+    let mut rows = select.limit(size + 1).all(db).await?;
+    let next = if rows.len() as u64 > size {
+        rows.truncate(size as usize);
+        rows.last().map(|c| Cursor::of(c, f.by_submitted))
+    } else {
+        None
+    };
+    Ok((rows, next))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip() {
+        let d = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        for (c, by_submitted) in [
+            (Cursor::Deadline(Some(d), 12), false),
+            (Cursor::Deadline(None, 7), false),
+            (
+                Cursor::Submitted(DateTime::from_timestamp_nanos(1_790_000_000_123_456_789), 3),
+                true,
+            ),
+        ] {
+            assert_eq!(Cursor::decode(&c.encode(), by_submitted), Some(c));
+        }
+        assert_eq!(Cursor::decode("garbage", false), None);
+        assert_eq!(Cursor::decode("2026-13-01_4", false), None);
+    }
+}
