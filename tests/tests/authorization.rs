@@ -278,6 +278,18 @@ const POLICY: &[(&str, &str, &str, Allow)] = &[
         Allow::Only(&[Who::Applicant]),
     ),
     (
+        "POST",
+        "/my/contracts/:id/request-change",
+        "/my/contracts/1/request-change",
+        Allow::Only(&[Who::Applicant]),
+    ),
+    (
+        "POST",
+        "/my/contracts/:id/request-cancel",
+        "/my/contracts/1/request-cancel",
+        Allow::Only(&[Who::Applicant]),
+    ),
+    (
         "GET",
         "/my/contracts/:id/attachments/:aid",
         "/my/contracts/1/attachments/1",

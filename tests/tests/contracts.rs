@@ -803,3 +803,162 @@ async fn uploads_go_through_the_virus_scanner_when_one_is_configured() {
     );
     assert_eq!(app.count("contract_attachment").await, 1);
 }
+
+fn version_on(page: &str, form: &str) -> String {
+    let html = scraper::Html::parse_document(page);
+    let sel = scraper::Selector::parse(&format!("{form} input[name=version]")).unwrap();
+    html.select(&sel)
+        .next()
+        .and_then(|i| i.value().attr("value"))
+        .unwrap_or_else(|| panic!("{form} has a version: {page}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_registered_contract_is_changed_cancelled_or_revoked_and_its_certificate_follows() {
+    let app = TestApp::spawn().await;
+    at(&app, "2026-09-29T02:00:00Z").await;
+    let o = app.create_office("310115", "浦东新区技术合同登记处").await;
+    let clerk = staff(&app, "clerk", 1, "office_clerk", Scope::Office(o)).await;
+    let reviewer = staff(&app, "reviewer", 2, "office_reviewer", Scope::Office(o)).await;
+    let city = staff(&app, "city", 3, "city_officer", Scope::All).await;
+    let ent = applicant(&app, 1, "310115").await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let id = complete_draft(&app, &ent, 100_000, "development").await;
+        submit(&app, &ent, id).await;
+        act(&app, &clerk, id, Action::Accept).await;
+        act(&app, &reviewer, id, Action::ProposeRegister).await;
+        act(&app, &city, id, Action::Approve).await;
+        ids.push(id);
+    }
+    let cert_status = |id: i64| {
+        let app = &app;
+        async move {
+            app.count(&format!(
+                "certificate WHERE contract_id = {id} AND status = 'valid'"
+            ))
+            .await
+        }
+    };
+    let applicant_client = app.client();
+    app.login(
+        &applicant_client,
+        "ent1",
+        techreg_tests::PASSWORD,
+        "13900140001",
+    )
+    .await;
+    let city_client = app.client();
+    app.login(&city_client, "city", techreg_tests::PASSWORD, "13900150003")
+        .await;
+
+    // The applicant asks to change the first: a reason is required.
+    let page = applicant_client
+        .get(&format!("/my/contracts/{}", ids[0]))
+        .await;
+    assert!(page.body.contains("下载登记证明"));
+    let v = version_on(&page.body, "#request-change");
+    let path = format!("/my/contracts/{}/request-change", ids[0]);
+    let r = applicant_client
+        .post_form(&path, &[("version", &v), ("reason_change", " ")])
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("请写明申请变更的内容与原因"));
+    assert_eq!(status(&current(&app, ids[0]).await), Status::Registered);
+    let r = applicant_client
+        .post_form(
+            &path,
+            &[
+                ("version", &v),
+                ("reason_change", "合同金额由 10 万元调整为 12 万元"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(status(&current(&app, ids[0]).await), Status::Changing);
+    // The city office agrees: the certificate is marked changed.
+    let case = city_client
+        .get(&format!("/review/contracts/{}", ids[0]))
+        .await;
+    let v = version_on(&case.body, "#panel-approve_change form");
+    let r = city_client
+        .post_form(
+            &format!("/review/contracts/{}/actions/approve_change", ids[0]),
+            &[("version", &v), ("reason", "同意")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(status(&current(&app, ids[0]).await), Status::Registered);
+    assert_eq!(
+        app.count(&format!(
+            "certificate WHERE contract_id = {} AND status = 'changed'",
+            ids[0]
+        ))
+        .await,
+        1
+    );
+
+    // Cancellation of the second.
+    let page = applicant_client
+        .get(&format!("/my/contracts/{}", ids[1]))
+        .await;
+    let v = version_on(&page.body, "#request-cancel");
+    let r = applicant_client
+        .post_form(
+            &format!("/my/contracts/{}/request-cancel", ids[1]),
+            &[("version", &v), ("reason_cancel", "双方协议解除合同")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let case = city_client
+        .get(&format!("/review/contracts/{}", ids[1]))
+        .await;
+    let v = version_on(&case.body, "#panel-approve_cancel form");
+    let r = city_client
+        .post_form(
+            &format!("/review/contracts/{}/actions/approve_cancel", ids[1]),
+            &[("version", &v)],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(status(&current(&app, ids[1]).await), Status::Cancelled);
+    assert_eq!(cert_status(ids[1]).await, 0);
+
+    // Revocation of the third needs its grounds.
+    let case = city_client
+        .get(&format!("/review/contracts/{}", ids[2]))
+        .await;
+    let v = version_on(&case.body, "#panel-revoke form");
+    let path = format!("/review/contracts/{}/actions/revoke", ids[2]);
+    let r = city_client
+        .post_form(&path, &[("version", &v), ("reason", "")])
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("请填写撤销登记的理由和依据"));
+    assert_eq!(cert_status(ids[2]).await, 1);
+    let r = city_client
+        .post_form(
+            &path,
+            &[
+                ("version", &v),
+                ("reason", "重复登记（检查结论 2026-05 号）"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(status(&current(&app, ids[2]).await), Status::Revoked);
+    assert_eq!(
+        app.count(&format!(
+            "certificate WHERE contract_id = {} AND status = 'revoked'",
+            ids[2]
+        ))
+        .await,
+        1
+    );
+    // The applicant cannot ask for anything on a contract that is not registered.
+    let page = applicant_client
+        .get(&format!("/my/contracts/{}", ids[2]))
+        .await;
+    assert!(!page.body.contains("request-cancel"));
+}

@@ -51,6 +51,14 @@ pub fn routes(route: Route) -> Route {
         .at("/my/contracts/:id", get(contract_page))
         .at("/my/contracts/:id/step/:n", get(step_page).post(step_post))
         .at("/my/contracts/:id/withdraw", post(withdraw_post))
+        .at(
+            "/my/contracts/:id/request-change",
+            post(request_change_post),
+        )
+        .at(
+            "/my/contracts/:id/request-cancel",
+            post(request_cancel_post),
+        )
         .at("/my/contracts/:id/attachments/:aid", get(attachment_get))
 }
 
@@ -633,6 +641,18 @@ async fn contract_page(
         let n = first_unfinished(c.steps_done);
         return Ok(ctx.redirect(&format!("/my/contracts/{id}/step/{n}"), None));
     }
+    summary_view(&ctx, &user, &full, &FormState::default(), StatusCode::OK).await
+}
+
+async fn summary_view(
+    ctx: &Ctx,
+    user: &AuthUser,
+    full: &service::Full,
+    form: &FormState,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let c = &full.contract;
+    let id = c.id;
     let header = Header {
         id,
         approval_code: &c.approval_code,
@@ -643,20 +663,96 @@ async fn contract_page(
         current: 0,
         steps: &STEPS,
     };
-    let sections = summary_sections(&ctx, &full).await?;
-    let events = events_of(&ctx, id).await?;
+    let sections = summary_sections(ctx, full).await?;
+    let events = events_of(ctx, id).await?;
     let deadline = c.stage_deadline.map(|d| d.to_string());
+    let registered = status_of(c) == Status::Registered;
     let body = pages::summary(
         &ctx.csrf_token,
         &header,
         deadline.as_deref(),
         c.registration_number.as_deref(),
         &sections,
-        &attachment_rows(&full, false),
+        &attachment_rows(full, false),
         &events,
         status_of(c) == Status::Submitted,
+        registered.then_some(form),
     );
-    Ok(ctx.work(&user, "技术合同登记申请", &crumbs(), body).await)
+    Ok(ctx
+        .work_with_status(status, user, "技术合同登记申请", &crumbs(), body)
+        .await)
+}
+
+/// 变更 or 注销 of a registered contract, asked by the applicant with a
+/// reason; the city office decides.
+async fn after_registration(
+    ctx: Ctx,
+    user: AuthUser,
+    id: i64,
+    fields: Vec<(String, String)>,
+    action: Action,
+) -> Result<Response, AppError> {
+    let full = load_own(&ctx, &user, id).await?;
+    if status_of(&full.contract) != Status::Registered {
+        return Err(AppError::Conflict(
+            "只有已登记的合同可以申请变更或注销；已有申请在审核中时请等待结果。".into(),
+        ));
+    }
+    let mut form = crate::identity::register::form_from(&fields);
+    let (key, what) = if action == Action::RequestChange {
+        ("reason_change", "变更")
+    } else {
+        ("reason_cancel", "注销")
+    };
+    let reason = form.value(key).trim().to_owned();
+    if reason.is_empty() {
+        form.add_error(key, format!("请写明申请{what}的内容与原因"));
+    } else if reason.chars().count() > 2000 {
+        form.add_error(key, "说明不能超过 2000 个字");
+    }
+    if form.has_errors() {
+        return summary_view(&ctx, &user, &full, &form, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let version = version_of(&fields)?;
+    service::act(
+        &ctx.state,
+        Some(&user),
+        id,
+        version,
+        action,
+        ActInput {
+            reason,
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(ctx.redirect(
+        &format!("/my/contracts/{id}"),
+        Some(Flash {
+            kind: FlashKind::Success,
+            message: format!("{what}申请已提交，市技术市场办审核后会通知您。"),
+        }),
+    ))
+}
+
+#[handler]
+async fn request_change_post(
+    ctx: Ctx,
+    user: AuthUser,
+    Path(id): Path<i64>,
+    Form(fields): Fields,
+) -> Result<Response, AppError> {
+    after_registration(ctx, user, id, fields, Action::RequestChange).await
+}
+
+#[handler]
+async fn request_cancel_post(
+    ctx: Ctx,
+    user: AuthUser,
+    Path(id): Path<i64>,
+    Form(fields): Fields,
+) -> Result<Response, AppError> {
+    after_registration(ctx, user, id, fields, Action::RequestCancel).await
 }
 
 async fn events_of(ctx: &Ctx, id: i64) -> Result<Vec<EventRow>, AppError> {

@@ -82,6 +82,24 @@ pub const QUEUES: &[Queue] = &[
         perms: &[perm::CONTRACT_APPROVE],
     },
     Queue {
+        key: "changing",
+        label: "变更申请",
+        kind: Kind::Status(Status::Changing),
+        perms: &[perm::CONTRACT_APPROVE],
+    },
+    Queue {
+        key: "cancelling",
+        label: "注销申请",
+        kind: Kind::Status(Status::Cancelling),
+        perms: &[perm::CONTRACT_APPROVE],
+    },
+    Queue {
+        key: "registered",
+        label: "已登记",
+        kind: Kind::Status(Status::Registered),
+        perms: &STAFF_PERMS,
+    },
+    Queue {
         key: "returned",
         label: "已退回",
         kind: Kind::Status(Status::Returned),

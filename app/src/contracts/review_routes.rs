@@ -103,6 +103,11 @@ const ACTIONS: &[(&str, Action)] = &[
     ("approve", Action::Approve),
     ("refuse", Action::Refuse),
     ("send_back", Action::SendBack),
+    ("approve_change", Action::ApproveChange),
+    ("reject_change", Action::RejectChange),
+    ("approve_cancel", Action::ApproveCancel),
+    ("reject_cancel", Action::RejectCancel),
+    ("revoke", Action::Revoke),
 ];
 
 const REASON_MAX: usize = 2000;
@@ -1194,6 +1199,13 @@ async fn check_action(
         "reject_large" | "send_back" if reason.is_empty() => {
             form.add_error("reason", "请填写退回理由")
         }
+        "reject_change" | "reject_cancel" if reason.is_empty() => {
+            form.add_error("reason", "请填写不同意的理由，申请人会看到")
+        }
+        "revoke" if reason.is_empty() => form.add_error(
+            "reason",
+            "请填写撤销登记的理由和依据（如法院判决、复议决定或检查结论）",
+        ),
         "propose_register" | "propose_refuse" if reason.is_empty() => {
             form.add_error("reason", "请填写审查意见")
         }

@@ -565,6 +565,7 @@ pub fn summary(
     attachments: &[AttachmentRow],
     events: &[EventRow],
     can_withdraw: bool,
+    after: Option<&FormState>,
 ) -> Markup {
     html! {
         section.panel #apply {
@@ -573,6 +574,30 @@ pub fn summary(
             dl.facts {
                 @if let Some(d) = deadline { dt { "本阶段办理期限" } dd #deadline { (d) } }
                 @if let Some(n) = registration_number { dt { "登记编号" } dd #registration-number { (n) } }
+            }
+            @if registration_number.is_some() {
+                p { a.button href={ "/contracts/" (header.id) "/certificate.pdf" } hx-boost="false" #certificate-link { "下载登记证明（PDF）" } }
+            }
+            @if let Some(f) = after {
+                section #after-registration {
+                    h3 { "变更或注销登记" }
+                    p.hint { "合同内容变更、解除或终止时，请在此提出申请，由市技术市场办审核；通过后登记证明的状态随之改变。" }
+                    @if let Some(m) = &f.message { div.flash.flash-error role="alert" { (m) } }
+                    @for (op, label, hint) in [("request-change", "申请变更登记", "请写明变更的内容与原因（如合同金额、期限或当事人的变化）"), ("request-cancel", "申请注销登记", "请写明注销原因（如合同解除、终止或被确认无效）")] {
+                        form method="post" action={ "/my/contracts/" (header.id) "/" (op) } id=(op) novalidate {
+                            (csrf_field(csrf))
+                            input type="hidden" name="version" value=(header.version);
+                            @let name = format!("reason_{}", op.trim_start_matches("request-"));
+                            div.field.has-error[f.error(&name).is_some()] {
+                                label for={ "f-" (name) } { (label) "：说明" }
+                                textarea id={ "f-" (name) } name=(name) rows="3" { (f.value(&name)) }
+                                p.hint { (hint) }
+                                @if let Some(e) = f.error(&name) { p.error { (e) } }
+                            }
+                            button.button type="submit" { (label) }
+                        }
+                    }
+                }
             }
             @if can_withdraw {
                 form method="post" action={ "/my/contracts/" (header.id) "/withdraw" } #withdraw hx-confirm="确定撤回该申请吗？撤回后需重新申请。" {

@@ -430,6 +430,11 @@ fn action_label(key: &str) -> &'static str {
         "approve" => "审定登记",
         "refuse" => "审定不予登记",
         "send_back" => "退回登记处",
+        "approve_change" => "同意变更",
+        "reject_change" => "不同意变更",
+        "approve_cancel" => "同意注销",
+        "reject_cancel" => "不同意注销",
+        "revoke" => "撤销登记",
         _ => "",
     }
 }
@@ -444,7 +449,7 @@ fn action_form(
     let p = &v.panel;
     let f = if p.open == Some(key) { form } else { blank };
     let url = format!("/review/contracts/{}/actions/{key}", v.id);
-    let danger = matches!(key, "not_accept" | "refuse" | "propose_refuse");
+    let danger = matches!(key, "not_accept" | "refuse" | "propose_refuse" | "revoke");
     html! {
         details.action-panel #{ "panel-" (key) } open[p.open == Some(key)] {
             summary { (action_label(key)) }
@@ -484,6 +489,8 @@ fn action_form(
                     }
                     "send_to_experts" => { (textarea(f, "reason", "提交专家评审的理由", true, None)) }
                     "reject_large" | "send_back" => { (textarea(f, "reason", "退回理由", true, None)) }
+                    "reject_change" | "reject_cancel" => { (textarea(f, "reason", "不同意的理由", true, None)) }
+                    "revoke" => { (textarea(f, "reason", "撤销理由与依据", true, Some("撤销后登记证明在公开核验中显示为“已撤销”"))) }
                     _ => { (textarea(f, "reason", "备注", false, None)) }
                 }
                 button.button.primary.danger[danger] type="submit" { (action_label(key)) }
