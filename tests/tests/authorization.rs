@@ -42,6 +42,12 @@ enum Allow {
 const POLICY: &[(&str, &str, &str, Allow)] = &[
     (
         "GET",
+        "/review/contracts/badge",
+        "/review/contracts/badge",
+        Allow::Only(&[Who::CityOfficer]),
+    ),
+    (
+        "GET",
         "/review/reclassify",
         "/review/reclassify",
         Allow::Only(&[Who::CityOfficer]),

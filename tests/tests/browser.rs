@@ -302,6 +302,19 @@ async fn the_city_office_reassigns_an_enterprise_to_another_office() {
         .click()
         .await
         .unwrap();
+    // The filtered list is a new page: wait for its address, then read it.
+    for _ in 0..100 {
+        if d.current_url()
+            .await
+            .unwrap()
+            .query()
+            .unwrap_or("")
+            .contains("q=")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let matching = wait_for(d, "#matching strong").await;
     assert_eq!(matching.text().await.unwrap(), "1");
     browser.screenshot("offices-01-enterprise-list").await;

@@ -962,3 +962,55 @@ async fn a_registered_contract_is_changed_cancelled_or_revoked_and_its_certifica
         .await;
     assert!(!page.body.contains("request-cancel"));
 }
+
+#[tokio::test]
+async fn the_navigation_counts_the_cases_assigned_to_me() {
+    let app = TestApp::spawn().await;
+    at(&app, "2026-09-29T02:00:00Z").await;
+    let o = app.create_office("310115", "浦东新区技术合同登记处").await;
+    let clerk = staff(&app, "clerk", 1, "office_clerk", Scope::Office(o)).await;
+    staff(&app, "reviewer", 2, "office_reviewer", Scope::Office(o)).await;
+    let ent = applicant(&app, 1, "310115").await;
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let id = complete_draft(&app, &ent, 100_000, "development").await;
+        submit(&app, &ent, id).await;
+        ids.push(id);
+    }
+    let c = app.client();
+    app.login(&c, "clerk", techreg_tests::PASSWORD, "13900150001")
+        .await;
+    let page = c.get("/review/contracts").await;
+    assert_eq!(page.text_of("#review-badge").as_deref(), Some("2"));
+    let badge = c.htmx_get("/review/contracts/badge").await;
+    assert!(badge.body.contains(">2<"), "{}", badge.body);
+    // Accepting one with htmx hands it to the reviewer: the counter drops
+    // in the same response.
+    let case = c.get(&format!("/review/contracts/{}", ids[0])).await;
+    let v = version_on(&case.body, "#panel-accept form");
+    let r = c
+        .htmx_post(
+            &format!("/review/contracts/{}/actions/accept", ids[0]),
+            &[("version", &v)],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.body.contains("id=\"review-badge\"") && r.body.contains("hx-swap-oob"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains(">1</span>"), "{}", r.body);
+    assert_eq!(
+        current(&app, ids[0])
+            .await
+            .assigned_user_id
+            .map(|u| u != clerk.user.id),
+        Some(true)
+    );
+    // An applicant has no such counter.
+    let a = app.client();
+    app.login(&a, "ent1", techreg_tests::PASSWORD, "13900140001")
+        .await;
+    assert!(a.get("/my").await.text_of("#review-badge").is_none());
+}

@@ -555,8 +555,12 @@ async fn a_case_is_accepted_returned_corrected_reviewed_by_experts_and_registere
         assert!(timeline.contains(label), "{label}");
     }
     assert!(page.body.contains(&number));
-    // Nothing is left to do on a registered case.
-    assert!(page.body.contains("no-actions"));
+    // Nothing is left to do on a registered case but, for the city office,
+    // revoking it.
+    assert!(page.body.contains("panel-revoke"));
+    for other in ["panel-approve\"", "panel-refuse", "panel-accept"] {
+        assert!(!page.body.contains(other), "{other}");
+    }
 }
 
 #[tokio::test]
@@ -1024,7 +1028,7 @@ async fn browser_a_clerk_accepts_the_reviewer_proposes_and_the_city_registers() 
     let d = &browser.driver;
 
     sign_in(app, d, "clerk_a").await;
-    d.find(By::LinkText("合同审查"))
+    d.find(By::PartialLinkText("合同审查"))
         .await
         .unwrap()
         .click()

@@ -350,6 +350,25 @@ pub async fn page<C: ConnectionTrait>(
     Ok((rows, next))
 }
 
+/// Open cases assigned to the user: the counter beside 合同审查 in the
+/// navigation.
+pub async fn my_open_count<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    user_id: i64,
+) -> Result<u64, sea_orm::DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    contract::Entity::find()
+        .filter(contract::Column::AssignedUserId.eq(user_id))
+        .filter(contract::Column::Status.is_in(OPEN.map(|s| s.as_str())))
+        .count(db)
+        .await
+}
+
+/// Whether the user works cases at all (and so sees the counter).
+pub fn is_review_staff(user: &AuthUser) -> bool {
+    STAFF_PERMS.iter().any(|p| user.grants.has(p))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -54,6 +54,7 @@ pub fn routes(route: Route) -> Route {
     route
         .at("/review/contracts", get(queue_page))
         .at("/review/contracts/approve", post(batch_approve_post))
+        .at("/review/contracts/badge", get(badge_fragment))
         .at("/review/contracts/:id", get(case_page))
         .at(
             "/review/contracts/:id/attachments/:aid",
@@ -989,7 +990,15 @@ async fn render_case(
         },
     };
     let title = format!("审查：{}", view.approval_code);
-    let body = pages::case_page(&ctx.csrf_token, &view, &show.form, ctx.fragment);
+    let mut body = pages::case_page(&ctx.csrf_token, &view, &show.form, ctx.fragment);
+    if ctx.fragment {
+        // The navigation counter changes with the case: swap it out of band.
+        let mine = queues::my_open_count(&ctx.state.db, user.user.id).await?;
+        body = maud::html! {
+            (body)
+            (techreg_views::components::badge_oob(&techreg_views::pages::review::work_badge(mine)))
+        };
+    }
     Ok(ctx
         .work_with_status(
             show.status,
@@ -1493,4 +1502,19 @@ async fn batch_approve_post(
             message,
         }),
     ))
+}
+
+/// The navigation counter, refreshed by htmx.
+#[handler]
+async fn badge_fragment(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
+    queues::visible(&user)?;
+    if !ctx.fragment {
+        return Ok(ctx.redirect("/review/contracts?queue=mine", None));
+    }
+    let n = queues::my_open_count(&ctx.state.db, user.user.id).await?;
+    Ok(poem::web::Html(
+        techreg_views::components::badge(&techreg_views::pages::review::work_badge(n))
+            .into_string(),
+    )
+    .into_response())
 }

@@ -156,7 +156,15 @@ impl Ctx {
                         None
                     }
                 };
-            let nav = navigation(user, &self.path, unread);
+            let work = if crate::contracts::queues::is_review_staff(user) {
+                crate::contracts::queues::my_open_count(&self.state.db, user.user.id)
+                    .await
+                    .map_err(|e| tracing::warn!(error = %e, "work count failed"))
+                    .ok()
+            } else {
+                None
+            };
+            let nav = navigation(user, &self.path, unread, work);
             layout::work(&shell, &nav, crumbs, body)
         };
         let mut resp = Html(markup.into_string())
@@ -192,7 +200,7 @@ pub fn see_other(state: &AppState, to: &str, flash: Option<Flash>) -> Response {
 
 /// The side navigation: what this user may open; the message center with
 /// its unread counter (when it could be counted) for everyone.
-fn navigation(user: &AuthUser, path: &str, unread: Option<u64>) -> Vec<NavItem> {
+fn navigation(user: &AuthUser, path: &str, unread: Option<u64>, work: Option<u64>) -> Vec<NavItem> {
     use crate::security::rbac::perm;
     let mut items: Vec<(&str, &str)> = vec![("工作台", "/my"), ("消息中心", "/messages")];
     if user.user.kind == crate::identity::users::KIND_ENTERPRISE {
@@ -268,10 +276,11 @@ fn navigation(user: &AuthUser, path: &str, unread: Option<u64>) -> Vec<NavItem> 
             label: label.into(),
             href: href.into(),
             current: path == href,
-            badge: (href == "/messages")
-                .then_some(unread)
-                .flatten()
-                .map(techreg_views::pages::messages::messages_badge),
+            badge: match href {
+                "/messages" => unread.map(techreg_views::pages::messages::messages_badge),
+                "/review/contracts" => work.map(techreg_views::pages::review::work_badge),
+                _ => None,
+            },
         })
         .collect()
 }

@@ -23,7 +23,7 @@ const PASSWORD_CHANGE_PATHS: &[&str] = &["/account/password", "/logout"];
 /// Requests the page makes by itself (the badge polling every minute): they
 /// need a signed-in user but are not activity, so an unattended page still
 /// reaches the idle timeout.
-const PASSIVE_PATHS: &[&str] = &["/messages/badge"];
+const PASSIVE_PATHS: &[&str] = &["/messages/badge", "/review/contracts/badge"];
 
 pub struct AuthUser {
     pub user: app_user::Model,

@@ -655,6 +655,15 @@ fn case(csrf: &str, v: &CaseView<'_>, form: &FormState) -> Markup {
     }
 }
 
+/// The navigation counter of open cases assigned to the viewer.
+pub fn work_badge(count: u64) -> crate::components::Badge {
+    crate::components::Badge {
+        id: Some("review-badge".into()),
+        count,
+        refresh: Some("/review/contracts/badge".into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
