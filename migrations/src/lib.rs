@@ -11,6 +11,7 @@ mod m20261129_000006_dictionaries;
 mod m20261129_000007_contracts;
 mod m20261129_000008_certificates;
 mod m20261129_000009_messages;
+mod util;
 
 pub struct Migrator;
 

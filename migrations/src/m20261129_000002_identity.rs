@@ -3,6 +3,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::util::index;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -11,24 +13,6 @@ fn ts(name: &'static str) -> ColumnDef {
 }
 fn ts_null(name: &'static str) -> ColumnDef {
     timestamp_with_time_zone_null(name)
-}
-
-async fn index(
-    manager: &SchemaManager<'_>,
-    name: &str,
-    table: &'static str,
-    cols: &[&'static str],
-    unique: bool,
-) -> Result<(), DbErr> {
-    let mut idx = Index::create();
-    idx.name(name).table(table);
-    for c in cols {
-        idx.col(*c);
-    }
-    if unique {
-        idx.unique();
-    }
-    manager.create_index(idx.to_owned()).await
 }
 
 #[async_trait::async_trait]

@@ -6,6 +6,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::util::index;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -18,24 +20,6 @@ async fn add_column(
     manager
         .alter_table(Table::alter().table(table).add_column(col).to_owned())
         .await
-}
-
-async fn index(
-    manager: &SchemaManager<'_>,
-    name: &str,
-    table: &'static str,
-    cols: &[&'static str],
-    unique: bool,
-) -> Result<(), DbErr> {
-    let mut idx = Index::create();
-    idx.name(name).table(table);
-    for c in cols {
-        idx.col(*c);
-    }
-    if unique {
-        idx.unique();
-    }
-    manager.create_index(idx.to_owned()).await
 }
 
 #[async_trait::async_trait]

@@ -5,26 +5,10 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::util::index;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-async fn index(
-    manager: &SchemaManager<'_>,
-    name: &str,
-    table: &'static str,
-    cols: &[&'static str],
-    unique: bool,
-) -> Result<(), DbErr> {
-    let mut idx = Index::create();
-    idx.name(name).table(table);
-    for c in cols {
-        idx.col(*c);
-    }
-    if unique {
-        idx.unique();
-    }
-    manager.create_index(idx.to_owned()).await
-}
 
 fn child(table: &'static str, cols: Vec<ColumnDef>) -> TableCreateStatement {
     let mut t = Table::create();

@@ -4,22 +4,10 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::util::index;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-async fn index(
-    manager: &SchemaManager<'_>,
-    name: &str,
-    table: &'static str,
-    cols: &[&'static str],
-) -> Result<(), DbErr> {
-    let mut idx = Index::create();
-    idx.name(name).table(table);
-    for c in cols {
-        idx.col(*c);
-    }
-    manager.create_index(idx.to_owned()).await
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -53,6 +41,7 @@ impl MigrationTrait for Migration {
             "idx_message_user_unread",
             "message",
             &["user_id", "read_at", "id"],
+            false,
         )
         .await?;
         // The list of all messages, newest first, keyset-paged by id.
@@ -61,10 +50,18 @@ impl MigrationTrait for Migration {
             "idx_message_user_id",
             "message",
             &["user_id", "id"],
+            false,
         )
         .await?;
         // The SMS outbox delivers rows by status in id order.
-        index(manager, "idx_sms_status", "sms_message", &["status", "id"]).await?;
+        index(
+            manager,
+            "idx_sms_status",
+            "sms_message",
+            &["status", "id"],
+            false,
+        )
+        .await?;
         Ok(())
     }
 
