@@ -245,7 +245,7 @@ pub fn filtered(f: &Filters) -> Condition {
         );
     }
     if !f.category.is_empty() {
-        c = c.add(contract::Column::Category.eq(f.category.clone()));
+        c = c.add(contract::Column::FiveCategory.eq(f.category.clone()));
     }
     if let Some(o) = f.office {
         c = c.add(contract::Column::OfficeId.eq(o));

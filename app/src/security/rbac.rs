@@ -205,6 +205,7 @@ pub const BUILT_IN_ROLES: &[BuiltInRole] = &[
         permissions: &[
             CONTRACT_ACCEPT,
             CONTRACT_REVIEW,
+            CONTRACT_LARGE,
             ENTERPRISE_VERIFY,
             REPORT_VIEW,
             STAFF_MANAGE,
