@@ -717,12 +717,29 @@ async fn at_step(d: &WebDriver, n: u8) {
 }
 
 #[tokio::test]
-async fn in_the_browser_an_enterprise_fills_all_steps_and_submits() {
+async fn in_the_browser_an_application_is_filled_returned_corrected_and_registered() {
     let Some(browser) = Browser::start().await else {
         return;
     };
     let app = TestApp::spawn().await;
-    app.create_office("310115", "浦东新区技术合同登记处").await;
+    let office = app.create_office("310115", "浦东新区技术合同登记处").await;
+    for (name, mobile, role, scope) in [
+        (
+            "web_clerk",
+            "13900140201",
+            "office_clerk",
+            Scope::Office(office),
+        ),
+        (
+            "web_reviewer",
+            "13900140202",
+            "office_reviewer",
+            Scope::Office(office),
+        ),
+        ("web_city", "13900140203", "city_officer", Scope::All),
+    ] {
+        app.create_user(name, mobile, role, scope, false).await;
+    }
     let (_, _) = verified_enterprise(
         &app,
         "apply_web",
@@ -870,5 +887,123 @@ async fn in_the_browser_an_enterprise_fills_all_steps_and_submits() {
     );
     browser.screenshot("apply-05-submitted").await;
     assert_eq!(row(&app, 1).await.status, "submitted");
+
+    // The clerk returns it with a comment on the contract name.
+    staff_sign_in(&app, d, "web_clerk", "13900140201").await;
+    d.goto(app.url("/review/contracts/1")).await.unwrap();
+    wait_for(d, "#case").await;
+    click(d, "#panel-return summary").await;
+    fill(d, "comment_name", "合同名称应与合同文本首页一致").await;
+    click(d, "#panel-return button[type=submit]").await;
+    wait_for(d, "#case[data-status='returned'] #notice").await;
+    browser.screenshot("apply-06-returned").await;
+
+    // The applicant sees the comment beside the field and corrects it.
+    staff_sign_in(&app, d, "apply_web", "13900140101").await;
+    d.goto(app.url("/my/contracts/1")).await.unwrap();
+    at_step(d, 6).await;
+    let comments = wait_for(d, "#review-comments").await;
+    assert!(
+        comments
+            .text()
+            .await
+            .unwrap()
+            .contains("合同名称应与合同文本首页一致")
+    );
+    d.goto(app.url("/my/contracts/1/step/1")).await.unwrap();
+    at_step(d, 1).await;
+    let beside = wait_for(d, "#f-name ~ p.comment").await;
+    assert!(
+        beside
+            .text()
+            .await
+            .unwrap()
+            .contains("合同名称应与合同文本首页一致")
+    );
+    fill(d, "name", "智能检测系统（二期）委托开发合同").await;
+    click(d, "#step-form .actions button[value='save']").await;
+    at_step(d, 2).await;
+    d.goto(app.url("/my/contracts/1/step/6")).await.unwrap();
+    at_step(d, 6).await;
+    wait_for(d, "#ready").await;
+    click(d, "#submit-form input[name='declaration']").await;
+    click(d, "#submit-form button[type=submit]").await;
+    wait_for(d, "#deadline").await;
+    assert_eq!(row(&app, 1).await.round, 2);
+
+    // Accepted again; the reviewer sees what changed and proposes
+    // registration; the city office registers it.
+    staff_sign_in(&app, d, "web_clerk", "13900140201").await;
+    d.goto(app.url("/review/contracts/1")).await.unwrap();
+    use_panel(d, "accept", None, "reviewing").await;
+    staff_sign_in(&app, d, "web_reviewer", "13900140202").await;
+    d.goto(app.url("/review/contracts/1")).await.unwrap();
+    let changed = wait_for(d, "#changed-fields").await.text().await.unwrap();
+    assert!(
+        changed.contains("智能检测系统委托开发合同")
+            && changed.contains("智能检测系统（二期）委托开发合同"),
+        "{changed}"
+    );
+    browser.screenshot("apply-07-diff").await;
+    use_panel(
+        d,
+        "propose_register",
+        Some("符合技术开发合同认定条件"),
+        "pending_approval",
+    )
+    .await;
+    staff_sign_in(&app, d, "web_city", "13900140203").await;
+    d.goto(app.url("/review/contracts/1")).await.unwrap();
+    use_panel(d, "approve", None, "registered").await;
+
+    // The applicant finds the certificate on the application's page.
+    staff_sign_in(&app, d, "apply_web", "13900140101").await;
+    d.goto(app.url("/my/contracts/1")).await.unwrap();
+    let link = wait_for(d, "#certificate-link").await;
+    assert_eq!(
+        link.attr("href").await.unwrap().as_deref(),
+        Some("/contracts/1/certificate.pdf")
+    );
+    assert!(
+        wait_for(d, "#registration-number")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .starts_with("2026SH310115")
+            || row(&app, 1).await.registration_number.is_some()
+    );
+    browser.screenshot("apply-08-registered").await;
     browser.quit().await;
+}
+
+/// Signs in through the forms (the code from the SMS), after signing out.
+async fn staff_sign_in(app: &TestApp, d: &WebDriver, username: &str, mobile: &str) {
+    d.delete_all_cookies().await.unwrap();
+    app.state.clock.advance(chrono::Duration::seconds(61));
+    d.goto(app.url("/login")).await.unwrap();
+    fill(d, "username", username).await;
+    fill(d, "password", PASSWORD).await;
+    click(d, "#login button[type=submit]").await;
+    wait_for(d, "#verify-factor").await;
+    let code = app.last_sms_code(mobile).await;
+    fill(d, "code", &code).await;
+    click(d, "#verify-factor button[type=submit]").await;
+    wait_for(d, ".work-body").await;
+}
+
+/// Opens an action panel of the case page, gives the reason, submits, and
+/// waits for the case to reach `status`.
+async fn use_panel(d: &WebDriver, key: &str, reason: Option<&str>, status: &str) {
+    click(d, &format!("#panel-{key} summary")).await;
+    if let Some(text) = reason {
+        d.find(By::Css(format!("#panel-{key} textarea[name=reason]")))
+            .await
+            .unwrap()
+            .send_keys(text)
+            .await
+            .unwrap();
+    }
+    click(d, &format!("#panel-{key} button[type=submit]")).await;
+    wait_for(d, &format!("#case[data-status='{status}'] #notice")).await;
 }
