@@ -62,6 +62,15 @@ pub struct Config {
     pub keys: KeysConfig,
     pub certificate: CertificateConfig,
     pub antivirus: AntivirusConfig,
+    pub jobs: JobsConfig,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobsConfig {
+    /// Run the background jobs on this node (every node may: work is
+    /// claimed through the database).
+    pub enabled: bool,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -200,6 +209,7 @@ impl Default for Config {
                 font_index: 0,
             },
             antivirus: AntivirusConfig::default(),
+            jobs: JobsConfig { enabled: true },
         }
     }
 }

@@ -180,7 +180,9 @@ pub async fn seed(state: &AppState) -> Result<(), DbErr> {
                 submitted_at: Set((!path.is_empty()).then_some(submitted_at)),
                 stage_started_on: Set((!path.is_empty()).then_some(submitted_on)),
                 stage_deadline: Set(match target {
-                    Status::Submitted => Some(calendar.add_working_days(submitted_on, 2)),
+                    // Still within its acceptance limit, so automatic
+                    // acceptance leaves it for the clerk.
+                    Status::Submitted => Some(calendar.add_working_days(today, 2)),
                     Status::Reviewing | Status::LargeApproval | Status::PendingApproval => {
                         Some(calendar.add_working_days(submitted_on, 7))
                     }

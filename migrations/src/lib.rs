@@ -11,6 +11,7 @@ mod m20261129_000006_dictionaries;
 mod m20261129_000007_contracts;
 mod m20261129_000008_certificates;
 mod m20261129_000009_messages;
+mod m20261129_000010_jobs;
 mod util;
 
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000007_contracts::Migration),
             Box::new(m20261129_000008_certificates::Migration),
             Box::new(m20261129_000009_messages::Migration),
+            Box::new(m20261129_000010_jobs::Migration),
         ]
     }
 }

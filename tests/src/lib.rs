@@ -203,6 +203,8 @@ pub fn test_config(database_url: &str, data_dir: &std::path::Path) -> Config {
     config.listen = "127.0.0.1:0".parse().unwrap();
     config.settings.poll_seconds = 1;
     config.security.pbkdf2_iterations = 1_000;
+    // Tests run jobs by hand, at the times they choose.
+    config.jobs.enabled = false;
     if let Some(redis) = redis_url() {
         config.session.store = techreg::config::Secret::new(redis);
     }

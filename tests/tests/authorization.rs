@@ -42,6 +42,18 @@ enum Allow {
 const POLICY: &[(&str, &str, &str, Allow)] = &[
     (
         "GET",
+        "/admin/jobs",
+        "/admin/jobs",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "POST",
+        "/admin/jobs/:name/run",
+        "/admin/jobs/none/run",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "GET",
         "/review/contracts/badge",
         "/review/contracts/badge",
         Allow::Only(&[Who::CityOfficer]),

@@ -244,6 +244,9 @@ fn navigation(user: &AuthUser, path: &str, unread: Option<u64>, work: Option<u64
     if user.grants.has(perm::CONTRACT_APPROVE) {
         items.push(("五类归属确认", "/review/reclassify"));
     }
+    if user.grants.has(perm::JOBS_MANAGE) {
+        items.push(("后台任务", "/admin/jobs"));
+    }
     if user.grants.has(perm::DICTIONARY_MANAGE) {
         items.push(("数据字典", "/admin/dictionaries"));
     }

@@ -35,6 +35,7 @@ pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
     let routes = crate::contracts::certificate::routes::routes(routes);
     let routes = crate::contracts::certificate::download::routes(routes);
     let routes = crate::contracts::reclassify::routes(routes);
+    let routes = crate::jobs::routes::routes(routes);
     let routes = crate::contracts::apply_routes::routes(routes);
     let routes = crate::contracts::review_routes::routes(routes);
     routes
@@ -81,6 +82,7 @@ pub async fn start(state: Arc<AppState>, addr: SocketAddr) -> std::io::Result<Ru
                 .to_vec(),
         ),
     );
+    let jobs = crate::jobs::spawn(state.clone());
     let app = router(state);
     let task = tokio::spawn(async move {
         let result = Server::new_with_acceptor(acceptor)
@@ -99,6 +101,9 @@ pub async fn start(state: Arc<AppState>, addr: SocketAddr) -> std::io::Result<Ru
         dictionary_poller.abort();
         calendar_poller.abort();
         sealer.abort();
+        for job in jobs {
+            job.abort();
+        }
         result
     });
     Ok(Running {

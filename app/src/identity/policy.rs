@@ -34,7 +34,8 @@ pub fn duty_of(permission: &str) -> Duty {
         | perm::ROLE_MANAGE
         | perm::OFFICE_MANAGE
         | perm::CALENDAR_MANAGE
-        | perm::DICTIONARY_MANAGE => Duty::System,
+        | perm::DICTIONARY_MANAGE
+        | perm::JOBS_MANAGE => Duty::System,
         perm::SECURITY_MANAGE | perm::SESSION_MANAGE => Duty::Security,
         perm::AUDIT_VIEW => Duty::Audit,
         _ => Duty::None,

@@ -22,6 +22,7 @@ pub mod perm {
     pub const ENTERPRISE_MANAGE: &str = "enterprise.manage";
     pub const CALENDAR_MANAGE: &str = "calendar.manage";
     pub const DICTIONARY_MANAGE: &str = "dictionary.manage";
+    pub const JOBS_MANAGE: &str = "jobs.manage";
     pub const SUPERVISION_SAMPLE: &str = "supervision.sample";
     pub const REPORT_VIEW: &str = "report.view";
     pub const USER_MANAGE: &str = "user.manage";
@@ -44,6 +45,7 @@ pub mod perm {
         (ENTERPRISE_MANAGE, "管理企业与对口关系"),
         (CALENDAR_MANAGE, "维护工作日历"),
         (DICTIONARY_MANAGE, "维护数据字典"),
+        (JOBS_MANAGE, "查看和运行后台任务"),
         (SUPERVISION_SAMPLE, "监督抽查"),
         (REPORT_VIEW, "查看统计报表"),
         (USER_MANAGE, "管理用户"),
@@ -247,6 +249,7 @@ pub const BUILT_IN_ROLES: &[BuiltInRole] = &[
             ENTERPRISE_MANAGE,
             CALENDAR_MANAGE,
             DICTIONARY_MANAGE,
+            JOBS_MANAGE,
         ],
     },
     BuiltInRole {

@@ -6,6 +6,7 @@ pub mod cache_version;
 pub mod calendar_day;
 pub mod dictionary;
 pub mod dictionary_entry;
+pub mod job_run;
 pub mod rate_counter;
 pub mod stored_file;
 pub mod system_marker;
