@@ -15,6 +15,8 @@ pub enum TableError {
     Excel(String),
     #[error("无法读取 CSV 文件：第 {line} 行 {message}")]
     Csv { line: u64, message: String },
+    #[error("{0}")]
+    Encoding(String),
     #[error("文件过大：最多 {0} 行")]
     TooManyRows(usize),
 }
@@ -29,14 +31,28 @@ pub struct Row {
     pub cells: Vec<String>,
 }
 
-/// The text of a CSV file: UTF-8 when it decodes as such, else GB 18030
-/// (a superset of GBK, which is what Excel in Chinese locales writes).
-pub fn decode_text(bytes: &[u8]) -> String {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_owned(),
-        Err(_) => encoding_rs::GB18030.decode(bytes).0.into_owned(),
+/// The text of an uploaded text or CSV file and the name of its encoding:
+/// the one its byte-order mark names, else UTF-8 when it decodes as such,
+/// else GB 18030 (a superset of GBK, which Excel in Chinese locales writes).
+pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), String> {
+    if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(bytes) {
+        return encoding
+            .decode_without_bom_handling_and_without_replacement(&bytes[bom..])
+            .map(|t| (t.into_owned(), encoding.name()))
+            .ok_or_else(|| {
+                format!(
+                    "文件以 {} 标记开头，但内容不是有效的该编码文本",
+                    encoding.name()
+                )
+            });
     }
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Ok((text.to_owned(), "UTF-8"));
+    }
+    encoding_rs::GB18030
+        .decode_without_bom_handling_and_without_replacement(bytes)
+        .map(|t| (t.into_owned(), "GBK"))
+        .ok_or_else(|| "无法识别文件编码，请保存为 UTF-8 或 GBK 编码的文本或 CSV 文件".to_owned())
 }
 
 fn is_excel(bytes: &[u8]) -> bool {
@@ -75,7 +91,7 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Row>, TableError> {
     let rows = if is_excel(bytes) {
         read_excel(bytes)?
     } else {
-        read_csv(&decode_text(bytes))?
+        read_csv(&decode(bytes).map_err(TableError::Encoding)?.0)?
     };
     let rows: Vec<Row> = rows
         .into_iter()

@@ -26,29 +26,8 @@ pub const MAX_YEAR: i32 = 2100;
 pub const MAX_NAME_CHARS: usize = 50;
 pub const MAX_FILE_BYTES: usize = 256 * 1024;
 
-/// The text of an uploaded file and the name of its encoding.
-pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), String> {
-    if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(bytes) {
-        return encoding
-            .decode_without_bom_handling_and_without_replacement(&bytes[bom..])
-            .map(|t| (t.into_owned(), encoding.name()))
-            .ok_or_else(|| {
-                format!(
-                    "文件以 {} 标记开头，但内容不是有效的该编码文本",
-                    encoding.name()
-                )
-            });
-    }
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return Ok((text.to_owned(), "UTF-8"));
-    }
-    encoding_rs::GB18030
-        .decode_without_bom_handling_and_without_replacement(bytes)
-        .map(|t| (t.into_owned(), "GBK"))
-        .ok_or_else(|| "无法识别文件编码，请保存为 UTF-8 或 GBK 编码的文本或 CSV 文件".to_owned())
-}
+pub use crate::tabular::decode;
 
-/// A date as people type it; full-width digits allowed.
 pub fn parse_date(input: &str) -> Option<NaiveDate> {
     let s = to_half_width(input);
     let s = s.trim();
