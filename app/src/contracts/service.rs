@@ -405,6 +405,25 @@ async fn touch<C: ConnectionTrait>(
     Ok(())
 }
 
+/// One saved step: the write runs in a transaction on an editable
+/// application at `version`, which then moves on and marks `step` done.
+async fn save_step(
+    state: &AppState,
+    user: &AuthUser,
+    id: i64,
+    version: i32,
+    step: u8,
+    write: impl AsyncFnOnce(&sea_orm::DatabaseTransaction) -> Result<(), AppError>,
+) -> Result<(), AppError> {
+    let now = state.clock.now();
+    let txn = crate::db::begin(&state.db).await?;
+    let c = editable(&txn, user, id, version).await?;
+    write(&txn).await?;
+    touch(&txn, &c, step, now).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 pub async fn save_basics(
     state: &AppState,
     user: &AuthUser,
@@ -412,44 +431,42 @@ pub async fn save_basics(
     version: i32,
     b: &Basics,
 ) -> Result<(), AppError> {
-    let now = state.clock.now();
-    let txn = crate::db::begin(&state.db).await?;
-    let c = editable(&txn, user, id, version).await?;
-    contract::Entity::update_many()
-        .col_expr(
-            contract::Column::Category,
-            Expr::value(Some(b.category.clone())),
-        )
-        .col_expr(
-            contract::Column::Subtype,
-            Expr::value(Some(b.subtype.clone())),
-        )
-        .col_expr(
-            contract::Column::FiveCategory,
-            Expr::value(Some(b.category.clone())),
-        )
-        .col_expr(
-            contract::Column::FiveSubtype,
-            Expr::value(Some(b.subtype.clone())),
-        )
-        .col_expr(contract::Column::Name, Expr::value(b.name.clone()))
-        .col_expr(
-            contract::Column::ContractNumber,
-            Expr::value(b.contract_number.clone()),
-        )
-        .col_expr(contract::Column::SignedOn, Expr::value(b.signed_on))
-        .col_expr(contract::Column::ValidFrom, Expr::value(b.valid_from))
-        .col_expr(contract::Column::ValidTo, Expr::value(b.valid_to))
-        .col_expr(
-            contract::Column::ApplicantSide,
-            Expr::value(b.applicant_side.clone()),
-        )
-        .filter(contract::Column::Id.eq(id))
-        .exec(&txn)
-        .await?;
-    touch(&txn, &c, 1, now).await?;
-    txn.commit().await?;
-    Ok(())
+    save_step(state, user, id, version, 1, async |txn| {
+        contract::Entity::update_many()
+            .col_expr(
+                contract::Column::Category,
+                Expr::value(Some(b.category.clone())),
+            )
+            .col_expr(
+                contract::Column::Subtype,
+                Expr::value(Some(b.subtype.clone())),
+            )
+            .col_expr(
+                contract::Column::FiveCategory,
+                Expr::value(Some(b.category.clone())),
+            )
+            .col_expr(
+                contract::Column::FiveSubtype,
+                Expr::value(Some(b.subtype.clone())),
+            )
+            .col_expr(contract::Column::Name, Expr::value(b.name.clone()))
+            .col_expr(
+                contract::Column::ContractNumber,
+                Expr::value(b.contract_number.clone()),
+            )
+            .col_expr(contract::Column::SignedOn, Expr::value(b.signed_on))
+            .col_expr(contract::Column::ValidFrom, Expr::value(b.valid_from))
+            .col_expr(contract::Column::ValidTo, Expr::value(b.valid_to))
+            .col_expr(
+                contract::Column::ApplicantSide,
+                Expr::value(b.applicant_side.clone()),
+            )
+            .filter(contract::Column::Id.eq(id))
+            .exec(txn)
+            .await?;
+        Ok(())
+    })
+    .await
 }
 
 pub async fn save_parties(
@@ -459,32 +476,32 @@ pub async fn save_parties(
     version: i32,
     parties: &[Party],
 ) -> Result<(), AppError> {
-    let now = state.clock.now();
-    let txn = crate::db::begin(&state.db).await?;
-    let c = editable(&txn, user, id, version).await?;
-    party::Entity::delete_many()
-        .filter(party::Column::ContractId.eq(id))
-        .exec(&txn)
-        .await?;
-    if !parties.is_empty() {
-        party::Entity::insert_many(parties.iter().enumerate().map(|(i, p)| party::ActiveModel {
-            contract_id: Set(id),
-            role: Set(p.role.clone()),
-            seq: Set(i as i32),
-            name: Set(p.name.trim().to_owned()),
-            credit_code: Set(p.credit_code.clone()),
-            region: Set(p.region.clone()),
-            legal_form: Set(p.legal_form.clone()),
-            country: Set(p.country.clone()),
-            contact: Set(p.contact.clone()),
-            ..Default::default()
-        }))
-        .exec(&txn)
-        .await?;
-    }
-    touch(&txn, &c, 2, now).await?;
-    txn.commit().await?;
-    Ok(())
+    save_step(state, user, id, version, 2, async |txn| {
+        party::Entity::delete_many()
+            .filter(party::Column::ContractId.eq(id))
+            .exec(txn)
+            .await?;
+        if !parties.is_empty() {
+            party::Entity::insert_many(parties.iter().enumerate().map(|(i, p)| {
+                party::ActiveModel {
+                    contract_id: Set(id),
+                    role: Set(p.role.clone()),
+                    seq: Set(i as i32),
+                    name: Set(p.name.trim().to_owned()),
+                    credit_code: Set(p.credit_code.clone()),
+                    region: Set(p.region.clone()),
+                    legal_form: Set(p.legal_form.clone()),
+                    country: Set(p.country.clone()),
+                    contact: Set(p.contact.clone()),
+                    ..Default::default()
+                }
+            }))
+            .exec(txn)
+            .await?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 pub async fn save_amounts(
@@ -494,43 +511,41 @@ pub async fn save_amounts(
     version: i32,
     a: &Amounts,
 ) -> Result<(), AppError> {
-    let now = state.clock.now();
-    let txn = crate::db::begin(&state.db).await?;
-    let c = editable(&txn, user, id, version).await?;
-    contract::Entity::update_many()
-        .col_expr(contract::Column::DealAmount, Expr::value(a.deal_amount))
-        .col_expr(contract::Column::TechAmount, Expr::value(a.tech_amount()))
-        .col_expr(
-            contract::Column::PaymentMethod,
-            Expr::value(a.payment_method.clone()),
-        )
-        .col_expr(
-            contract::Column::PaymentSchedule,
-            Expr::value(a.payment_schedule.clone()),
-        )
-        .filter(contract::Column::Id.eq(id))
-        .exec(&txn)
-        .await?;
-    deduction::Entity::delete_many()
-        .filter(deduction::Column::ContractId.eq(id))
-        .exec(&txn)
-        .await?;
-    if !a.deductions.is_empty() {
-        deduction::Entity::insert_many(a.deductions.iter().enumerate().map(
-            |(i, (item, amount))| deduction::ActiveModel {
-                contract_id: Set(id),
-                seq: Set(i as i32),
-                item: Set(item.trim().to_owned()),
-                amount: Set(*amount),
-                ..Default::default()
-            },
-        ))
-        .exec(&txn)
-        .await?;
-    }
-    touch(&txn, &c, 3, now).await?;
-    txn.commit().await?;
-    Ok(())
+    save_step(state, user, id, version, 3, async |txn| {
+        contract::Entity::update_many()
+            .col_expr(contract::Column::DealAmount, Expr::value(a.deal_amount))
+            .col_expr(contract::Column::TechAmount, Expr::value(a.tech_amount()))
+            .col_expr(
+                contract::Column::PaymentMethod,
+                Expr::value(a.payment_method.clone()),
+            )
+            .col_expr(
+                contract::Column::PaymentSchedule,
+                Expr::value(a.payment_schedule.clone()),
+            )
+            .filter(contract::Column::Id.eq(id))
+            .exec(txn)
+            .await?;
+        deduction::Entity::delete_many()
+            .filter(deduction::Column::ContractId.eq(id))
+            .exec(txn)
+            .await?;
+        if !a.deductions.is_empty() {
+            deduction::Entity::insert_many(a.deductions.iter().enumerate().map(
+                |(i, (item, amount))| deduction::ActiveModel {
+                    contract_id: Set(id),
+                    seq: Set(i as i32),
+                    item: Set(item.trim().to_owned()),
+                    amount: Set(*amount),
+                    ..Default::default()
+                },
+            ))
+            .exec(txn)
+            .await?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 pub async fn save_technology(
@@ -540,54 +555,52 @@ pub async fn save_technology(
     version: i32,
     t: &Technology,
 ) -> Result<(), AppError> {
-    let now = state.clock.now();
-    let txn = crate::db::begin(&state.db).await?;
-    let c = editable(&txn, user, id, version).await?;
-    contract::Entity::update_many()
-        .col_expr(
-            contract::Column::TechField,
-            Expr::value(Some(t.tech_field.clone())),
-        )
-        .col_expr(
-            contract::Column::SocioGoal,
-            Expr::value(t.socio_goal.clone()),
-        )
-        .col_expr(
-            contract::Column::ProjectLeader,
-            Expr::value(t.project_leader.trim().to_owned()),
-        )
-        .col_expr(
-            contract::Column::LeaderPhone,
-            Expr::value(t.leader_phone.trim().to_owned()),
-        )
-        .col_expr(
-            contract::Column::Summary,
-            Expr::value(t.summary.trim().to_owned()),
-        )
-        .filter(contract::Column::Id.eq(id))
-        .exec(&txn)
-        .await?;
-    ip_item::Entity::delete_many()
-        .filter(ip_item::Column::ContractId.eq(id))
-        .exec(&txn)
-        .await?;
-    if !t.ip_items.is_empty() {
-        ip_item::Entity::insert_many(t.ip_items.iter().enumerate().map(|(i, ip)| {
-            ip_item::ActiveModel {
-                contract_id: Set(id),
-                seq: Set(i as i32),
-                ip_type: Set(ip.ip_type.clone()),
-                number: Set(ip.number.trim().to_owned()),
-                owner: Set(ip.owner.trim().to_owned()),
-                ..Default::default()
-            }
-        }))
-        .exec(&txn)
-        .await?;
-    }
-    touch(&txn, &c, 4, now).await?;
-    txn.commit().await?;
-    Ok(())
+    save_step(state, user, id, version, 4, async |txn| {
+        contract::Entity::update_many()
+            .col_expr(
+                contract::Column::TechField,
+                Expr::value(Some(t.tech_field.clone())),
+            )
+            .col_expr(
+                contract::Column::SocioGoal,
+                Expr::value(t.socio_goal.clone()),
+            )
+            .col_expr(
+                contract::Column::ProjectLeader,
+                Expr::value(t.project_leader.trim().to_owned()),
+            )
+            .col_expr(
+                contract::Column::LeaderPhone,
+                Expr::value(t.leader_phone.trim().to_owned()),
+            )
+            .col_expr(
+                contract::Column::Summary,
+                Expr::value(t.summary.trim().to_owned()),
+            )
+            .filter(contract::Column::Id.eq(id))
+            .exec(txn)
+            .await?;
+        ip_item::Entity::delete_many()
+            .filter(ip_item::Column::ContractId.eq(id))
+            .exec(txn)
+            .await?;
+        if !t.ip_items.is_empty() {
+            ip_item::Entity::insert_many(t.ip_items.iter().enumerate().map(|(i, ip)| {
+                ip_item::ActiveModel {
+                    contract_id: Set(id),
+                    seq: Set(i as i32),
+                    ip_type: Set(ip.ip_type.clone()),
+                    number: Set(ip.number.trim().to_owned()),
+                    owner: Set(ip.owner.trim().to_owned()),
+                    ..Default::default()
+                }
+            }))
+            .exec(txn)
+            .await?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// Attachment kinds the applicant may upload.
