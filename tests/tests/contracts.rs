@@ -670,6 +670,20 @@ async fn the_city_office_decides_where_an_old_know_how_transfer_belongs() {
     assert_eq!(page.status, 200);
     assert!(page.body.contains("工艺秘密转让合同"));
     assert!(!page.body.contains("培训合同"), "mapped automatically");
+    let training = contract::Entity::find()
+        .filter(contract::Column::RegistrationNumber.eq("20190101000004"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            training.rule_version.as_str(),
+            training.five_category.as_deref(),
+            training.five_subtype.as_deref()
+        ),
+        ("2001", Some("service"), Some("training"))
+    );
     let id = contract::Entity::find()
         .filter(contract::Column::RegistrationNumber.eq("20190101000003"))
         .one(&app.state.db)

@@ -419,6 +419,34 @@ async fn an_import_with_one_bad_row_writes_nothing_and_a_good_one_writes_all() {
     assert_eq!(app.count("enterprise").await, 0, "a preview writes nothing");
     let (payload, file_name) = payload_of(&r.body);
     let effective = today(&app).to_string();
+    // The confirmed rows are checked again: a row changed since the preview,
+    // or a bad date, writes nothing.
+    let tampered = payload.replace("上海导入二有限公司", "");
+    let r = c
+        .post_form(
+            "/admin/enterprises/import/confirm",
+            &[
+                ("payload", &tampered),
+                ("file_name", &file_name),
+                ("effective", &effective),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("单位名称应为 2–200 个字"), "{}", r.body);
+    let r = c
+        .post_form(
+            "/admin/enterprises/import/confirm",
+            &[
+                ("payload", &payload),
+                ("file_name", &file_name),
+                ("effective", "明天"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("请填写生效日期"));
+    assert_eq!(app.count("enterprise").await, 0);
     let r = c
         .post_form(
             "/admin/enterprises/import/confirm",

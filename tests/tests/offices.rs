@@ -74,10 +74,33 @@ async fn a_system_admin_manages_offices_and_every_change_is_kept() {
                 ("kind", "district"),
                 ("district", "310101"),
                 ("phone", "021-12345678"),
+                ("handles", &"受".repeat(501)),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("受理范围不能超过 500 个字"));
+    let r = c
+        .post_form(
+            &detail_url,
+            &[
+                ("version", "0"),
+                ("code", "SH310101"),
+                ("name", "黄浦区技术合同登记处（新址）"),
+                ("kind", "district"),
+                ("district", "310101"),
+                ("phone", "021-12345678"),
+                ("handles", "黄浦区注册单位的各类技术合同"),
             ],
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
+    assert!(
+        c.get(&detail_url)
+            .await
+            .body
+            .contains("黄浦区注册单位的各类技术合同")
+    );
     // The same stale form again: somebody else already changed it.
     let r = c
         .post_form(
