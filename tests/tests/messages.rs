@@ -3,7 +3,8 @@
 //! navigation and its htmx fragment; marking one and all read; another
 //! user's message answers 404 and stays as it was; opening a message goes
 //! to its in-app link only; SMS for final results through the gateway after
-//! commit, recorded, and kept as failed when the gateway fails.
+//! commit, recorded; the outbox retries with backoff through a gateway
+//! failure (nothing lost, nothing sent twice) and gives up on a refusal.
 
 use std::sync::{Arc, Mutex};
 
@@ -11,7 +12,8 @@ use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::web::Data;
 use poem::{EndpointExt, Response, Route, Server, handler, http::StatusCode, post};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
-use techreg::alerts::messages::{self, Delivery, Kind, NewMessage};
+use techreg::alerts::messages::{self, Kind, NewMessage};
+use techreg::alerts::outbox::{self, Delivery};
 use techreg::security::rbac::Scope;
 use techreg_entities::alerts::message;
 use techreg_tests::{PASSWORD, TestApp, TestClient};
@@ -466,8 +468,14 @@ async fn a_final_result_also_goes_by_sms_after_commit() {
         .await,
         1
     );
-    let done = messages::deliver_pending(&app.state).await.unwrap();
-    assert_eq!(done, Delivery { sent: 1, failed: 0 });
+    let done = outbox::deliver_pending(&app.state).await.unwrap();
+    assert_eq!(
+        done,
+        Delivery {
+            sent: 1,
+            ..Default::default()
+        }
+    );
     assert_eq!(
         app.last_sms("13900150061").await.as_deref(),
         Some("【上海技术合同登记】您的技术合同已准予登记，请登录系统下载登记证明。")
@@ -481,7 +489,7 @@ async fn a_final_result_also_goes_by_sms_after_commit() {
     );
     // Nothing left to deliver; the login code was not touched.
     assert_eq!(
-        messages::deliver_pending(&app.state).await.unwrap(),
+        outbox::deliver_pending(&app.state).await.unwrap(),
         Delivery::default()
     );
     assert_eq!(
@@ -541,7 +549,7 @@ async fn a_user_without_a_mobile_gets_only_the_message() {
         1
     );
     assert_eq!(
-        messages::deliver_pending(&app.state).await.unwrap(),
+        outbox::deliver_pending(&app.state).await.unwrap(),
         Delivery::default()
     );
 }
@@ -600,7 +608,8 @@ async fn send_result(app: &TestApp, user_id: i64, title: &str) -> messages::Sent
 }
 
 #[tokio::test]
-async fn a_failing_gateway_leaves_the_sms_failed_and_the_message_kept() {
+async fn the_outbox_survives_a_gateway_failure_without_losing_or_repeating_an_sms() {
+    // Three 500s: the gateway client's own three tries of the first run.
     let (url, gw) = start_gateway(vec![500, 502, 503]).await;
     let app = TestApp::spawn_with(move |c| {
         c.sms.driver = techreg::config::SmsDriver::Http;
@@ -612,13 +621,21 @@ async fn a_failing_gateway_leaves_the_sms_failed_and_the_message_kept() {
         .create_user("alice", "13900150071", "applicant", Scope::SelfOnly, false)
         .await;
     let sent = send_result(&app, alice, "不予登记").await;
-    let done = messages::deliver_pending(&app.state).await.unwrap();
-    assert_eq!(done, Delivery { sent: 0, failed: 1 });
-    assert_eq!(gw.lock().unwrap().received.len(), 3, "three attempts");
     let sms_id = sent.sms_id.unwrap();
+    let done = outbox::deliver_pending(&app.state).await.unwrap();
+    assert_eq!(
+        done,
+        Delivery {
+            retrying: 1,
+            ..Default::default()
+        }
+    );
+    assert_eq!(gw.lock().unwrap().received.len(), 3, "three tries");
+    // Back in the outbox, waiting a minute, with the error kept.
     assert_eq!(
         app.count(&format!(
-            "sms_message WHERE id = {sms_id} AND status = 'failed'"
+            "sms_message WHERE id = {sms_id} AND status = 'pending' AND attempts = 1 \
+             AND next_attempt_at IS NOT NULL AND last_error LIKE '%503%'"
         ))
         .await,
         1
@@ -631,45 +648,135 @@ async fn a_failing_gateway_leaves_the_sms_failed_and_the_message_kept() {
         .await,
         1
     );
-    // A failed SMS is not sent again by the next run (that is the retrying
-    // outbox's decision), and stays readable for it.
+    // Not before its time.
     assert_eq!(
-        messages::deliver_pending(&app.state).await.unwrap(),
+        outbox::deliver_pending(&app.state).await.unwrap(),
         Delivery::default()
     );
     assert_eq!(gw.lock().unwrap().received.len(), 3);
+
+    // A minute later the gateway answers 200: sent once, and never again.
+    app.state.clock.advance(chrono::Duration::seconds(61));
+    let done = outbox::deliver_pending(&app.state).await.unwrap();
     assert_eq!(
-        app.last_sms("13900150071").await.as_deref(),
-        Some("【上海技术合同登记】不予登记")
+        done,
+        Delivery {
+            sent: 1,
+            ..Default::default()
+        }
+    );
+    assert_eq!(
+        outbox::deliver_pending(&app.state).await.unwrap(),
+        Delivery::default()
+    );
+    let received = gw.lock().unwrap().received.clone();
+    assert_eq!(received.len(), 4);
+    assert_eq!(received[3]["content"], "【上海技术合同登记】不予登记");
+    assert_eq!(
+        app.count(&format!(
+            "sms_message WHERE id = {sms_id} AND status = 'sent' AND attempts = 2 AND sent_at IS NOT NULL"
+        ))
+        .await,
+        1
     );
 
-    // The gateway is back: new results go through; two runs at once (two
-    // nodes) send each SMS once.
-    for n in 0..4 {
+    // Two nodes running the outbox at once send each SMS once.
+    for n in 0..6 {
         send_result(&app, alice, &format!("结果{n}")).await;
     }
+    let other = app.spawn_node().await;
+    other
+        .state
+        .clock
+        .advance(app.state.clock.now() - other.state.clock.now());
     let (x, y) = tokio::join!(
-        messages::deliver_pending(&app.state),
-        messages::deliver_pending(&app.state)
+        outbox::deliver_pending(&app.state),
+        outbox::deliver_pending(&other.state)
     );
     let (x, y) = (x.unwrap(), y.unwrap());
-    assert_eq!(x.sent + y.sent, 4);
-    assert_eq!(x.failed + y.failed, 0);
+    assert_eq!(x.sent + y.sent, 6);
     let received = gw.lock().unwrap().received.clone();
-    assert_eq!(received.len(), 7);
-    let mut contents: Vec<&str> = received[3..]
+    assert_eq!(received.len(), 10);
+    let mut contents: Vec<&str> = received[4..]
         .iter()
         .map(|j| j["content"].as_str().unwrap())
         .collect();
     contents.sort();
     assert_eq!(
         contents,
-        (0..4)
+        (0..6)
             .map(|n| format!("【上海技术合同登记】结果{n}"))
             .collect::<Vec<_>>()
     );
     assert!(received.iter().all(|j| j["mobile"] == "13900150071"));
-    assert_eq!(app.count("sms_message WHERE status = 'sent'").await, 4);
+    assert_eq!(
+        app.count("sms_message WHERE status = 'sent' AND purpose = 'notice'")
+            .await,
+        7
+    );
+}
+
+#[tokio::test]
+async fn a_refused_sms_is_not_retried_and_a_failing_one_gives_up_after_its_attempts() {
+    // 400: the gateway will never take it.
+    let (url, gw) = start_gateway(vec![400]).await;
+    let app = TestApp::spawn_with(move |c| {
+        c.sms.driver = techreg::config::SmsDriver::Http;
+        c.sms.http_url = url;
+        c.sms.http_secret = techreg::config::Secret::new("gateway-secret");
+    })
+    .await;
+    let alice = app
+        .create_user("alice", "13900150072", "applicant", Scope::SelfOnly, false)
+        .await;
+    let refused = send_result(&app, alice, "被拒收").await.sms_id.unwrap();
+    let done = outbox::deliver_pending(&app.state).await.unwrap();
+    assert_eq!(
+        done,
+        Delivery {
+            failed: 1,
+            ..Default::default()
+        }
+    );
+    assert_eq!(
+        gw.lock().unwrap().received.len(),
+        1,
+        "a refusal is not retried"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "sms_message WHERE id = {refused} AND status = 'failed' AND last_error LIKE '%400%'"
+        ))
+        .await,
+        1
+    );
+
+    // A gateway down for good: attempts with growing waits, then failed.
+    gw.lock().unwrap().script = vec![500; 3 * outbox::MAX_ATTEMPTS as usize];
+    let down = send_result(&app, alice, "网关故障").await.sms_id.unwrap();
+    let mut runs = Vec::new();
+    for _ in 0..outbox::MAX_ATTEMPTS {
+        runs.push(outbox::deliver_pending(&app.state).await.unwrap());
+        app.state.clock.advance(chrono::Duration::minutes(61));
+    }
+    assert!(runs[..runs.len() - 1].iter().all(|d| d.retrying == 1));
+    assert_eq!(runs.last().unwrap().failed, 1);
+    assert_eq!(
+        app.count(&format!(
+            "sms_message WHERE id = {down} AND status = 'failed' AND attempts = {}",
+            outbox::MAX_ATTEMPTS
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        outbox::deliver_pending(&app.state).await.unwrap(),
+        Delivery::default()
+    );
+    assert_eq!(
+        gw.lock().unwrap().received.len(),
+        1 + 3 * outbox::MAX_ATTEMPTS as usize
+    );
 }
 
 #[tokio::test]

@@ -5,14 +5,11 @@
 //! SMS and "one transaction per action": `send_with_sms` writes the message
 //! and a `pending` row in `sms_message` (purpose `notice`) in the caller's
 //! transaction, so a rolled-back action sends nothing and a committed one
-//! cannot lose its SMS. After commit the caller runs `deliver_pending`,
-//! which claims each pending row (`pending` → `sending`, a conditional
-//! update, so two nodes never send one row twice), hands it to the gateway
-//! and records `sent` or `failed`. Failed rows stay in the table; retrying
-//! them (and rows left in `sending` by a crash) is the outbox job's work.
+//! cannot lose its SMS. After commit the caller runs
+//! `outbox::deliver_pending`, and the outbox job retries what failed.
 
 use chrono::{DateTime, SubsecRound, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -167,7 +164,7 @@ pub struct Sent {
 }
 
 /// Sends a message and, when the user has a mobile, queues an SMS with
-/// `sms_text` in the same transaction. Run [`deliver_pending`] after commit.
+/// `sms_text` in the same transaction. Run `outbox::deliver_pending` after commit.
 pub async fn send_with_sms<C: ConnectionTrait>(
     db: &C,
     state: &AppState,
@@ -212,74 +209,6 @@ pub async fn send_with_sms<C: ConnectionTrait>(
         message_id,
         sms_id: Some(sms.id),
     })
-}
-
-/// What one run of [`deliver_pending`] did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Delivery {
-    pub sent: u64,
-    pub failed: u64,
-}
-
-/// Delivers every pending notice SMS through the gateway, oldest first,
-/// each row claimed first so it is sent once even with several nodes.
-pub async fn deliver_pending(state: &AppState) -> Result<Delivery, DbErr> {
-    let db = &state.db;
-    let fields = state.keys.fields();
-    let mut done = Delivery::default();
-    loop {
-        let batch = sms_message::Entity::find()
-            .filter(sms_message::Column::Status.eq(SMS_PENDING))
-            .filter(sms_message::Column::Purpose.eq(SMS_PURPOSE))
-            .order_by_asc(sms_message::Column::Id)
-            .limit(50)
-            .all(db)
-            .await?;
-        if batch.is_empty() {
-            return Ok(done);
-        }
-        for sms in batch {
-            let claimed = sms_message::Entity::update_many()
-                .col_expr(sms_message::Column::Status, Expr::value(SMS_SENDING))
-                .col_expr(
-                    sms_message::Column::Attempts,
-                    Expr::col(sms_message::Column::Attempts).add(1),
-                )
-                .filter(sms_message::Column::Id.eq(sms.id))
-                .filter(sms_message::Column::Status.eq(SMS_PENDING))
-                .exec(db)
-                .await?
-                .rows_affected
-                == 1;
-            if !claimed {
-                continue;
-            }
-            let outcome = match (
-                fields.decrypt(&sms.mobile_enc),
-                fields.decrypt(&sms.body_enc),
-            ) {
-                (Ok(mobile), Ok(body)) => state.sms.deliver(&mobile, &body).await,
-                _ => Err("cannot decrypt the stored SMS".to_owned()),
-            };
-            let status = match outcome {
-                Ok(()) => {
-                    done.sent += 1;
-                    SMS_SENT
-                }
-                Err(e) => {
-                    tracing::warn!(sms = sms.id, gateway = state.sms.name(), error = %e, "notice SMS delivery failed");
-                    done.failed += 1;
-                    SMS_FAILED
-                }
-            };
-            sms_message::Entity::update_many()
-                .col_expr(sms_message::Column::Status, Expr::value(status))
-                .filter(sms_message::Column::Id.eq(sms.id))
-                .filter(sms_message::Column::Status.eq(SMS_SENDING))
-                .exec(db)
-                .await?;
-        }
-    }
 }
 
 /// How many unread messages the user has: one query on the

@@ -1,6 +1,6 @@
 //! Alerts: the message center (消息中心) and the notices that reach users
-//! there and by SMS. Deadlines, reminders, integrity and anomaly alerts
-//! join this folder with their issues.
+//! there and by SMS: the retrying SMS outbox with its yearly quota, and the
+//! deadline reminders to the staff who work a case and their head.
 //!
 //! Other modules send inside their own transaction and deliver SMS after
 //! commit:
@@ -10,8 +10,11 @@
 //! // … change the case, audit::record(…) …
 //! messages::send_with_sms(&txn, &state, &notice, "您的技术合同已登记。", now).await?;
 //! txn.commit().await?;
-//! messages::deliver_pending(&state).await?;
+//! outbox::deliver_pending(&state).await?;
 //! ```
 
 pub mod messages;
+pub mod notice_routes;
+pub mod outbox;
+pub mod reminders;
 pub mod routes;

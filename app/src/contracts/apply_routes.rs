@@ -10,15 +10,17 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::NaiveDate;
 use poem::http::StatusCode;
-use poem::web::{Form, Multipart, Path};
+use poem::web::{Form, Multipart, Path, Query};
 use poem::{FromRequest, IntoResponse, Response, Route, get, handler, post};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use techreg_entities::contract::{attachment, comment, contract, event, party};
 use techreg_entities::org::enterprise;
 use techreg_views::components::{Crumb, Flash, FlashKind};
 use techreg_views::pages::apply::{
-    self as pages, AttachmentRow, EventRow, Header, ListRow, Opt, Page, ProblemRow, Section,
-    TechOptions,
+    self as pages, AttachmentRow, DueFilter, EventRow, Header, ListRow, Opt, Page, ProblemRow,
+    Section, TechOptions,
 };
 use techreg_views::pages::identity::FormState;
 
@@ -27,6 +29,7 @@ use super::application::{
 };
 use super::categories::{self, FIVE, RULES_2026};
 use super::money::{format_fen, input_fen, parse_yuan};
+use super::queues::{Due, deadline_mark};
 use super::service::{self, ATTACHMENT_KINDS, ActInput, Full, SubmitError, status_of};
 use super::state::{Action, Status};
 use crate::clock::{shanghai_date, shanghai_minute};
@@ -138,11 +141,44 @@ fn mine_condition(user: &AuthUser) -> Condition {
     cond
 }
 
+#[derive(serde::Deserialize)]
+struct ListQuery {
+    due: Option<String>,
+}
+
 #[handler]
-async fn list_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
+async fn list_page(
+    ctx: Ctx,
+    user: AuthUser,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, AppError> {
     user.require(perm::CONTRACT_APPLY)?;
+    let (today, due_by, _) = super::queues::due_window(&ctx.state).await?;
+    let due = Due::parse(query.due.as_deref());
+    let mut filters = Vec::new();
+    for (d, label) in [
+        (Due::Any, "全部"),
+        (Due::Soon, "将逾期"),
+        (Due::Overdue, "已逾期"),
+    ] {
+        let count = contract::Entity::find()
+            .filter(mine_condition(&user))
+            .filter(d.condition(today, due_by))
+            .count(&ctx.state.db)
+            .await?;
+        filters.push(DueFilter {
+            href: match d {
+                Due::Any => "/my/contracts".into(),
+                d => format!("/my/contracts?due={}", d.as_str()),
+            },
+            label,
+            count,
+            current: d == due,
+        });
+    }
     let rows = contract::Entity::find()
         .filter(mine_condition(&user))
+        .filter(due.condition(today, due_by))
         .order_by_desc(contract::Column::Id)
         .limit(LIST_LIMIT)
         .all(&ctx.state.db)
@@ -159,6 +195,7 @@ async fn list_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
                 next_step: next,
                 next_href: href,
                 deadline: c.stage_deadline.map(|d| d.to_string()),
+                mark: deadline_mark(status_of(&c), c.stage_deadline, today, due_by),
                 registration_number: c.registration_number.clone(),
                 updated: shanghai_minute(c.updated_at),
             }
@@ -169,7 +206,7 @@ async fn list_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
             &user,
             "我的申请",
             &crumbs()[..1],
-            pages::list(&ctx.csrf_token, &rows),
+            pages::list(&ctx.csrf_token, &filters, &rows),
         )
         .await)
 }

@@ -214,6 +214,89 @@ pub async fn counts<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// The deadline filter (F26): 将逾期 is due from today within the "due
+/// soon" working days, 已逾期 is past its deadline. Only stages an office
+/// is working have a deadline.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Due {
+    #[default]
+    Any,
+    Soon,
+    Overdue,
+}
+
+impl Due {
+    pub fn parse(s: Option<&str>) -> Self {
+        match s {
+            Some("soon") => Due::Soon,
+            Some("overdue") => Due::Overdue,
+            _ => Due::Any,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Due::Any => "",
+            Due::Soon => "soon",
+            Due::Overdue => "overdue",
+        }
+    }
+
+    pub fn condition(self, today: NaiveDate, due_by: NaiveDate) -> Condition {
+        let open = contract::Column::Status.is_in(statuses(&OPEN));
+        match self {
+            Due::Any => Condition::all(),
+            Due::Soon => Condition::all()
+                .add(open)
+                .add(contract::Column::StageDeadline.gte(today))
+                .add(contract::Column::StageDeadline.lte(due_by)),
+            Due::Overdue => Condition::all()
+                .add(open)
+                .add(contract::Column::StageDeadline.lt(today)),
+        }
+    }
+}
+
+/// 已逾期 past the deadline, 将逾期 within the "due soon" days: (css
+/// class, label) of the mark beside an open case's deadline.
+pub fn deadline_mark(
+    status: Status,
+    deadline: Option<NaiveDate>,
+    today: NaiveDate,
+    due_by: NaiveDate,
+) -> Option<(&'static str, &'static str)> {
+    if !OPEN.contains(&status) {
+        return None;
+    }
+    match deadline {
+        Some(d) if d < today => Some(("mark overdue", "已逾期")),
+        Some(d) if d <= due_by => Some(("mark due", "将逾期")),
+        _ => None,
+    }
+}
+
+/// Today and the last day that counts as "due soon" (`contracts.due_soon_days`
+/// working days ahead).
+pub async fn due_window(
+    state: &crate::app::AppState,
+) -> Result<
+    (
+        NaiveDate,
+        NaiveDate,
+        std::sync::Arc<crate::calendar::WorkCalendar>,
+    ),
+    DbErr,
+> {
+    let today = crate::clock::shanghai_date(state.clock.now());
+    let calendar = state.calendar.snapshot().await?;
+    let n = state
+        .settings
+        .get_i64("contracts.due_soon_days")
+        .await
+        .unwrap_or(2);
+    Ok((today, calendar.add_working_days(today, n), calendar))
+}
+
 /// Filters typed by the viewer.
 #[derive(Clone, Debug, Default)]
 pub struct Filters {

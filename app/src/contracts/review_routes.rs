@@ -15,7 +15,7 @@ use chrono::NaiveDate;
 use poem::http::StatusCode;
 use poem::web::{Form, Path, Query};
 use poem::{IntoResponse, Response, Route, get, handler, post};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
 use serde_json::Value;
 use techreg_entities::contract::{comment, contract, event, party, snapshot};
@@ -138,28 +138,7 @@ fn crumbs(current: Option<&str>) -> Vec<Crumb> {
 async fn clock(
     ctx: &Ctx,
 ) -> Result<(NaiveDate, NaiveDate, std::sync::Arc<WorkCalendar>), AppError> {
-    let today = crate::clock::shanghai_date(ctx.state.clock.now());
-    let calendar = ctx.state.calendar.snapshot().await?;
-    let n = ctx
-        .state
-        .settings
-        .get_i64("contracts.due_soon_days")
-        .await
-        .unwrap_or(2);
-    Ok((today, calendar.add_working_days(today, n), calendar))
-}
-
-/// 已逾期 past the deadline, 将逾期 within the "due soon" days.
-fn deadline_mark(
-    deadline: Option<NaiveDate>,
-    today: NaiveDate,
-    due_by: NaiveDate,
-) -> Option<(&'static str, &'static str)> {
-    match deadline {
-        Some(d) if d < today => Some(("mark overdue", "已逾期")),
-        Some(d) if d <= due_by => Some(("mark due", "将逾期")),
-        _ => None,
-    }
+    Ok(queues::due_window(&ctx.state).await?)
 }
 
 async fn tabs(
@@ -231,6 +210,7 @@ struct QueueQuery {
     category: Option<String>,
     office: Option<String>,
     sort: Option<String>,
+    due: Option<String>,
     after: Option<String>,
 }
 
@@ -280,6 +260,24 @@ async fn queue_view(
         .as_deref()
         .and_then(|a| Cursor::decode(a, filters.by_submitted));
     let cond = queues::base(&vis).add(queues::of_queue(queue.kind, user.user.id, due_by));
+    let due = queues::Due::parse(query.due.as_deref());
+    let mut due_options = Vec::new();
+    for (d, label) in [
+        (queues::Due::Soon, "将逾期"),
+        (queues::Due::Overdue, "已逾期"),
+    ] {
+        let n = contract::Entity::find()
+            .filter(cond.clone())
+            .filter(queues::filtered(&filters))
+            .filter(d.condition(today, due_by))
+            .count(&ctx.state.db)
+            .await?;
+        due_options.push(Option2 {
+            value: d.as_str().into(),
+            label: format!("{label}（{n}）"),
+        });
+    }
+    let cond = cond.add(due.condition(today, due_by));
     let size = page_size(ctx).await;
     let (found, next) = queues::page(&ctx.state.db, cond, &filters, after.as_ref(), size).await?;
     let ids: Vec<i64> = found.iter().map(|c| c.id).collect();
@@ -329,8 +327,7 @@ async fn queue_view(
                     .map(crate::clock::shanghai_minute)
                     .unwrap_or_default(),
                 deadline: c.stage_deadline.map(|d| d.to_string()).unwrap_or_default(),
-                mark: deadline_mark(c.stage_deadline, today, due_by)
-                    .filter(|_| queues::OPEN.contains(&status_of(c))),
+                mark: queues::deadline_mark(status_of(c), c.stage_deadline, today, due_by),
                 assignee: c
                     .assigned_user_id
                     .and_then(|u| names.get(&u).cloned())
@@ -357,6 +354,7 @@ async fn queue_view(
         ("category", filters.category.as_str()),
         ("office", office_text.as_str()),
         ("sort", sort),
+        ("due", due.as_str()),
     ])
     .unwrap_or_default();
     let tabs = tabs(ctx, user, &vis, Some(queue.key)).await?;
@@ -369,8 +367,10 @@ async fn queue_view(
             category: &filters.category,
             office: &office_text,
             sort,
+            due: due.as_str(),
             query: query_string,
         },
+        due_options: &due_options,
         rows: &rows,
         next_after: next.map(|c| c.encode()),
         categories: &categories,
@@ -733,8 +733,7 @@ async fn render_case(
     let deadline = c
         .stage_deadline
         .map(|d| {
-            let mark = deadline_mark(Some(d), today, due_by)
-                .filter(|_| queues::OPEN.contains(&status))
+            let mark = queues::deadline_mark(status, Some(d), today, due_by)
                 .map(|(_, l)| format!("（{l}）"))
                 .unwrap_or_default();
             format!("{d}{mark}")

@@ -246,6 +246,7 @@ fn navigation(user: &AuthUser, path: &str, unread: Option<u64>, work: Option<u64
     }
     if user.grants.has(perm::JOBS_MANAGE) {
         items.push(("后台任务", "/admin/jobs"));
+        items.push(("通知与提醒", "/admin/notices"));
     }
     if user.grants.has(perm::DICTIONARY_MANAGE) {
         items.push(("数据字典", "/admin/dictionaries"));

@@ -36,6 +36,7 @@ pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
     let routes = crate::contracts::certificate::download::routes(routes);
     let routes = crate::contracts::reclassify::routes(routes);
     let routes = crate::jobs::routes::routes(routes);
+    let routes = crate::alerts::notice_routes::routes(routes);
     let routes = crate::contracts::apply_routes::routes(routes);
     let routes = crate::contracts::review_routes::routes(routes);
     routes

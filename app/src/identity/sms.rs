@@ -21,9 +21,32 @@ use crate::security::rate_limit;
 
 #[async_trait::async_trait]
 pub trait SmsGateway: Send + Sync + 'static {
-    /// Hands one message to the carrier; `Err` carries a log text.
-    async fn deliver(&self, mobile: &str, body: &str) -> Result<(), String>;
+    /// Hands one message to the carrier.
+    async fn deliver(&self, mobile: &str, body: &str) -> Result<(), DeliveryError>;
     fn name(&self) -> &'static str;
+}
+
+/// Why the carrier did not take a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeliveryError {
+    /// The gateway refused it (4xx): trying again will not help.
+    Refused(String),
+    /// A server error or no answer: a later attempt may succeed.
+    Failed(String),
+}
+
+impl DeliveryError {
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, DeliveryError::Refused(_))
+    }
+}
+
+impl std::fmt::Display for DeliveryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DeliveryError::Refused(m) | DeliveryError::Failed(m) => f.write_str(m),
+        }
+    }
 }
 
 /// Delivers nothing: the stored row is the message.
@@ -31,7 +54,7 @@ pub struct LogGateway;
 
 #[async_trait::async_trait]
 impl SmsGateway for LogGateway {
-    async fn deliver(&self, _mobile: &str, _body: &str) -> Result<(), String> {
+    async fn deliver(&self, _mobile: &str, _body: &str) -> Result<(), DeliveryError> {
         Ok(())
     }
     fn name(&self) -> &'static str {
@@ -178,6 +201,9 @@ pub async fn send_code(
     };
     let mut m: sms_message::ActiveModel = row.into();
     m.status = Set(status.into());
+    if status == "sent" {
+        m.sent_at = Set(Some(state.clock.now()));
+    }
     m.update(db).await?;
     if status == "failed" {
         return Err(SmsError::DeliveryFailed);

@@ -7,7 +7,7 @@ use std::time::Duration;
 use rand::RngCore;
 use serde_json::json;
 
-use super::sms::SmsGateway;
+use super::sms::{DeliveryError, SmsGateway};
 use crate::security::crypto::hmac_sm3;
 
 pub const SIGNATURE_HEADER: &str = "X-Techreg-Signature";
@@ -43,7 +43,7 @@ pub fn signature(secret: &[u8], body: &[u8]) -> String {
 
 #[async_trait::async_trait]
 impl SmsGateway for HttpGateway {
-    async fn deliver(&self, mobile: &str, content: &str) -> Result<(), String> {
+    async fn deliver(&self, mobile: &str, content: &str) -> Result<(), DeliveryError> {
         let mut nonce = [0u8; 16];
         rand::rng().fill_bytes(&mut nonce);
         let body = serde_json::to_vec(&json!({
@@ -70,13 +70,16 @@ impl SmsGateway for HttpGateway {
             match result {
                 Ok(r) if r.status().is_success() => return Ok(()),
                 Ok(r) if r.status().is_client_error() => {
-                    return Err(format!("gateway refused: {}", r.status()));
+                    return Err(DeliveryError::Refused(format!(
+                        "gateway refused: {}",
+                        r.status()
+                    )));
                 }
                 Ok(r) => last = format!("gateway error: {}", r.status()),
                 Err(e) => last = format!("gateway unreachable: {e}"),
             }
         }
-        Err(last)
+        Err(DeliveryError::Failed(last))
     }
 
     fn name(&self) -> &'static str {

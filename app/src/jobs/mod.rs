@@ -3,8 +3,10 @@
 //! outcome, rows handled). Work is claimed through the database, so two
 //! nodes running the same job never handle a row twice: automatic
 //! acceptance goes through the contract's version check (the second node's
-//! update finds the version moved and skips the case), SMS delivery claims
-//! each row (`pending` → `sending`) before sending.
+//! update finds the version moved and skips the case), the SMS outbox
+//! claims rows with `FOR UPDATE SKIP LOCKED` on PostgreSQL (a conditional
+//! `pending` → `sending` update on SQLite), and a deadline reminder is
+//! written under a unique key, in the transaction that sends it.
 
 pub mod auto_accept;
 pub mod routes;
@@ -32,8 +34,13 @@ pub const JOBS: &[JobDef] = &[
     },
     JobDef {
         name: "sms_outbox",
-        label: "短信投递",
+        label: "短信投递与重试",
         every: Duration::from_secs(60),
+    },
+    JobDef {
+        name: "deadline_reminders",
+        label: "逾期提醒",
+        every: Duration::from_secs(900),
     },
 ];
 
@@ -48,10 +55,13 @@ pub fn node_name() -> String {
 async fn work(state: &AppState, name: &str) -> Result<u64, String> {
     match name {
         "auto_accept" => auto_accept::run(state).await.map_err(|e| format!("{e:?}")),
-        "sms_outbox" => crate::alerts::messages::deliver_pending(state)
+        "sms_outbox" => crate::alerts::outbox::deliver_pending(state)
             .await
-            .map(|d| d.sent + d.failed)
+            .map(|d| d.sent + d.retrying + d.failed)
             .map_err(|e| e.to_string()),
+        "deadline_reminders" => crate::alerts::reminders::run(state)
+            .await
+            .map_err(|e| format!("{e:?}")),
         other => Err(format!("unknown job {other}")),
     }
 }

@@ -8,5 +8,5 @@
 mod registry;
 mod service;
 
-pub use registry::{SettingDef, SettingKind, definitions, find};
+pub use registry::{REMINDER_FIELDS, SettingDef, SettingKind, definitions, fill, find};
 pub use service::{SettingError, Settings, bump_version, current_version, store_value};

@@ -6,9 +6,22 @@ use crate::config::Config;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SettingKind {
-    Text { max_chars: usize },
-    Integer { min: i64, max: i64 },
+    Text {
+        max_chars: usize,
+    },
+    Integer {
+        min: i64,
+        max: i64,
+    },
+    /// Text with `{占位符}` fields; only the listed ones may appear.
+    Template {
+        max_chars: usize,
+        fields: &'static [&'static str],
+    },
 }
+
+/// The fields a deadline reminder template may use.
+pub const REMINDER_FIELDS: &[&str] = &["编号", "名称", "阶段", "期限", "天数"];
 
 #[derive(Clone, Copy, Debug)]
 pub struct SettingDef {
@@ -132,6 +145,82 @@ static DEFINITIONS: &[SettingDef] = &[
         default: |_| json!("restart"),
     },
     SettingDef {
+        key: "reminders.days_before",
+        label: "期限前几个工作日提醒（0 为不提醒）",
+        kind: SettingKind::Integer { min: 0, max: 5 },
+        default: |_| json!(1),
+    },
+    SettingDef {
+        key: "reminders.on_due_day",
+        label: "期限当日是否提醒（1 提醒，0 不提醒）",
+        kind: SettingKind::Integer { min: 0, max: 1 },
+        default: |_| json!(1),
+    },
+    SettingDef {
+        key: "reminders.overdue_every_days",
+        label: "逾期后每几个工作日提醒一次（0 为不提醒）",
+        kind: SettingKind::Integer { min: 0, max: 10 },
+        default: |_| json!(1),
+    },
+    SettingDef {
+        key: "reminders.send_hour",
+        label: "每个工作日几点起发送提醒（0–23 时）",
+        kind: SettingKind::Integer { min: 0, max: 23 },
+        default: |_| json!(9),
+    },
+    SettingDef {
+        key: "reminders.template_before",
+        label: "期限前提醒的短信内容",
+        kind: SettingKind::Template {
+            max_chars: 200,
+            fields: REMINDER_FIELDS,
+        },
+        default: |_| {
+            json!(
+                "您办理的技术合同“{名称}”（{编号}）{阶段}期限为 {期限}，还有 {天数} 个工作日，请按期办结。"
+            )
+        },
+    },
+    SettingDef {
+        key: "reminders.template_due",
+        label: "期限当日提醒的短信内容",
+        kind: SettingKind::Template {
+            max_chars: 200,
+            fields: REMINDER_FIELDS,
+        },
+        default: |_| {
+            json!("您办理的技术合同“{名称}”（{编号}）{阶段}期限为今天（{期限}），请今日办结。")
+        },
+    },
+    SettingDef {
+        key: "reminders.template_overdue",
+        label: "逾期提醒的短信内容",
+        kind: SettingKind::Template {
+            max_chars: 200,
+            fields: REMINDER_FIELDS,
+        },
+        default: |_| {
+            json!(
+                "您办理的技术合同“{名称}”（{编号}）{阶段}已超过期限（{期限}）{天数} 个工作日，请尽快办理。"
+            )
+        },
+    },
+    SettingDef {
+        key: "sms.yearly_quota",
+        label: "短信年度配额（条）",
+        kind: SettingKind::Integer {
+            min: 1,
+            max: 100_000_000,
+        },
+        default: |_| json!(100_000),
+    },
+    SettingDef {
+        key: "sms.quota_warn_percent",
+        label: "短信发送量达到配额的百分之几时提醒系统管理员",
+        kind: SettingKind::Integer { min: 1, max: 100 },
+        default: |_| json!(80),
+    },
+    SettingDef {
         key: "ui.page_size",
         label: "列表每页条数",
         kind: SettingKind::Integer { min: 10, max: 200 },
@@ -159,6 +248,17 @@ impl SettingDef {
                 }
                 Ok(json!(text))
             }
+            SettingKind::Template { max_chars, fields } => {
+                let text = input.trim();
+                if text.is_empty() {
+                    return Err(format!("{}不能为空", self.label));
+                }
+                if text.chars().count() > max_chars {
+                    return Err(format!("{}不能超过 {max_chars} 个字符", self.label));
+                }
+                check_fields(text, fields).map_err(|e| format!("{}：{e}", self.label))?;
+                Ok(json!(text))
+            }
             SettingKind::Integer { min, max } => {
                 let n: i64 = input
                     .trim()
@@ -171,6 +271,42 @@ impl SettingDef {
             }
         }
     }
+}
+
+/// Every `{…}` in `text` names one of `fields`, and braces pair up.
+fn check_fields(text: &str, fields: &[&str]) -> Result<(), String> {
+    let mut rest = text;
+    while let Some(open) = rest.find(['{', '}']) {
+        if rest[open..].starts_with('}') {
+            return Err("“}”没有对应的“{”".into());
+        }
+        let after = &rest[open + 1..];
+        let close = after
+            .find('}')
+            .ok_or_else(|| "“{”没有对应的“}”".to_owned())?;
+        let name = &after[..close];
+        if !fields.contains(&name) {
+            return Err(format!(
+                "不认识的占位符 {{{name}}}，可用的有：{}",
+                fields
+                    .iter()
+                    .map(|f| format!("{{{f}}}"))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ));
+        }
+        rest = &after[close + 1..];
+    }
+    Ok(())
+}
+
+/// Fills `{field}` placeholders of a template checked by [`check_fields`].
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = template.to_owned();
+    for (k, v) in values {
+        out = out.replace(&format!("{{{k}}}"), v);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -194,5 +330,41 @@ mod tests {
         let t = find("portal.announcement").unwrap();
         assert!(t.parse(&"字".repeat(501)).is_err());
         assert_eq!(t.parse(" 通知 ").unwrap(), json!("通知"));
+    }
+
+    #[test]
+    fn templates_accept_known_fields_only() {
+        let def = find("reminders.template_due").unwrap();
+        assert!(def.parse("请办理{编号}，期限{期限}").is_ok());
+        let e = def.parse("请办理{编码}").unwrap_err();
+        assert!(e.contains("不认识的占位符 {编码}"), "{e}");
+        assert!(def.parse("请办理{编号").unwrap_err().contains("没有对应"));
+        assert!(def.parse("请办理}").unwrap_err().contains("没有对应"));
+        assert!(def.parse("  ").unwrap_err().contains("不能为空"));
+        assert!(def.parse(&"字".repeat(201)).unwrap_err().contains("200"));
+    }
+
+    #[test]
+    fn every_default_passes_its_own_check() {
+        let config = crate::config::Config::default();
+        for def in definitions() {
+            let v = (def.default)(&config);
+            let text = v
+                .as_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|| v.to_string());
+            assert!(def.parse(&text).is_ok(), "{}", def.key);
+        }
+    }
+
+    #[test]
+    fn filling_replaces_every_field() {
+        assert_eq!(
+            fill(
+                "{编号}于{期限}到期，{编号}",
+                &[("编号", "JSHT1"), ("期限", "2027-03-05")]
+            ),
+            "JSHT1于2027-03-05到期，JSHT1"
+        );
     }
 }

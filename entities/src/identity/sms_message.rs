@@ -16,6 +16,13 @@ pub struct Model {
     pub attempts: i32,
     pub status: String,
     pub created_at: DateTimeUtc,
+    /// A notice that failed waits until then before the next attempt.
+    pub next_attempt_at: Option<DateTimeUtc>,
+    /// When a node took it for sending (a row left `sending` long after
+    /// this was claimed by a node that died).
+    pub claimed_at: Option<DateTimeUtc>,
+    pub sent_at: Option<DateTimeUtc>,
+    pub last_error: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -25,17 +25,34 @@ pub struct ListRow {
     pub next_step: String,
     pub next_href: String,
     pub deadline: Option<String>,
+    /// (css class, label): 将逾期 or 已逾期 while an office works the case.
+    pub mark: Option<(&'static str, &'static str)>,
     pub registration_number: Option<String>,
     pub updated: String,
 }
 
-pub fn list(csrf: &str, rows: &[ListRow]) -> Markup {
+/// A deadline filter link with its count.
+pub struct DueFilter {
+    pub href: String,
+    pub label: &'static str,
+    pub count: u64,
+    pub current: bool,
+}
+
+pub fn list(csrf: &str, filters: &[DueFilter], rows: &[ListRow]) -> Markup {
     html! {
         section.panel #my-contracts {
             h1 { "我的申请" }
             form method="post" action="/my/contracts" {
                 (csrf_field(csrf))
                 button.button.primary type="submit" { "新建技术合同登记申请" }
+            }
+            nav.queue-tabs #due-filter aria-label="按办理期限筛选" {
+                @for f in filters {
+                    a href=(f.href) aria-current=[f.current.then_some("page")] {
+                        (f.label) " " span.badge { (f.count) }
+                    }
+                }
             }
             table.data {
                 thead { tr {
@@ -50,7 +67,10 @@ pub fn list(csrf: &str, rows: &[ListRow]) -> Markup {
                             td { (r.category) }
                             td.status { (r.status_label) }
                             td { a href=(r.next_href) { (r.next_step) } }
-                            td { @if let Some(d) = &r.deadline { (d) } }
+                            td {
+                                @if let Some(d) = &r.deadline { (d) }
+                                @if let Some((css, label)) = r.mark { " " span class=(css) { (label) } }
+                            }
                             td { @if let Some(n) = &r.registration_number { (n) } }
                             td { (r.updated) }
                         }

@@ -8,6 +8,7 @@ pub mod errors;
 pub mod identity;
 pub mod jobs;
 pub mod messages;
+pub mod notices;
 pub mod offices;
 pub mod portal;
 pub mod reclassify;

@@ -56,6 +56,8 @@ pub struct QueueFilter<'a> {
     pub category: &'a str,
     pub office: &'a str,
     pub sort: &'a str,
+    /// `soon`, `overdue` or empty.
+    pub due: &'a str,
     /// The filter as a query string, for paging links.
     pub query: String,
 }
@@ -74,6 +76,8 @@ pub struct QueueView<'a> {
     pub rows: &'a [QueueRow],
     pub next_after: Option<String>,
     pub categories: &'a [Option2],
+    /// 将逾期 / 已逾期 with their counts in this queue.
+    pub due_options: &'a [Option2],
     /// Offices the filter offers (empty: the viewer has one office).
     pub offices: &'a [Option2],
     /// Checkboxes and the batch approval button (待审定, city office).
@@ -143,6 +147,8 @@ fn queue(csrf: &str, v: &QueueView<'_>) -> Markup {
                     label for="filter-office" { "登记处" }
                     (select("office", v.offices, f.office, "全部"))
                 }
+                label for="filter-due" { "期限" }
+                (select("due", v.due_options, f.due, "全部"))
                 label for="filter-sort" { "排序" }
                 select #filter-sort name="sort" {
                     option value="deadline" selected[f.sort != "submitted"] { "按期限" }
