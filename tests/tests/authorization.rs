@@ -54,6 +54,18 @@ const POLICY: &[(&str, &str, &str, Allow)] = &[
     ),
     (
         "GET",
+        "/admin/notices",
+        "/admin/notices",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "POST",
+        "/admin/notices",
+        "/admin/notices",
+        Allow::Only(&[Who::SystemAdmin]),
+    ),
+    (
+        "GET",
         "/review/contracts/badge",
         "/review/contracts/badge",
         Allow::Only(&[Who::CityOfficer]),

@@ -1166,11 +1166,49 @@ async fn queues_filter_sort_page_by_keyset_and_mark_deadlines() {
     let due = clerk.get("/review/contracts?queue=due").await;
     assert!(due.text_of("#count-due").unwrap().contains("11"));
     assert!(due.body.contains("将逾期"));
+    // The deadline filter of a queue, with its counts.
+    let soon = clerk.get("/review/contracts?queue=accept&due=soon").await;
+    assert_eq!(codes_on(&soon.body).len(), 10);
+    assert!(soon.body.contains("将逾期（11）") && soon.body.contains("已逾期（0）"));
+    assert!(next_link(&soon.body).unwrap().contains("due=soon"));
+    let none = clerk
+        .get("/review/contracts?queue=accept&due=overdue")
+        .await;
+    assert!(codes_on(&none.body).is_empty());
+    // The applicant's list marks and filters them too.
+    let seller = app.client();
+    app.login(&seller, "seller", PASSWORD, "13900070030").await;
+    let mine = seller.get("/my/contracts").await;
+    assert!(mine.text_of("#due-filter").unwrap().contains("将逾期 11"));
+    assert!(mine.text_of("#due-filter").unwrap().contains("已逾期 0"));
+    assert_eq!(mine.body.matches("mark due").count(), 11);
     app.state.clock.advance(chrono::Duration::days(10));
     // Ten days on, the session has timed out: sign in again.
     let clerk = staff(app, "clerk_a").await;
     let late = clerk.get("/review/contracts?queue=due").await;
-    assert!(late.body.contains("已逾期") && !late.body.contains("将逾期"));
+    assert!(late.body.contains("mark overdue") && !late.body.contains("mark due"));
+    let overdue = clerk
+        .get("/review/contracts?queue=accept&due=overdue")
+        .await;
+    assert_eq!(codes_on(&overdue.body).len(), 10);
+    assert!(overdue.body.contains("已逾期（11）") && overdue.body.contains("将逾期（0）"));
+    let seller = app.client();
+    app.login(&seller, "seller", PASSWORD, "13900070030").await;
+    let late_mine = seller.get("/my/contracts?due=overdue").await;
+    assert_eq!(late_mine.body.matches("mark overdue").count(), 11);
+    assert!(
+        late_mine
+            .text_of("#due-filter")
+            .unwrap()
+            .contains("已逾期 11")
+    );
+    assert!(
+        seller
+            .get("/my/contracts?due=soon")
+            .await
+            .body
+            .contains("没有符合条件的申请")
+    );
     // The clerk's own cases.
     let mine = clerk.get("/review/contracts?queue=mine").await;
     let assigned = {
@@ -1188,5 +1226,102 @@ async fn queues_filter_sort_page_by_keyset_and_mark_deadlines() {
         mine.text_of("#count-mine")
             .unwrap()
             .contains(&assigned.to_string())
+    );
+}
+
+/// 10:00 in Shanghai on `day`.
+fn at_ten(app: &TestApp, day: chrono::NaiveDate) {
+    let target: chrono::DateTime<chrono::Utc> = format!("{day}T02:00:00Z").parse().unwrap();
+    app.state.clock.advance(target - app.state.clock.now());
+}
+
+async fn reminders_of(app: &TestApp, id: i64) -> Vec<(String, String, String)> {
+    use techreg_entities::alerts::deadline_reminder;
+    let mut rows: Vec<(String, String, String)> = deadline_reminder::Entity::find()
+        .filter(deadline_reminder::Column::ContractId.eq(id))
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.deadline.to_string(), r.point, r.status))
+        .collect();
+    rows.sort();
+    rows.dedup();
+    rows
+}
+
+#[tokio::test]
+async fn the_reminder_clock_starts_again_after_a_correction() {
+    let w = world().await;
+    let app = &w.app;
+    let calendar = app.state.calendar.snapshot().await.unwrap();
+    let id = submitted(&w, "期限重新计算测试合同", 50_000).await;
+    let clerk = staff(app, "clerk_a").await;
+    assert_eq!(act(&clerk, id, "accept", &[]).await.status, 303);
+    let first = load(app, id).await.stage_deadline.unwrap();
+    assert_eq!(first, calendar.add_working_days(today(app), 7));
+
+    // The working day before the review limit: reminded.
+    at_ten(app, calendar.add_working_days(first, -1));
+    techreg::alerts::reminders::run(&app.state).await.unwrap();
+    assert_eq!(
+        reminders_of(app, id).await,
+        vec![(first.to_string(), "before".into(), "reviewing".into())]
+    );
+
+    // Returned for correction: the office's clock stops, nothing is due.
+    let reviewer = staff(app, "reviewer_a").await;
+    let r = act(
+        &reviewer,
+        id,
+        "return",
+        &[
+            ("reason_code", "04"),
+            ("comment_name", "名称请与合同首页一致"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    at_ten(app, calendar.add_working_days(first, 2));
+    techreg::alerts::reminders::run(&app.state).await.unwrap();
+    assert_eq!(reminders_of(app, id).await.len(), 1);
+
+    // Corrected and resubmitted: acceptance, then a new review limit
+    // counted from the new acceptance (contracts.return_clock = restart).
+    let user = applicant(app, &w.enterprise_user).await;
+    let c = load(app, id).await;
+    let full = service::load(&app.state.db, id).await.unwrap().unwrap();
+    let mut basics = full.basics();
+    basics.name = "期限重新计算测试合同（补正）".into();
+    service::save_basics(&app.state, &user, id, c.version, &basics)
+        .await
+        .unwrap();
+    service::submit(&app.state, &user, id, c.version + 1, true)
+        .await
+        .unwrap();
+    let clerk = staff(app, "clerk_a").await;
+    assert_eq!(act(&clerk, id, "accept", &[]).await.status, 303);
+    let second = load(app, id).await.stage_deadline.unwrap();
+    assert_eq!(second, calendar.add_working_days(today(app), 7));
+    assert!(second > first);
+
+    // Its points come again, for the new deadline.
+    at_ten(app, calendar.add_working_days(second, -1));
+    techreg::alerts::reminders::run(&app.state).await.unwrap();
+    at_ten(app, second);
+    techreg::alerts::reminders::run(&app.state).await.unwrap();
+    assert_eq!(
+        reminders_of(app, id).await,
+        vec![
+            (first.to_string(), "before".into(), "reviewing".into()),
+            (second.to_string(), "before".into(), "reviewing".into()),
+            (second.to_string(), "due".into(), "reviewing".into()),
+        ]
+    );
+    // The reviewer at work and the head, each time.
+    assert_eq!(
+        app.count(&format!("deadline_reminder WHERE contract_id = {id}"))
+            .await,
+        6
     );
 }

@@ -75,8 +75,10 @@ pub fn list(csrf: &str, filters: &[DueFilter], rows: &[ListRow]) -> Markup {
                             td { (r.updated) }
                         }
                     }
-                    @if rows.is_empty() {
+                    @if rows.is_empty() && filters.first().is_none_or(|f| f.current) {
                         tr { td colspan="8" { "还没有申请。点击上方按钮新建一份技术合同登记申请。" } }
+                    } @else if rows.is_empty() {
+                        tr { td colspan="8" { "没有符合条件的申请。" } }
                     }
                 }
             }
