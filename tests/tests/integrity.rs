@@ -6,6 +6,8 @@
 //! reason and the audited override, non-blocking and expired records, the
 //! report and its Excel export.
 
+use std::time::Duration;
+
 use chrono::Days;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use techreg::contracts::application::{Amounts, Basics, Party, Technology};
@@ -17,7 +19,9 @@ use techreg_entities::alerts::message;
 use techreg_entities::audit::audit_log;
 use techreg_entities::contract::{contract, event};
 use techreg_entities::identity::app_user;
+use techreg_tests::browser::Browser;
 use techreg_tests::{PASSWORD, TestApp, TestClient};
+use thirtyfour::prelude::*;
 
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
 const PROOF: &[u8] = b"%PDF-1.7\n% authorisation letter\n%%EOF\n";
@@ -1046,4 +1050,143 @@ async fn integrity_statistics_by_office_and_period_with_excel_export() {
             .count(),
         2
     );
+}
+
+#[tokio::test]
+async fn demo_data_marks_come_from_real_entries_and_records() {
+    let app = TestApp::spawn().await;
+    techreg::demo::seed(&app.state.db, app.state.keys.as_ref(), &app.state.config)
+        .await
+        .unwrap();
+    techreg::demo_contracts::seed(&app.state).await.unwrap();
+    // The demo enterprise and every eleventh generated one are listed;
+    // every 53rd has an anomaly, some of them blocking.
+    assert_eq!(
+        app.count("integrity_entry").await,
+        1 + 320usize.div_ceil(11) as i64
+    );
+    assert_eq!(app.count("enterprise_anomaly").await, 7);
+    assert_eq!(
+        app.count("enterprise_anomaly WHERE blocking = true").await,
+        3
+    );
+    assert_eq!(
+        app.count("enterprise WHERE in_integrity_list = true OR has_anomaly = true")
+            .await,
+        0,
+        "the old flags are not used"
+    );
+    // The demo enterprise's open cases carry the priority.
+    assert!(app.count("contract WHERE integrity_listed = true").await > 0);
+}
+
+async fn wait_for(d: &WebDriver, css: &str) -> WebElement {
+    d.query(By::Css(css))
+        .wait(Duration::from_secs(15), Duration::from_millis(100))
+        .first()
+        .await
+        .unwrap_or_else(|_| panic!("{css} appears"))
+}
+
+async fn browser_sign_in(app: &TestApp, d: &WebDriver, username: &str) {
+    d.delete_all_cookies().await.unwrap();
+    d.goto(app.url("/login")).await.unwrap();
+    for (name, value) in [("username", username), ("password", PASSWORD)] {
+        let el = d.find(By::Css(format!("[name='{name}']"))).await.unwrap();
+        el.send_keys(value).await.unwrap();
+    }
+    d.find(By::Css("#login button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(d, "#verify-factor").await;
+    let code = app.last_sms_code(mobile_of(username)).await;
+    d.find(By::Css("[name='code']"))
+        .await
+        .unwrap()
+        .send_keys(&code)
+        .await
+        .unwrap();
+    d.find(By::Css("#verify-factor button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(d, ".work-body").await;
+}
+
+#[tokio::test]
+async fn browser_the_city_office_records_a_blocking_anomaly_and_lifts_a_refusal() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let w = world().await;
+    let app = &w.app;
+    let d = &browser.driver;
+    browser_sign_in(app, d, "city").await;
+    d.find(By::LinkText("异常信息"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(d, "#add-form").await;
+    let code = code_of(FIRMS[0].2);
+    for (name, value) in [
+        ("credit_code", code.as_str()),
+        ("description", "通过登记的住所无法联系"),
+        ("source", "市场监督管理部门"),
+    ] {
+        d.find(By::Css(format!("#add-form [name='{name}']")))
+            .await
+            .unwrap()
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+    d.find(By::Css("#f-type_code option[value='abnormal_operation']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    d.find(By::Css("#add-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(d, "#anomaly-rows tr[data-anomaly]").await;
+    browser.screenshot("integrity-01-anomaly").await;
+
+    let refused = submitted(app, 0, "浏览器旅程合同").await;
+    assert_eq!(refused.status, "not_accepted");
+    d.find(By::LinkText("系统自动不予受理的申请"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let row = format!("#refusal-rows tr[data-contract='{}']", refused.id);
+    wait_for(d, &row).await;
+    d.find(By::Css(format!("{row} textarea[name=reason]")))
+        .await
+        .unwrap()
+        .send_keys("经核实已移出经营异常名录")
+        .await
+        .unwrap();
+    browser.screenshot("integrity-02-refusals").await;
+    d.find(By::Css(format!("{row} button[type=submit]")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(d, ".flash-success").await;
+    browser.screenshot("integrity-03-lifted").await;
+    assert_eq!(load(app, refused.id).await.status, "submitted");
+    browser.quit().await;
 }
