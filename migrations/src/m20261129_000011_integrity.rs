@@ -77,14 +77,26 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(
-            manager,
-            "idx_contract_integrity_queue",
-            "contract",
-            &["status", "integrity_listed", "stage_deadline", "id"],
-            false,
-        )
-        .await
+        // The queues order by (integrity_listed DESC, key ASC, id ASC): the
+        // index must have the same directions to serve the order.
+        for (name, key) in [
+            ("idx_contract_integrity_deadline", "stage_deadline"),
+            ("idx_contract_integrity_submitted", "submitted_at"),
+        ] {
+            manager
+                .create_index(
+                    Index::create()
+                        .name(name)
+                        .table("contract")
+                        .col("status")
+                        .col(("integrity_listed", IndexOrder::Desc))
+                        .col(key)
+                        .col("id")
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
