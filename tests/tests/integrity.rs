@@ -598,6 +598,25 @@ async fn listed_cases_come_first_are_marked_and_remind_staff_and_applicant() {
         &[b1.approval_code.clone(), b2.approval_code.clone()]
     );
 
+    // A page boundary inside the listed cases: ten more of B's.
+    let mut b_codes = vec![b1.approval_code.clone(), b2.approval_code.clone()];
+    for i in 3..=12 {
+        b_codes.push(
+            submitted(app, 1, &format!("乙合同 {i}"))
+                .await
+                .approval_code,
+        );
+    }
+    let mut seen = Vec::new();
+    let mut path = Some("/review/contracts?queue=accept".to_owned());
+    while let Some(p) = path {
+        let page = clerk.get(&p).await;
+        seen.extend(queue_codes(&page.body));
+        path = next_link(&page.body);
+    }
+    let expected: Vec<String> = b_codes.iter().chain(a_codes.iter()).cloned().collect();
+    assert_eq!(seen, expected, "three pages, each case once, listed first");
+
     // The case page says so.
     let case = clerk.get(&format!("/review/contracts/{}", b1.id)).await;
     assert!(case.body.contains("诚信企业库在库企业"), "{}", case.body);
@@ -609,7 +628,7 @@ async fn listed_cases_come_first_are_marked_and_remind_staff_and_applicant() {
         .into_iter()
         .filter(|m| m.title.starts_with("诚信企业提醒"))
         .collect();
-    assert_eq!(to_clerk.len(), 2);
+    assert_eq!(to_clerk.len(), 12);
     assert!(to_clerk[0].body.contains("优先受理"));
     assert_eq!(to_clerk[0].object_id, Some(b1.id));
     let version = load(app, b1.id).await.version.to_string();
