@@ -402,6 +402,30 @@ async fn the_city_office_adds_removes_and_imports_list_entries() {
     assert!(r.body.contains("已在诚信企业库中"));
     assert_eq!(app.count("integrity_entry").await, 1);
 
+    // Two city officers list B at the same moment: one entry.
+    let other = signed_in(app, "city").await;
+    let code_b = code_of(FIRMS[1].2);
+    let fields = [
+        ("credit_code", code_b.as_str()),
+        ("reason", "同时列入"),
+        ("valid_from", from.as_str()),
+    ];
+    let (r1, r2) = tokio::join!(
+        city.post_form("/supervision/integrity", &fields),
+        other.post_form("/supervision/integrity", &fields)
+    );
+    let mut statuses = [r1.status.as_u16(), r2.status.as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [303, 422]);
+    assert_eq!(app.count("integrity_entry").await, 2);
+    let r = city
+        .post_form(
+            "/supervision/integrity/2/remove",
+            &[("reason", "并发测试后移出")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+
     // Office staff and applicants may not maintain the list.
     let clerk = signed_in(app, "clerk").await;
     assert_eq!(clerk.get("/supervision/integrity").await.status, 403);
@@ -431,8 +455,9 @@ async fn the_city_office_adds_removes_and_imports_list_entries() {
         .await;
     assert_eq!(r.status, 303);
     let removed = audits(app, "integrity.remove").await;
-    assert_eq!(removed.len(), 1);
-    assert!(removed[0].detail.contains("发现虚假申报"));
+    assert_eq!(removed.len(), 2, "after the one of the concurrent test");
+    assert_eq!(removed[1].object_id.as_deref(), Some("1"));
+    assert!(removed[1].detail.contains("发现虚假申报"));
     assert!(!marked(&city, "甲诚").await);
     let r = city
         .post_form("/supervision/integrity/1/remove", &[("reason", "again")])
@@ -440,7 +465,6 @@ async fn the_city_office_adds_removes_and_imports_list_entries() {
     assert_eq!(r.status, 409);
 
     // Import: a file with errors writes nothing and names every bad line.
-    let code_b = code_of(FIRMS[1].2);
     let bad = format!(
         "统一社会信用代码,列入原因,有效期起,有效期止\n\
          {code_b},,{from},\n\
@@ -470,7 +494,7 @@ async fn the_city_office_adds_removes_and_imports_list_entries() {
     ] {
         assert!(r.body.contains(m), "{m}: {}", r.body);
     }
-    assert_eq!(app.count("integrity_entry").await, 1);
+    assert_eq!(app.count("integrity_entry").await, 2);
     let r = city
         .post_file("/supervision/integrity/import", "file", "空.csv", b"  \n")
         .await;
@@ -490,7 +514,7 @@ async fn the_city_office_adds_removes_and_imports_list_entries() {
     let payload = input_value(&r.body, "payload");
     assert_eq!(
         app.count("integrity_entry").await,
-        1,
+        2,
         "preview writes nothing"
     );
     let r = city
@@ -500,7 +524,7 @@ async fn the_city_office_adds_removes_and_imports_list_entries() {
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
-    assert_eq!(app.count("integrity_entry").await, 3);
+    assert_eq!(app.count("integrity_entry").await, 4);
     assert_eq!(audits(app, "integrity.import").await.len(), 1);
     let r = city
         .post_form(
@@ -510,7 +534,7 @@ async fn the_city_office_adds_removes_and_imports_list_entries() {
         .await;
     assert_eq!(r.status, 422, "the same file again");
     assert!(r.body.contains("已在诚信企业库中"));
-    assert_eq!(app.count("integrity_entry").await, 3);
+    assert_eq!(app.count("integrity_entry").await, 4);
 
     // Expiry: B's entry ends on `later`; the day after, B is no longer marked.
     assert!(marked(&city, "乙信").await);
@@ -758,6 +782,10 @@ async fn a_blocking_anomaly_stops_a_submission_and_the_override_is_audited() {
     let r = add_anomaly(&city, 0, true, "").await;
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(audits(app, "anomaly.add").await.len(), 1);
+    let r = add_anomaly(&city, 0, true, "").await;
+    assert_eq!(r.status, 422, "the same record twice");
+    assert!(r.body.contains("未重复登记"));
+    assert_eq!(app.count("enterprise_anomaly").await, 1);
 
     // A submits over HTTP: not accepted at once, and told why.
     let id = draft(app, 0, "视觉检测系统开发合同").await;

@@ -755,22 +755,30 @@ async fn add_anomaly_post(
     };
     let now = ctx.state.clock.now();
     let txn = crate::db::begin(&ctx.state.db).await?;
-    service::add_anomaly(
-        &txn,
-        &user.actor(),
-        &NewAnomaly {
-            enterprise_id: e.id,
-            type_code,
-            description,
-            source,
-            recorded_on,
-            valid_from: from,
-            valid_to: to,
-            blocking,
-        },
-        now,
-    )
-    .await?;
+    let new = NewAnomaly {
+        enterprise_id: e.id,
+        type_code,
+        description,
+        source,
+        recorded_on,
+        valid_from: from,
+        valid_to: to,
+        blocking,
+    };
+    // A second click, or the same record typed twice, adds nothing.
+    if service::same_anomaly(&txn, &new).await? {
+        drop(txn);
+        form.message = Some("该单位已有内容相同且未解除的异常信息，未重复登记。".into());
+        return anomalies_view(
+            &ctx,
+            &user,
+            &ListQuery::default(),
+            &form,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    service::add_anomaly(&txn, &user.actor(), &new, now).await?;
     txn.commit().await?;
     Ok(ctx.redirect(
         "/supervision/anomalies",

@@ -168,6 +168,21 @@ pub async fn sync_open_cases<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Takes the enterprise's row lock for the rest of the transaction, so two
+/// city officers adding for one enterprise at once check one after the
+/// other (PostgreSQL; SQLite writes one transaction at a time anyway).
+pub async fn lock_enterprise<C: ConnectionTrait>(db: &C, enterprise_id: i64) -> Result<(), DbErr> {
+    enterprise::Entity::update_many()
+        .col_expr(
+            enterprise::Column::Id,
+            Expr::col(enterprise::Column::Id).into(),
+        )
+        .filter(enterprise::Column::Id.eq(enterprise_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Adds entries (one or an imported list) inside the caller's transaction.
 pub async fn add_entries<C: ConnectionTrait>(
     db: &C,
@@ -179,6 +194,7 @@ pub async fn add_entries<C: ConnectionTrait>(
 ) -> Result<Vec<i64>, ListError> {
     let mut ids = Vec::with_capacity(entries.len());
     for e in entries {
+        lock_enterprise(db, e.enterprise_id).await?;
         if let Some(old) = overlapping(db, e.enterprise_id, e.valid_from).await? {
             return Err(ListError::AlreadyListed(validity(
                 old.valid_from,
@@ -298,6 +314,21 @@ pub struct NewAnomaly {
     pub valid_from: NaiveDate,
     pub valid_to: Option<NaiveDate>,
     pub blocking: bool,
+}
+
+/// Whether a record with the same content is already there and not lifted.
+pub async fn same_anomaly<C: ConnectionTrait>(db: &C, a: &NewAnomaly) -> Result<bool, DbErr> {
+    use enterprise_anomaly::Column as C;
+    lock_enterprise(db, a.enterprise_id).await?;
+    Ok(enterprise_anomaly::Entity::find()
+        .filter(C::EnterpriseId.eq(a.enterprise_id))
+        .filter(C::TypeCode.eq(&a.type_code))
+        .filter(C::Description.eq(&a.description))
+        .filter(C::ValidFrom.eq(a.valid_from))
+        .filter(C::LiftedAt.is_null())
+        .one(db)
+        .await?
+        .is_some())
 }
 
 pub async fn add_anomaly<C: ConnectionTrait>(
