@@ -173,10 +173,7 @@ pub async fn sync_open_cases<C: ConnectionTrait>(
 /// other (PostgreSQL; SQLite writes one transaction at a time anyway).
 pub async fn lock_enterprise<C: ConnectionTrait>(db: &C, enterprise_id: i64) -> Result<(), DbErr> {
     enterprise::Entity::update_many()
-        .col_expr(
-            enterprise::Column::Id,
-            Expr::col(enterprise::Column::Id).into(),
-        )
+        .col_expr(enterprise::Column::Id, Expr::col(enterprise::Column::Id))
         .filter(enterprise::Column::Id.eq(enterprise_id))
         .exec(db)
         .await?;
