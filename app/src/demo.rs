@@ -250,6 +250,9 @@ pub async fn seed(
     )
     .await?;
     seed_enterprises(&txn, &industry, now).await?;
+    // The demo enterprise is in the integrity library: its cases show the
+    // 诚信 mark and come first in the Pudong queues.
+    demo_integrity_entry(&txn, ent.id, now).await?;
     let id_base = "31011519850101001";
     let id_card = format!("{id_base}{}", id_card_check_char(id_base));
     for a in DEMO_ACCOUNTS {
@@ -499,8 +502,9 @@ async fn seed_enterprises<C: sea_orm::ConnectionTrait>(
             contact_phone: Set(format!("021-6{:07}", i)),
             source: Set("demo".into()),
             in_commitment_library: Set(i % 7 == 0),
-            in_integrity_list: Set(i % 11 == 0),
-            has_anomaly: Set(i % 53 == 0),
+            // Marks come from integrity entries and anomaly records below.
+            in_integrity_list: Set(false),
+            has_anomaly: Set(false),
             version: Set(0),
             ..Default::default()
         }
@@ -508,7 +512,74 @@ async fn seed_enterprises<C: sea_orm::ConnectionTrait>(
         .await?;
         crate::org::service::assign_new(db, e.id, &credit_code, Some(district.code), created)
             .await?;
+        if i % 11 == 0 {
+            demo_integrity_entry(db, e.id, now).await?;
+        }
+        if i % 53 == 0 {
+            demo_anomaly(db, e.id, i % 106 == 53, now).await?;
+        }
     }
+    Ok(())
+}
+
+/// A demo listing in the integrity library, in force for a year.
+async fn demo_integrity_entry<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    enterprise_id: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    let today = crate::clock::shanghai_date(now);
+    techreg_entities::org::integrity_entry::ActiveModel {
+        enterprise_id: Set(enterprise_id),
+        reason: Set("演示：近三年技术合同登记无不良记录，纳税信用 A 级".into()),
+        valid_from: Set(today - chrono::Days::new(90)),
+        valid_to: Set(Some(today + chrono::Days::new(275))),
+        source: Set("demo".into()),
+        added_by: Set("system".into()),
+        added_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// A demo anomaly record: a blocking one (经营异常名录) or a notice only.
+async fn demo_anomaly<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    enterprise_id: i64,
+    blocking: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    let today = crate::clock::shanghai_date(now);
+    let (type_code, description) = if blocking {
+        (
+            "abnormal_operation",
+            "演示：通过登记的住所无法联系，列入经营异常名录",
+        )
+    } else {
+        ("repeated_duplicates", "演示：半年内多次重复提交同一合同")
+    };
+    techreg_entities::org::enterprise_anomaly::ActiveModel {
+        enterprise_id: Set(enterprise_id),
+        type_code: Set(type_code.into()),
+        description: Set(description.into()),
+        source: Set(if blocking {
+            "市场监督管理部门"
+        } else {
+            "市技术市场办"
+        }
+        .into()),
+        recorded_on: Set(today - chrono::Days::new(30)),
+        valid_from: Set(today - chrono::Days::new(30)),
+        valid_to: Set(Some(today + chrono::Days::new(335))),
+        blocking: Set(blocking),
+        added_by: Set("system".into()),
+        added_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
     Ok(())
 }
 

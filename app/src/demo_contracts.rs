@@ -138,6 +138,9 @@ pub async fn seed(state: &AppState) -> Result<(), DbErr> {
                 .filter(|u| u.enterprise_id == Some(ent_id))
                 .map(|u| u.id)
                 .unwrap_or(0);
+            let listed = crate::integrity::service::listing(&txn, ent_id, today)
+                .await?
+                .is_some();
             let (category, subtype, title) = TITLES[n % TITLES.len()];
             let large = *target == Status::LargeApproval;
             let deal: i64 = if large {
@@ -191,6 +194,7 @@ pub async fn seed(state: &AppState) -> Result<(), DbErr> {
                 }),
                 created_at: Set(submitted_at - Duration::days(1)),
                 updated_at: Set(now),
+                integrity_listed: Set(listed && !path.is_empty()),
                 ..Default::default()
             }
             .insert(&txn)

@@ -18,6 +18,7 @@ pub mod files;
 pub mod http;
 pub mod http_client;
 pub mod identity;
+pub mod integrity;
 pub mod jobs;
 pub mod org;
 pub mod portal;

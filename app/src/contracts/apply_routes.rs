@@ -1370,6 +1370,23 @@ async fn step_post(
             let version = version_of(&fields)?;
             let declared = value(&fields, "declaration") == "1";
             return match service::submit(&ctx.state, &user, id, version, declared).await {
+                // F30: refused at once for a blocking anomaly; say why.
+                Ok(c) if c.status == Status::NotAccepted.as_str() => {
+                    let reason = crate::integrity::submission::automatic_refusal(&ctx.state.db, id)
+                        .await?
+                        .map(|e| e.reason)
+                        .unwrap_or_else(|| "系统自动不予受理。".into());
+                    Ok(ctx.redirect(
+                        &format!("/my/contracts/{id}"),
+                        Some(Flash {
+                            kind: FlashKind::Error,
+                            message: format!(
+                                "申请未被受理（统一审批编码 {}）。{reason}",
+                                c.approval_code
+                            ),
+                        }),
+                    ))
+                }
                 Ok(c) => Ok(ctx.redirect(
                     &format!("/my/contracts/{id}"),
                     Some(Flash {

@@ -189,5 +189,6 @@ pub async fn notify<C: ConnectionTrait>(
         )
         .await?;
     }
+    crate::integrity::reminders::after_transition(db, before, after, action, now).await?;
     Ok(())
 }

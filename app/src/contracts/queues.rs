@@ -336,64 +336,100 @@ pub fn filtered(f: &Filters) -> Condition {
     c
 }
 
-/// Where the next page starts: the sort key and the id of the last row.
+/// Where the next page starts: the sort key and the id of the last row,
+/// after whether the case is of an integrity-listed enterprise (F28: those
+/// come first in every queue).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Cursor {
-    Deadline(Option<NaiveDate>, i64),
-    Submitted(DateTime<Utc>, i64),
+    Deadline(bool, Option<NaiveDate>, i64),
+    Submitted(bool, DateTime<Utc>, i64),
 }
 
 impl Cursor {
     pub fn encode(&self) -> String {
+        let p = |listed: &bool| if *listed { "p1" } else { "p0" };
         match self {
-            Cursor::Deadline(Some(d), id) => format!("{d}_{id}"),
-            Cursor::Deadline(None, id) => format!("none_{id}"),
-            Cursor::Submitted(t, id) => {
-                format!("{}_{id}", t.timestamp_nanos_opt().unwrap_or_default())
+            Cursor::Deadline(l, Some(d), id) => format!("{}_{d}_{id}", p(l)),
+            Cursor::Deadline(l, None, id) => format!("{}_none_{id}", p(l)),
+            Cursor::Submitted(l, t, id) => {
+                format!(
+                    "{}_{}_{id}",
+                    p(l),
+                    t.timestamp_nanos_opt().unwrap_or_default()
+                )
             }
         }
     }
 
     pub fn decode(s: &str, by_submitted: bool) -> Option<Cursor> {
-        let (key, id) = s.rsplit_once('_')?;
+        let (listed, rest) = s.split_once('_')?;
+        let listed = match listed {
+            "p1" => true,
+            "p0" => false,
+            _ => return None,
+        };
+        let (key, id) = rest.rsplit_once('_')?;
         let id: i64 = id.parse().ok()?;
         if by_submitted {
             let nanos: i64 = key.parse().ok()?;
-            Some(Cursor::Submitted(DateTime::from_timestamp_nanos(nanos), id))
+            Some(Cursor::Submitted(
+                listed,
+                DateTime::from_timestamp_nanos(nanos),
+                id,
+            ))
         } else if key == "none" {
-            Some(Cursor::Deadline(None, id))
+            Some(Cursor::Deadline(listed, None, id))
         } else {
-            Some(Cursor::Deadline(Some(key.parse().ok()?), id))
+            Some(Cursor::Deadline(listed, Some(key.parse().ok()?), id))
         }
     }
 
     fn of(c: &contract::Model, by_submitted: bool) -> Cursor {
         if by_submitted {
-            Cursor::Submitted(c.submitted_at.unwrap_or_default(), c.id)
+            Cursor::Submitted(c.integrity_listed, c.submitted_at.unwrap_or_default(), c.id)
         } else {
-            Cursor::Deadline(c.stage_deadline, c.id)
+            Cursor::Deadline(c.integrity_listed, c.stage_deadline, c.id)
         }
     }
 
     fn after(&self) -> Condition {
         use contract::Column as C;
-        match self {
-            Cursor::Deadline(Some(d), id) => Condition::any()
-                .add(C::StageDeadline.gt(*d))
-                .add(
-                    Condition::all()
-                        .add(C::StageDeadline.eq(*d))
-                        .add(C::Id.gt(*id)),
-                )
-                .add(C::StageDeadline.is_null()),
-            Cursor::Deadline(None, id) => Condition::all()
-                .add(C::StageDeadline.is_null())
-                .add(C::Id.gt(*id)),
-            Cursor::Submitted(t, id) => Condition::any().add(C::SubmittedAt.gt(*t)).add(
+        let (listed, rest) = match self {
+            Cursor::Deadline(l, Some(d), id) => (
+                *l,
+                Condition::any()
+                    .add(C::StageDeadline.gt(*d))
+                    .add(
+                        Condition::all()
+                            .add(C::StageDeadline.eq(*d))
+                            .add(C::Id.gt(*id)),
+                    )
+                    .add(C::StageDeadline.is_null()),
+            ),
+            Cursor::Deadline(l, None, id) => (
+                *l,
                 Condition::all()
-                    .add(C::SubmittedAt.eq(*t))
+                    .add(C::StageDeadline.is_null())
                     .add(C::Id.gt(*id)),
             ),
+            Cursor::Submitted(l, t, id) => (
+                *l,
+                Condition::any().add(C::SubmittedAt.gt(*t)).add(
+                    Condition::all()
+                        .add(C::SubmittedAt.eq(*t))
+                        .add(C::Id.gt(*id)),
+                ),
+            ),
+        };
+        let same = Condition::all()
+            .add(C::IntegrityListed.eq(listed))
+            .add(rest);
+        if listed {
+            // Listed cases first: after the last listed row come the rest
+            // of the listed ones, then every unlisted one.
+            Condition::any().add(same).add(C::IntegrityListed.eq(false))
+        } else {
+            same
         }
     }
 }
@@ -410,6 +446,7 @@ pub async fn page<C: ConnectionTrait>(
     if let Some(a) = after {
         select = select.filter(a.after());
     }
+    select = select.order_by_desc(contract::Column::IntegrityListed);
     select = if f.by_submitted {
         select
             .order_by_asc(contract::Column::SubmittedAt)
@@ -460,16 +497,22 @@ mod tests {
     fn cursors_round_trip() {
         let d = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
         for (c, by_submitted) in [
-            (Cursor::Deadline(Some(d), 12), false),
-            (Cursor::Deadline(None, 7), false),
+            (Cursor::Deadline(false, Some(d), 12), false),
+            (Cursor::Deadline(true, Some(d), 12), false),
+            (Cursor::Deadline(true, None, 7), false),
             (
-                Cursor::Submitted(DateTime::from_timestamp_nanos(1_790_000_000_123_456_789), 3),
+                Cursor::Submitted(
+                    false,
+                    DateTime::from_timestamp_nanos(1_790_000_000_123_456_789),
+                    3,
+                ),
                 true,
             ),
         ] {
             assert_eq!(Cursor::decode(&c.encode(), by_submitted), Some(c));
         }
         assert_eq!(Cursor::decode("garbage", false), None);
-        assert_eq!(Cursor::decode("2026-13-01_4", false), None);
+        assert_eq!(Cursor::decode("p0_2026-13-01_4", false), None);
+        assert_eq!(Cursor::decode("2026-12-01_4", false), None, "old cursors");
     }
 }

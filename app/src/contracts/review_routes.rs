@@ -332,6 +332,7 @@ async fn queue_view(
                     .assigned_user_id
                     .and_then(|u| names.get(&u).cloned())
                     .unwrap_or_default(),
+                integrity: c.integrity_listed,
             }
         })
         .collect();
@@ -764,6 +765,8 @@ async fn render_case(
         ("受理时间", minute(c.accepted_at)),
         ("大额合同", if c.large { "是" } else { "否" }.into()),
     ];
+    // F27/F29: the enterprise's integrity listing and anomalies today.
+    header.extend(crate::integrity::routes::case_marks(&ctx.state.db, c, today).await?);
     if let Some(p) = &c.proposal {
         header.push((
             "登记处审查建议",

@@ -740,6 +740,7 @@ pub fn permission_for(action: Action, from: Status) -> Option<&'static str> {
         | A::ApproveCancel
         | A::RejectCancel
         | A::Revoke => perm::CONTRACT_APPROVE,
+        A::Reinstate => perm::INTEGRITY_MANAGE,
         A::AutoAccept => return None,
     })
 }
@@ -951,6 +952,18 @@ pub async fn submit(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
+    // F28/F30: integrity priority; a blocking anomaly refuses at once.
+    let after =
+        match crate::integrity::submission::on_submit(&txn, state, after, today, now).await? {
+            crate::integrity::submission::Outcome::Proceed(after) => after,
+            crate::integrity::submission::Outcome::NotAccepted(after) => {
+                txn.commit().await?;
+                if let Err(e) = crate::alerts::outbox::deliver_pending(state).await {
+                    tracing::warn!(error = %e, "SMS delivery after an automatic refusal failed");
+                }
+                return Ok(after);
+            }
+        };
     super::effects::notify(
         &txn,
         state,
@@ -966,7 +979,7 @@ pub async fn submit(
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn record_event<C: ConnectionTrait>(
+pub(crate) async fn record_event<C: ConnectionTrait>(
     txn: &C,
     actor: &Actor,
     id: i64,
@@ -1026,6 +1039,7 @@ pub async fn act(
     let today = shanghai_date(now);
     let calendar = state.calendar.snapshot().await?;
     let review_days = setting_i64(state, "contracts.review_days").await?;
+    let acceptance_days = setting_i64(state, "contracts.acceptance_days").await?;
     let expert_days = setting_i64(state, "contracts.expert_review_days").await?;
     let threshold = setting_i64(state, "contracts.large_threshold_yuan").await? * 100;
     let pause = state
@@ -1080,6 +1094,10 @@ pub async fn act(
                 .col_expr(contract::Column::AcceptedAt, Expr::value(Some(now)))
                 .col_expr(contract::Column::StageStartedOn, Expr::value(Some(today)))
                 .col_expr(contract::Column::PausedDays, Expr::value(None::<i32>));
+        }
+        (Action::Reinstate, _) => {
+            deadline = Some(calendar.add_working_days(today, acceptance_days));
+            update = update.col_expr(contract::Column::StageStartedOn, Expr::value(Some(today)));
         }
         (Action::SendToExperts, _) => {
             let started = c.stage_started_on.unwrap_or(today);

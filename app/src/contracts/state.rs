@@ -153,10 +153,14 @@ pub enum Action {
     RejectCancel,
     /// The city office revokes a registration (撤销).
     Revoke,
+    /// The city office lifts an automatic 不予受理 (blocking anomaly): the
+    /// case goes back to the office's acceptance queue. The service allows
+    /// it only after a refusal by the system.
+    Reinstate,
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 23] = [
         Action::Submit,
         Action::Withdraw,
         Action::Accept,
@@ -179,6 +183,7 @@ impl Action {
         Action::ApproveCancel,
         Action::RejectCancel,
         Action::Revoke,
+        Action::Reinstate,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -205,6 +210,7 @@ impl Action {
             Action::ApproveCancel => "approve_cancel",
             Action::RejectCancel => "reject_cancel",
             Action::Revoke => "revoke",
+            Action::Reinstate => "reinstate",
         }
     }
 
@@ -232,6 +238,7 @@ impl Action {
             Action::ApproveCancel => "同意注销",
             Action::RejectCancel => "不同意注销",
             Action::Revoke => "撤销登记",
+            Action::Reinstate => "撤销自动不予受理",
         }
     }
 }
@@ -275,6 +282,7 @@ pub fn next(from: Status, action: Action, g: Guards) -> Result<Status, NotAllowe
         (S::Cancelling, A::ApproveCancel) => S::Cancelled,
         (S::Cancelling, A::RejectCancel) => S::Registered,
         (S::Registered | S::Changing | S::Cancelling, A::Revoke) => S::Revoked,
+        (S::NotAccepted, A::Reinstate) => S::Submitted,
         _ => return Err(NotAllowed { from, action }),
     };
     Ok(to)
@@ -332,6 +340,7 @@ mod tests {
         (S::Registered, A::Revoke, None, S::Revoked),
         (S::Changing, A::Revoke, None, S::Revoked),
         (S::Cancelling, A::Revoke, None, S::Revoked),
+        (S::NotAccepted, A::Reinstate, None, S::Submitted),
     ];
 
     fn expected(from: Status, action: Action, large: bool) -> Option<Status> {
@@ -357,7 +366,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 15 * 22 * 2);
+        assert_eq!(checked, 15 * 23 * 2);
     }
 
     #[test]
@@ -365,13 +374,15 @@ mod tests {
         let finals: Vec<Status> = Status::ALL.into_iter().filter(|s| s.is_final()).collect();
         assert_eq!(
             finals,
-            vec![
-                S::Withdrawn,
-                S::NotAccepted,
-                S::Refused,
-                S::Cancelled,
-                S::Revoked
-            ]
+            vec![S::Withdrawn, S::Refused, S::Cancelled, S::Revoked]
+        );
+        // Only an automatic 不予受理 may be lifted, and only by the city
+        // office (checked by the service); every other way stays closed.
+        assert!(
+            Action::ALL
+                .iter()
+                .filter(|a| **a != A::Reinstate)
+                .all(|a| next(S::NotAccepted, *a, Guards::default()).is_err())
         );
     }
 

@@ -9,8 +9,8 @@
 //! design decisions drawn from the registration rules.
 
 use super::service::{
-    DICT_DISTRICT, DICT_IP_TYPE, DICT_LEGAL_FORM, DICT_NON_ACCEPT_REASON, DICT_REFUSAL_REASON,
-    DICT_RETURN_REASON, DICT_SOCIO_GOAL, DICT_TECH_FIELD,
+    DICT_ANOMALY_TYPE, DICT_DISTRICT, DICT_IP_TYPE, DICT_LEGAL_FORM, DICT_NON_ACCEPT_REASON,
+    DICT_REFUSAL_REASON, DICT_RETURN_REASON, DICT_SOCIO_GOAL, DICT_TECH_FIELD,
 };
 
 /// (code, label, parent code)
@@ -73,6 +73,20 @@ pub const BUILT_IN: &[BuiltIn] = &[
         description: "审查后不予登记时选择的理由（可多选，另可填写说明）。",
         entries: Some(REFUSAL_REASONS),
     },
+    BuiltIn {
+        code: DICT_ANOMALY_TYPE,
+        name: "异常信息类型",
+        description: "市技术市场办维护的企业异常信息的类型。",
+        entries: Some(ANOMALY_TYPES),
+    },
+];
+
+const ANOMALY_TYPES: &[Seed] = &[
+    ("abnormal_operation", "经营异常名录", None),
+    ("seriously_dishonest", "严重违法失信名单", None),
+    ("revoked_credit_code", "统一社会信用代码被撤销", None),
+    ("repeated_duplicates", "多次重复提交", None),
+    ("other", "其他", None),
 ];
 
 const TECH_FIELDS: &[Seed] = &[

@@ -7,7 +7,7 @@
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
 use sea_orm::{ConnectionTrait, DbErr};
 
-use super::service::{DICT_DISTRICT, DICT_LEGAL_FORM};
+use super::service::{DICT_ANOMALY_TYPE, DICT_DISTRICT, DICT_LEGAL_FORM};
 
 pub struct Reference {
     pub dictionary: &'static str,
@@ -35,6 +35,12 @@ pub const REFERENCES: &[Reference] = &[
         table: "enterprise",
         column: "legal_form_code",
         label: "单位",
+    },
+    Reference {
+        dictionary: DICT_ANOMALY_TYPE,
+        table: "enterprise_anomaly",
+        column: "type_code",
+        label: "异常信息",
     },
 ];
 

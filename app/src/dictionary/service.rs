@@ -27,6 +27,7 @@ pub const DICT_SOCIO_GOAL: &str = "socio_goal";
 pub const DICT_REFUSAL_REASON: &str = "refusal_reason";
 pub const DICT_NON_ACCEPT_REASON: &str = "non_accept_reason";
 pub const DICT_RETURN_REASON: &str = "return_reason";
+pub const DICT_ANOMALY_TYPE: &str = "anomaly_type";
 
 /// The `cache_version` row every dictionary change bumps.
 pub const CACHE_NAME: &str = "dictionary";

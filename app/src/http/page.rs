@@ -266,6 +266,13 @@ fn navigation(user: &AuthUser, path: &str, unread: Option<u64>, work: Option<u64
     if user.grants.has(perm::REPORT_VIEW) {
         items.push(("企业增长统计", "/reports/enterprise-growth"));
     }
+    if user.grants.has(perm::INTEGRITY_MANAGE) {
+        items.push(("诚信企业库", "/supervision/integrity"));
+        items.push(("异常信息", "/supervision/anomalies"));
+    }
+    if user.grants.has(perm::REPORT_VIEW) {
+        items.push(("企业诚信统计", "/reports/integrity"));
+    }
     if user.grants.has(perm::AUDIT_VIEW) {
         items.push(("审计日志", "/audit/log"));
     }

@@ -39,6 +39,8 @@ pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
     let routes = crate::alerts::notice_routes::routes(routes);
     let routes = crate::contracts::apply_routes::routes(routes);
     let routes = crate::contracts::review_routes::routes(routes);
+    let routes = crate::integrity::routes::routes(routes);
+    let routes = crate::reports::integrity::routes(routes);
     routes
         .with(CatchPanic::new().with_handler(|_| {
             poem::http::StatusCode::INTERNAL_SERVER_ERROR

@@ -140,15 +140,17 @@ fn status_label(status: &str) -> &'static str {
     }
 }
 
-fn flags(e: &enterprise::Model) -> Vec<&'static str> {
+/// Marks of an enterprise; integrity listing and anomalies come from their
+/// tables as of today (`integrity::service::marks`), not from flags.
+fn flags(e: &enterprise::Model, listed: bool, anomalous: bool) -> Vec<&'static str> {
     let mut f = Vec::new();
     if e.in_commitment_library {
         f.push("告知承诺");
     }
-    if e.in_integrity_list {
+    if listed {
         f.push("诚信企业");
     }
-    if e.has_anomaly {
+    if anomalous {
         f.push("异常信息");
     }
     f
@@ -305,6 +307,7 @@ async fn list_view(
     });
     let ids: Vec<i64> = found.iter().map(|e| e.id).collect();
     let assigned = enterprises::assignments_on(&ctx.state.db, &ids, on).await?;
+    let (listed, anomalous) = crate::integrity::service::marks(&ctx.state.db, &ids, on).await?;
     let offices = office_names(ctx).await?;
     let name_of = |id: i64| offices.get(&id).map(|o| o.name.clone()).unwrap_or_default();
     let rows: Vec<EnterpriseRow> = found
@@ -324,7 +327,7 @@ async fn list_view(
                 .get(&e.id)
                 .map(|a| format!("{}（{} 起）", name_of(a.office_id), a.valid_from)),
             source: source_label(&e.source),
-            flags: flags(e),
+            flags: flags(e, listed.contains(&e.id), anomalous.contains(&e.id)),
         })
         .collect();
     let filter_offices: Vec<OfficeOption> = offices
@@ -559,6 +562,10 @@ fn history_label(action: &str) -> &'static str {
         "edit" => "修改",
         "reassign" => "调整对口登记处",
         "import" => "导入",
+        "integrity_add" => "列入诚信企业库",
+        "integrity_remove" => "移出诚信企业库",
+        "anomaly_add" => "登记异常信息",
+        "anomaly_lift" => "解除异常信息",
         _ => "其他",
     }
 }
@@ -650,6 +657,7 @@ async fn detail_view(
         .map(option)
         .collect();
     let legal_forms = legal_forms(ctx, e.legal_form_code.as_deref()).await?;
+    let (listed, anomalous) = crate::integrity::service::marks(db, &[e.id], on).await?;
     let today = on.to_string();
     let view = DetailView {
         info: Info {
@@ -660,7 +668,7 @@ async fn detail_view(
             source: source_label(&e.source),
             office: &current,
             scheduled: scheduled.as_deref(),
-            flags: flags(e),
+            flags: flags(e, !listed.is_empty(), !anomalous.is_empty()),
             created: &created,
         },
         can_manage: can_manage(user),

@@ -3,6 +3,7 @@
 //! half-open UTC interval before querying.
 
 pub mod growth;
+pub mod integrity;
 pub mod routes;
 
 use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, NaiveTime, Utc};

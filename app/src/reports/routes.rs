@@ -43,7 +43,7 @@ struct GrowthQuery {
 
 /// The offices the user may report on: all (city-wide scope) or the
 /// offices of their office-scoped `report.view` grants.
-fn allowed(user: &AuthUser) -> Result<Coverage, AppError> {
+pub(crate) fn allowed(user: &AuthUser) -> Result<Coverage, AppError> {
     user.require(perm::REPORT_VIEW)?;
     let mut ids = BTreeSet::new();
     for g in user
@@ -233,7 +233,7 @@ fn office_rows(g: &Growth) -> Vec<GrowthRow> {
 }
 
 /// `attachment` with an ASCII fallback name and the Chinese name (RFC 6266).
-fn content_disposition(ascii: &str, utf8: &str) -> String {
+pub(crate) fn content_disposition(ascii: &str, utf8: &str) -> String {
     let encoded: String = utf8
         .bytes()
         .map(|b| {

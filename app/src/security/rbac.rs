@@ -30,6 +30,7 @@ pub mod perm {
     pub const SECURITY_MANAGE: &str = "security.manage";
     pub const SESSION_MANAGE: &str = "session.manage";
     pub const AUDIT_VIEW: &str = "audit.view";
+    pub const INTEGRITY_MANAGE: &str = "integrity.manage";
 
     /// Every permission with its Chinese label, in display order.
     pub const ALL: &[(&str, &str)] = &[
@@ -53,6 +54,7 @@ pub mod perm {
         (SECURITY_MANAGE, "管理安全策略与密钥"),
         (SESSION_MANAGE, "管理在线会话"),
         (AUDIT_VIEW, "查看审计日志"),
+        (INTEGRITY_MANAGE, "维护诚信企业库与异常信息"),
     ];
 }
 
@@ -229,6 +231,7 @@ pub const BUILT_IN_ROLES: &[BuiltInRole] = &[
             ENTERPRISE_MANAGE,
             SUPERVISION_SAMPLE,
             REPORT_VIEW,
+            INTEGRITY_MANAGE,
         ],
     },
     BuiltInRole {

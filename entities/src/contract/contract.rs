@@ -67,6 +67,10 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i32,
+    /// The enterprise was in the integrity library (诚信企业库) when the
+    /// case was submitted, or joined it while the case was open: the case
+    /// goes first in the review queues.
+    pub integrity_listed: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

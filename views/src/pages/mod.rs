@@ -6,6 +6,7 @@ pub mod dictionaries;
 pub mod enterprises;
 pub mod errors;
 pub mod identity;
+pub mod integrity;
 pub mod jobs;
 pub mod messages;
 pub mod notices;

@@ -43,6 +43,8 @@ pub struct QueueRow {
     /// (css class, label): 将逾期 or 已逾期.
     pub mark: Option<(&'static str, &'static str)>,
     pub assignee: String,
+    /// The applicant is an integrity-listed enterprise (诚信企业).
+    pub integrity: bool,
 }
 
 pub struct Option2 {
@@ -171,7 +173,9 @@ fn queue(csrf: &str, v: &QueueView<'_>) -> Markup {
                                     td { input type="checkbox" name="pick" value={ (r.id) ":" (r.version) } aria-label={ "选择 " (r.approval_code) }; }
                                 }
                                 td { a href={ "/review/contracts/" (r.id) } { (r.approval_code) } }
-                                td { (r.name) } td { (r.applicant) } td { (r.category) }
+                                td { (r.name) }
+                                td { (r.applicant) @if r.integrity { " " span.mark.integrity title="诚信企业库在库企业，优先办理" { "诚信" } } }
+                                td { (r.category) }
                                 td.num { (r.tech_amount) } td { (r.status) } td { (r.office) }
                                 td { (r.submitted) }
                                 td {
