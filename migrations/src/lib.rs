@@ -12,6 +12,7 @@ mod m20261129_000007_contracts;
 mod m20261129_000008_certificates;
 mod m20261129_000009_messages;
 mod m20261129_000010_jobs;
+mod m20261129_000012_duplicates;
 mod util;
 
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000008_certificates::Migration),
             Box::new(m20261129_000009_messages::Migration),
             Box::new(m20261129_000010_jobs::Migration),
+            Box::new(m20261129_000012_duplicates::Migration),
         ]
     }
 }

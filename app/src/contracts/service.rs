@@ -924,6 +924,8 @@ pub async fn submit(
     if n == 0 {
         return Err(conflict().into());
     }
+    // The duplicate index follows every submission, in its transaction.
+    crate::duplicates::index::put(&txn, &full).await?;
     snapshot::ActiveModel {
         contract_id: Set(id),
         round: Set(round),
@@ -1157,6 +1159,12 @@ pub async fn act(
         return Err(conflict());
     }
     record_event(&txn, &actor, id, action, from, to, &input, now).await?;
+    if action == Action::ApproveChange
+        && let Some(full) = load(&txn, id).await?
+    {
+        // A change re-indexes the contract with what it now says.
+        crate::duplicates::index::put(&txn, &full).await?;
+    }
     let after = contract::Entity::find_by_id(id)
         .one(&txn)
         .await?
