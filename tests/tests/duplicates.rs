@@ -46,9 +46,17 @@ async fn world() -> World {
         techreg::identity::validate::credit_check_char(base17)
     );
     let ent = app
-        .register_enterprise("seller_d", SELLER_MOBILE, base17, "上海查重测试科技有限公司", YANGPU)
+        .register_enterprise(
+            "seller_d",
+            SELLER_MOBILE,
+            base17,
+            "上海查重测试科技有限公司",
+            YANGPU,
+        )
         .await;
-    let r = app.upload_claim(&ent, Some(PDF), Some(b"%PDF-1.7\n% letter\n%%EOF\n")).await;
+    let r = app
+        .upload_claim(&ent, Some(PDF), Some(b"%PDF-1.7\n% letter\n%%EOF\n"))
+        .await;
     assert_eq!(r.status, 303);
     let city = staff(&app, "city_d").await;
     let page = city.get("/review/claims/1").await;
@@ -246,7 +254,9 @@ async fn a_resubmitted_copy_is_flagged_to_the_applicant_and_the_reviewer() {
 
     // The applicant: told at once, with a link to his own earlier case.
     let seller = app.client();
-    let r = app.login(&seller, "seller_d", PASSWORD, SELLER_MOBILE).await;
+    let r = app
+        .login(&seller, "seller_d", PASSWORD, SELLER_MOBILE)
+        .await;
     assert_eq!(r.status, 303);
     let page = seller.get(&format!("/my/contracts/{copy}")).await;
     assert_eq!(page.status, 200, "{}", page.body);
@@ -254,13 +264,19 @@ async fn a_resubmitted_copy_is_flagged_to_the_applicant_and_the_reviewer() {
     let own = select_text(&page.body, "#own-duplicates li");
     assert_eq!(own.len(), 1, "{own:?}");
     assert!(own[0].contains(&first_code));
-    assert!(page.body.contains(&format!("href=\"/my/contracts/{first}\"")));
+    assert!(
+        page.body
+            .contains(&format!("href=\"/my/contracts/{first}\""))
+    );
     // The earlier one is flagged too (the pair goes both ways).
     let page = seller.get(&format!("/my/contracts/{first}")).await;
     assert!(page.body.contains("duplicate-notice"));
     // The explanation is required, then recorded.
     let r = seller
-        .post_form(&format!("/my/contracts/{copy}/duplicates/explain"), &[("explanation", " ")])
+        .post_form(
+            &format!("/my/contracts/{copy}/duplicates/explain"),
+            &[("explanation", " ")],
+        )
         .await;
     assert_eq!(r.status, 422, "{}", r.body);
     assert!(r.body.contains("请填写情况说明"));
@@ -363,7 +379,14 @@ async fn the_reviewers_decision_is_audited_and_remembered() {
 
     // A reason is required.
     let r = reviewer
-        .post_form(&compare, &[("version", "0"), ("decision", "not_duplicate"), ("reason", "")])
+        .post_form(
+            &compare,
+            &[
+                ("version", "0"),
+                ("decision", "not_duplicate"),
+                ("reason", ""),
+            ],
+        )
         .await;
     assert_eq!(r.status, 422);
     assert!(r.body.contains("请填写判定理由"));
@@ -382,7 +405,11 @@ async fn the_reviewers_decision_is_audited_and_remembered() {
     let r = reviewer
         .post_form(
             &compare,
-            &[("version", "0"), ("decision", "duplicate"), ("reason", "再次判定")],
+            &[
+                ("version", "0"),
+                ("decision", "duplicate"),
+                ("reason", "再次判定"),
+            ],
         )
         .await;
     assert_eq!(r.status, 409, "{}", r.body);
@@ -420,7 +447,11 @@ async fn the_batch_check_lists_a_planted_cluster_and_exports_it() {
     let r = techreg::duplicates::seed::seed_contracts(&app.state.db, 1500, 7)
         .await
         .unwrap();
-    assert!(r.near_duplicates > 10 && r.renewals > 10, "{}", r.near_duplicates);
+    assert!(
+        r.near_duplicates > 10 && r.renewals > 10,
+        "{}",
+        r.near_duplicates
+    );
     let city = staff(app, "city_d").await;
     let (from, to) = ("2022-01-01", "2026-11-28");
     let page = city
@@ -465,7 +496,8 @@ async fn the_batch_check_lists_a_planted_cluster_and_exports_it() {
         if !in_period(c) || !in_period(b) {
             continue;
         }
-        let together = cluster.get(code).is_some() && cluster.get(code) == cluster.get(&b.approval_code);
+        let together =
+            cluster.get(code).is_some() && cluster.get(code) == cluster.get(&b.approval_code);
         if kind == 'D' {
             planted += 1;
             found += together as u32;
@@ -475,9 +507,15 @@ async fn the_batch_check_lists_a_planted_cluster_and_exports_it() {
         }
     }
     assert!(planted >= 5, "{planted}");
-    assert!(found * 10 >= planted * 9, "{found} of {planted} planted pairs clustered");
+    assert!(
+        found * 10 >= planted * 9,
+        "{found} of {planted} planted pairs clustered"
+    );
     assert!(renewals >= 5);
-    assert_eq!(renewal_flagged, 0, "renewals are look-alikes, not duplicates");
+    assert_eq!(
+        renewal_flagged, 0,
+        "renewals are look-alikes, not duplicates"
+    );
 
     // The export: a valid workbook with the same clusters.
     let r = city
@@ -493,11 +531,7 @@ async fn the_batch_check_lists_a_planted_cluster_and_exports_it() {
     use calamine::{Reader, Xlsx, open_workbook_from_rs};
     let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
     let sheet = wb.worksheet_range("重复合同").unwrap();
-    let codes: Vec<String> = sheet
-        .rows()
-        .skip(2)
-        .map(|r| r[2].to_string())
-        .collect();
+    let codes: Vec<String> = sheet.rows().skip(2).map(|r| r[2].to_string()).collect();
     assert_eq!(codes.len(), cluster.len());
     for code in cluster.keys() {
         assert!(codes.contains(code), "{code} exported");

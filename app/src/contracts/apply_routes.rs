@@ -1379,7 +1379,10 @@ async fn step_post(
                             ),
                         )
                     };
-                    Ok(ctx.redirect(&format!("/my/contracts/{id}"), Some(Flash { kind, message })))
+                    Ok(ctx.redirect(
+                        &format!("/my/contracts/{id}"),
+                        Some(Flash { kind, message }),
+                    ))
                 }
                 Err(SubmitError::Problems(problems)) => {
                     let mut form = with_problems(scalars(&fields), &problems);

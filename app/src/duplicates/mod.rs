@@ -418,10 +418,20 @@ mod tests {
         let s = score(&a, &sa, &renewal, &renewal.shingles(), &t);
         assert_eq!(s.score, 0, "{s:?}");
 
-        let mut generic = doc("技术服务合同", "为客户的数据中心提供运维技术服务与人员培训。", 100_000_00, 1);
+        let mut generic = doc(
+            "技术服务合同",
+            "为客户的数据中心提供运维技术服务与人员培训。",
+            100_000_00,
+            1,
+        );
         generic.seller = party_key("丙", Some("91310000AAAAAAAA1X"));
         generic.buyer = party_key("丁", Some("91310000BBBBBBBB2X"));
-        let mut other = doc("技术服务合同", "对新能源汽车电池管理软件进行测试并出具测试报告。", 120_000_00, 20);
+        let mut other = doc(
+            "技术服务合同",
+            "对新能源汽车电池管理软件进行测试并出具测试报告。",
+            120_000_00,
+            20,
+        );
         other.seller = party_key("戊", Some("91310000CCCCCCCC3X"));
         other.buyer = party_key("己", Some("91310000DDDDDDDD4X"));
         let s = score(&generic, &generic.shingles(), &other, &other.shingles(), &t);

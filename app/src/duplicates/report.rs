@@ -63,7 +63,6 @@ pub async fn clusters<C: ConnectionTrait>(
     coverage: &Coverage,
     t: &Thresholds,
 ) -> Result<Vec<Cluster>, DbErr> {
-    use fingerprint::Column as F;
     let (fp, c) = (Alias::new("contract_fingerprint"), Alias::new("contract"));
     let mut q = Query::select();
     q.columns([
@@ -86,19 +85,25 @@ pub async fn clusters<C: ConnectionTrait>(
     .and_where(Expr::col((c.clone(), Alias::new("submitted_at"))).lt(period.end_utc()))
     .and_where(Expr::col((c.clone(), Alias::new("status"))).is_in(live_strs()));
     if let Coverage::Offices(ids) = coverage {
-        q.and_where(
-            Expr::col((c.clone(), Alias::new("office_id"))).is_in(ids.iter().copied()),
-        );
+        q.and_where(Expr::col((c.clone(), Alias::new("office_id"))).is_in(ids.iter().copied()));
     }
-    let _ = F::ContractId;
     let mut keys: BTreeMap<(u8, i64), Vec<i64>> = BTreeMap::new();
     let mut ids = BTreeSet::new();
     for r in db.query_all(&q).await? {
         let id: i64 = r.try_get("", "contract_id")?;
         ids.insert(id);
-        for (slot, col) in ["number_key", "content_key", "b0", "b1", "b2", "b3", "b4", "b5"]
-            .iter()
-            .enumerate()
+        for (slot, col) in [
+            "number_key",
+            "content_key",
+            "b0",
+            "b1",
+            "b2",
+            "b3",
+            "b4",
+            "b5",
+        ]
+        .iter()
+        .enumerate()
         {
             let v: Option<i64> = r.try_get("", col)?;
             if let Some(v) = v {
@@ -323,7 +328,10 @@ async fn docs_of<C: ConnectionTrait>(
     Ok(out)
 }
 
-pub fn to_xlsx(period: Period, clusters: &[Cluster]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+pub fn to_xlsx(
+    period: Period,
+    clusters: &[Cluster],
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     use rust_xlsxwriter::{Format, Workbook};
     let head = Format::new()
         .set_bold()
@@ -335,11 +343,26 @@ pub fn to_xlsx(period: Period, clusters: &[Cluster]) -> Result<Vec<u8>, rust_xls
     ws.write_string(
         0,
         0,
-        format!("重复与可能重复合同（{}），共 {} 组", period.label(), clusters.len()),
+        format!(
+            "重复与可能重复合同（{}），共 {} 组",
+            period.label(),
+            clusters.len()
+        ),
     )?;
     let headers = [
-        "组号", "类型", "统一审批编码", "登记编号", "合同名称", "合同编号", "卖方", "买方",
-        "成交额（元）", "签订日期", "状态", "登记处", "理由",
+        "组号",
+        "类型",
+        "统一审批编码",
+        "登记编号",
+        "合同名称",
+        "合同编号",
+        "卖方",
+        "买方",
+        "成交额（元）",
+        "签订日期",
+        "状态",
+        "登记处",
+        "理由",
     ];
     for (col, h) in headers.iter().enumerate() {
         ws.write_string_with_format(1, col as u16, *h, &head)?;
@@ -365,11 +388,7 @@ pub fn to_xlsx(period: Period, clusters: &[Cluster]) -> Result<Vec<u8>, rust_xls
                 9,
                 c.signed_on.map(|d| d.to_string()).unwrap_or_default(),
             )?;
-            ws.write_string(
-                row,
-                10,
-                crate::contracts::service::status_of(c).label(),
-            )?;
+            ws.write_string(row, 10, crate::contracts::service::status_of(c).label())?;
             ws.write_string(row, 11, &m.office)?;
             ws.write_string(row, 12, &reasons)?;
             row += 1;

@@ -108,7 +108,11 @@ pub async fn review_panel(ctx: &Ctx, full: &Full) -> Result<Markup, AppError> {
                 .and_then(|o| offices.get(&o).cloned())
                 .unwrap_or_default(),
             status: status_of(&m.other).label().into(),
-            kind: if m.is_exact() { "重复" } else { "可能重复" },
+            kind: if m.is_exact() {
+                "重复"
+            } else {
+                "可能重复"
+            },
             score: m.score,
             reasons: m
                 .exact
@@ -198,7 +202,9 @@ async fn explain_post(
     let c = service::own(&ctx.state.db, &user, id).await?;
     let status = status_of(&c);
     if !crate::duplicates::index::LIVE.contains(&status) {
-        return Err(AppError::Conflict("该申请尚未提交或已办结，无需说明。".into()));
+        return Err(AppError::Conflict(
+            "该申请尚未提交或已办结，无需说明。".into(),
+        ));
     }
     let text = fields
         .iter()
@@ -308,7 +314,10 @@ fn lines(a: &Full, b: &Full) -> Vec<CompareLine> {
                 .collect::<Vec<_>>()
                 .join("；")
         };
-        let yuan = |x: Option<i64>| x.map(|f| format!("{} 元", format_fen(f))).unwrap_or_default();
+        let yuan = |x: Option<i64>| {
+            x.map(|f| format!("{} 元", format_fen(f)))
+                .unwrap_or_default()
+        };
         let day = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
         vec![
             ("统一审批编码", c.approval_code.clone()),
@@ -316,7 +325,10 @@ fn lines(a: &Full, b: &Full) -> Vec<CompareLine> {
             ("合同名称", c.name.clone()),
             ("合同编号", c.contract_number.clone()),
             ("签订日期", day(c.signed_on)),
-            ("有效期", format!("{} 至 {}", day(c.valid_from), day(c.valid_to))),
+            (
+                "有效期",
+                format!("{} 至 {}", day(c.valid_from), day(c.valid_to)),
+            ),
             ("卖方", party("seller")),
             ("买方", party("buyer")),
             ("成交额", yuan(c.deal_amount)),
@@ -384,14 +396,22 @@ async fn render_compare(
         left_title: format!("本案 {}", a.contract.approval_code),
         right_title: format!("比对 {}", b.contract.approval_code),
         lines: lines(&a, &b),
-        kind: if exact.is_empty() { "可能重复" } else { "重复" },
+        kind: if exact.is_empty() {
+            "可能重复"
+        } else {
+            "重复"
+        },
         score: s.score,
         reasons: exact.into_iter().chain(s.reasons).collect(),
         decision: decision.as_ref().map(|d| {
             (
                 decision_label(&d.decision).to_owned(),
                 d.reason.clone(),
-                format!("{}，{}", d.actor, crate::clock::shanghai_minute(d.decided_at)),
+                format!(
+                    "{}，{}",
+                    d.actor,
+                    crate::clock::shanghai_minute(d.decided_at)
+                ),
             )
         }),
         decision_version: decision.as_ref().map(|d| d.version).unwrap_or(0),
@@ -424,7 +444,16 @@ async fn compare_page(
     user: AuthUser,
     Path((id, other)): Path<(i64, i64)>,
 ) -> Result<Response, AppError> {
-    render_compare(&ctx, &user, id, other, &FormState::default(), None, StatusCode::OK).await
+    render_compare(
+        &ctx,
+        &user,
+        id,
+        other,
+        &FormState::default(),
+        None,
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[handler]
@@ -500,12 +529,27 @@ async fn decide_post(
         .is_ok(),
         Some(d) if d.version == version => {
             duplicate_decision::Entity::update_many()
-                .col_expr(duplicate_decision::Column::Decision, Expr::value(decision.clone()))
-                .col_expr(duplicate_decision::Column::Reason, Expr::value(reason.clone()))
-                .col_expr(duplicate_decision::Column::UserId, Expr::value(Some(user.user.id)))
-                .col_expr(duplicate_decision::Column::Actor, Expr::value(actor.name.clone()))
+                .col_expr(
+                    duplicate_decision::Column::Decision,
+                    Expr::value(decision.clone()),
+                )
+                .col_expr(
+                    duplicate_decision::Column::Reason,
+                    Expr::value(reason.clone()),
+                )
+                .col_expr(
+                    duplicate_decision::Column::UserId,
+                    Expr::value(Some(user.user.id)),
+                )
+                .col_expr(
+                    duplicate_decision::Column::Actor,
+                    Expr::value(actor.name.clone()),
+                )
                 .col_expr(duplicate_decision::Column::DecidedAt, Expr::value(now))
-                .col_expr(duplicate_decision::Column::Version, Expr::value(version + 1))
+                .col_expr(
+                    duplicate_decision::Column::Version,
+                    Expr::value(version + 1),
+                )
                 .filter(duplicate_decision::Column::Id.eq(d.id))
                 .filter(duplicate_decision::Column::Version.eq(version))
                 .exec(&txn)
@@ -554,7 +598,11 @@ async fn decide_post(
             kind: FlashKind::Success,
             message: format!(
                 "已记录判定：{}。",
-                if decision == DUPLICATE { "是重复" } else { "不是重复" }
+                if decision == DUPLICATE {
+                    "是重复"
+                } else {
+                    "不是重复"
+                }
             ),
         }),
     ))
@@ -605,7 +653,8 @@ fn resolve(
         if s.trim().is_empty() {
             Ok(default)
         } else {
-            NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| "日期格式应为 YYYY-MM-DD".to_owned())
+            NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+                .map_err(|_| "日期格式应为 YYYY-MM-DD".to_owned())
         }
     };
     let year_start = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);

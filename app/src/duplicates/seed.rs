@@ -11,8 +11,7 @@
 //! `<orig>` (a look-alike).
 
 use chrono::{Datelike, Duration, NaiveDate};
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QuerySelect};
-use techreg_entities::contract::contract;
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, PaginatorTrait};
 use techreg_entities::org::office;
 
 use super::{Doc, bands, party_key};
@@ -56,28 +55,93 @@ impl Gen {
 }
 
 const CITY: &[&str] = &[
-    "上海", "浦江", "申城", "东方", "华东", "沪", "长江", "黄浦江", "松江", "临港",
+    "上海",
+    "浦江",
+    "申城",
+    "东方",
+    "华东",
+    "沪",
+    "长江",
+    "黄浦江",
+    "松江",
+    "临港",
 ];
 const FIRM: &[&str] = &[
-    "智能", "精密", "生物", "新材料", "信息", "电子", "医药", "汽车", "能源", "环境", "软件",
-    "机器人", "光电", "化工", "数据", "半导体", "航空", "海洋", "仪器", "网络",
+    "智能",
+    "精密",
+    "生物",
+    "新材料",
+    "信息",
+    "电子",
+    "医药",
+    "汽车",
+    "能源",
+    "环境",
+    "软件",
+    "机器人",
+    "光电",
+    "化工",
+    "数据",
+    "半导体",
+    "航空",
+    "海洋",
+    "仪器",
+    "网络",
 ];
 const WORD: &[&str] = &[
-    "恒", "源", "创", "博", "瑞", "华", "信", "达", "联", "凯", "科", "鼎", "宏", "泰", "正",
-    "明", "安", "康", "思", "远", "天", "诚", "合", "新", "德", "宇", "峰", "晟", "越", "卓",
+    "恒", "源", "创", "博", "瑞", "华", "信", "达", "联", "凯", "科", "鼎", "宏", "泰", "正", "明",
+    "安", "康", "思", "远", "天", "诚", "合", "新", "德", "宇", "峰", "晟", "越", "卓",
 ];
 const FORM: &[&str] = &["有限公司", "股份有限公司", "研究院", "有限责任公司"];
 const TOPIC: &[&str] = &[
-    "机器视觉", "深度学习", "边缘计算", "数字孪生", "区块链", "锂电池", "氢燃料", "纳米涂层",
-    "基因测序", "细胞培养", "工业互联网", "激光焊接", "毫米波雷达", "碳纤维", "光刻胶",
-    "北斗定位", "智能电网", "医学影像", "语音识别", "自然语言处理", "增材制造", "柔性显示",
-    "污水处理", "固废资源化", "储能变流", "微流控", "高分子", "智慧物流", "车路协同",
+    "机器视觉",
+    "深度学习",
+    "边缘计算",
+    "数字孪生",
+    "区块链",
+    "锂电池",
+    "氢燃料",
+    "纳米涂层",
+    "基因测序",
+    "细胞培养",
+    "工业互联网",
+    "激光焊接",
+    "毫米波雷达",
+    "碳纤维",
+    "光刻胶",
+    "北斗定位",
+    "智能电网",
+    "医学影像",
+    "语音识别",
+    "自然语言处理",
+    "增材制造",
+    "柔性显示",
+    "污水处理",
+    "固废资源化",
+    "储能变流",
+    "微流控",
+    "高分子",
+    "智慧物流",
+    "车路协同",
     "知识图谱",
 ];
 const OBJECT: &[&str] = &[
-    "检测系统", "控制平台", "分析软件", "生产工艺", "监测装置", "管理系统", "算法模型",
-    "测试方法", "制备技术", "评价体系", "优化方案", "调度系统", "识别模块", "驱动电路",
-    "标定装置", "仿真平台",
+    "检测系统",
+    "控制平台",
+    "分析软件",
+    "生产工艺",
+    "监测装置",
+    "管理系统",
+    "算法模型",
+    "测试方法",
+    "制备技术",
+    "评价体系",
+    "优化方案",
+    "调度系统",
+    "识别模块",
+    "驱动电路",
+    "标定装置",
+    "仿真平台",
 ];
 const KIND: &[(&str, &str, &str)] = &[
     ("development", "entrusted", "技术开发"),
@@ -89,24 +153,63 @@ const KIND: &[(&str, &str, &str)] = &[
     ("service", "training", "技术培训"),
 ];
 const GENERIC: &[&str] = &[
-    "技术服务合同", "技术开发合同", "技术咨询合同", "技术转让合同", "技术开发（委托）合同",
+    "技术服务合同",
+    "技术开发合同",
+    "技术咨询合同",
+    "技术转让合同",
+    "技术开发（委托）合同",
     "技术服务协议",
 ];
 const VERB: &[&str] = &[
     "研制", "开发", "优化", "改进", "设计", "搭建", "验证", "部署", "升级", "评估",
 ];
 const PART: &[&str] = &[
-    "数据采集", "特征提取", "参数标定", "样机试制", "中试放大", "现场调试", "性能测试",
-    "可靠性验证", "接口开发", "人员培训", "文档编制", "算法移植", "模型训练", "工艺验证",
-    "质量追溯", "故障诊断", "能耗分析", "安全评估", "系统集成", "远程运维",
+    "数据采集",
+    "特征提取",
+    "参数标定",
+    "样机试制",
+    "中试放大",
+    "现场调试",
+    "性能测试",
+    "可靠性验证",
+    "接口开发",
+    "人员培训",
+    "文档编制",
+    "算法移植",
+    "模型训练",
+    "工艺验证",
+    "质量追溯",
+    "故障诊断",
+    "能耗分析",
+    "安全评估",
+    "系统集成",
+    "远程运维",
 ];
 const DELIVER: &[&str] = &[
-    "源代码", "技术报告", "样机", "工艺文件", "图纸", "测试报告", "专利申请文件", "操作手册",
-    "数据集", "培训教材",
+    "源代码",
+    "技术报告",
+    "样机",
+    "工艺文件",
+    "图纸",
+    "测试报告",
+    "专利申请文件",
+    "操作手册",
+    "数据集",
+    "培训教材",
 ];
 const SIMILAR: &[(char, char)] = &[
-    ('测', '侧'), ('统', '通'), ('制', '治'), ('型', '形'), ('技', '枝'), ('术', '木'),
-    ('开', '升'), ('发', '友'), ('系', '糸'), ('务', '各'), ('服', '报'), ('合', '含'),
+    ('测', '侧'),
+    ('统', '通'),
+    ('制', '治'),
+    ('型', '形'),
+    ('技', '枝'),
+    ('术', '木'),
+    ('开', '升'),
+    ('发', '友'),
+    ('系', '糸'),
+    ('务', '各'),
+    ('服', '报'),
+    ('合', '含'),
 ];
 
 struct Firm {
@@ -133,18 +236,19 @@ struct Gc {
 }
 
 fn credit_code(g: &mut Gen, n: u64) -> String {
-    let base = format!("91310{:012}", (n * 7_919 + g.below(1000)) % 1_000_000_000_000);
+    let base = format!(
+        "91310{:012}",
+        (n * 7_919 + g.below(1000)) % 1_000_000_000_000
+    );
     let base: String = base.chars().take(17).collect();
-    format!("{base}{}", crate::identity::validate::credit_check_char(&base))
+    format!(
+        "{base}{}",
+        crate::identity::validate::credit_check_char(&base)
+    )
 }
 
 fn summary(g: &mut Gen, topic: &str, object: &str) -> String {
-    let mut s = format!(
-        "{}{}{}，",
-        g.pick(VERB),
-        topic,
-        object
-    );
+    let mut s = format!("{}{}{}，", g.pick(VERB), topic, object);
     let k = 3 + g.below(3);
     for _ in 0..k {
         s.push_str(&format!(
@@ -186,7 +290,11 @@ pub fn perturb_name(g: &mut Gen, name: &str) -> String {
                 .filter(|i| SIMILAR.iter().any(|(a, _)| *a == chars[*i]))
                 .collect();
             if let Some(i) = candidates.get(g.below(candidates.len().max(1) as u64) as usize) {
-                let to = SIMILAR.iter().find(|(a, _)| *a == chars[*i]).map(|x| x.1).unwrap();
+                let to = SIMILAR
+                    .iter()
+                    .find(|(a, _)| *a == chars[*i])
+                    .map(|x| x.1)
+                    .unwrap();
                 chars[*i] = to;
                 chars.into_iter().collect()
             } else {
@@ -196,7 +304,8 @@ pub fn perturb_name(g: &mut Gen, name: &str) -> String {
         _ => {
             let s = name.replace('（', "(").replace('）', ")");
             let mid = s.chars().count() / 2;
-            let (a, b): (String, String) = (s.chars().take(mid).collect(), s.chars().skip(mid).collect());
+            let (a, b): (String, String) =
+                (s.chars().take(mid).collect(), s.chars().skip(mid).collect());
             format!("{a} {b}。")
         }
     }
@@ -268,7 +377,10 @@ async fn next_id<C: ConnectionTrait>(db: &C, table: &str) -> Result<i64, DbErr> 
             format!("SELECT COALESCE(MAX(id), 0) AS m FROM {table}"),
         ))
         .await?;
-    Ok(r.map(|r| r.try_get::<i64>("", "m")).transpose()?.unwrap_or(0) + 1)
+    Ok(r.map(|r| r.try_get::<i64>("", "m"))
+        .transpose()?
+        .unwrap_or(0)
+        + 1)
 }
 
 async fn bump_sequence<C: ConnectionTrait>(db: &C, table: &str) -> Result<(), DbErr> {
@@ -283,7 +395,11 @@ async fn bump_sequence<C: ConnectionTrait>(db: &C, table: &str) -> Result<(), Db
 
 /// Generates `n` contracts (with parties, enterprises for the sellers and
 /// the index rows) from `seed`.
-pub async fn seed_contracts<C: ConnectionTrait>(db: &C, n: u64, seed: u64) -> Result<Report, DbErr> {
+pub async fn seed_contracts<C: ConnectionTrait>(
+    db: &C,
+    n: u64,
+    seed: u64,
+) -> Result<Report, DbErr> {
     let mut g = Gen::new(seed);
     let offices = ensure_offices(db).await?;
     let firms_n = (n / 8).max(40);
@@ -301,7 +417,14 @@ pub async fn seed_contracts<C: ConnectionTrait>(db: &C, n: u64, seed: u64) -> Re
             g.pick(FIRM),
             g.pick(FORM)
         );
-        let name = format!("{name}{}", if i % 3 == 0 { format!("（{}）", i) } else { String::new() });
+        let name = format!(
+            "{name}{}",
+            if i % 3 == 0 {
+                format!("（{}）", i)
+            } else {
+                String::new()
+            }
+        );
         let f = Firm {
             id: first_firm + i as i64,
             code: credit_code(&mut g, first_firm as u64 + i),
@@ -347,7 +470,8 @@ pub async fn seed_contracts<C: ConnectionTrait>(db: &C, n: u64, seed: u64) -> Re
     for i in 0..n {
         let id = first + i as i64;
         let roll = g.below(1000);
-        let base = (!recent.is_empty()).then(|| recent[g.below(recent.len() as u64) as usize].clone());
+        let base =
+            (!recent.is_empty()).then(|| recent[g.below(recent.len() as u64) as usize].clone());
         let c = match base {
             Some(b) if roll < NEAR_DUPLICATE_PERMILLE => {
                 report.near_duplicates += 1;
@@ -379,7 +503,11 @@ pub async fn seed_contracts<C: ConnectionTrait>(db: &C, n: u64, seed: u64) -> Re
                 Gc {
                     id,
                     code: format!("SEED{id}R{}", b.id),
-                    number: format!("{}-{}", b.number.split('-').next().unwrap_or("HT"), signed.year()),
+                    number: format!(
+                        "{}-{}",
+                        b.number.split('-').next().unwrap_or("HT"),
+                        signed.year()
+                    ),
                     amount: ((b.amount as f64 * factor / 100.0).round() as i64) * 100,
                     signed,
                     ..b
@@ -413,7 +541,12 @@ pub async fn seed_contracts<C: ConnectionTrait>(db: &C, n: u64, seed: u64) -> Re
                     },
                     cat: (cat, sub),
                     name,
-                    number: format!("{}{}-{:05}", g.pick(&["HT", "JS", "KF", "FW"]), signed.year(), g.below(100_000)),
+                    number: format!(
+                        "{}{}-{:05}",
+                        g.pick(&["HT", "JS", "KF", "FW"]),
+                        signed.year(),
+                        g.below(100_000)
+                    ),
                     summary: summary(&mut g, topic, object),
                     amount: (yuan / 100.0).round() as i64 * 100 * 100,
                     signed,
@@ -507,10 +640,11 @@ pub async fn seed_contracts<C: ConnectionTrait>(db: &C, n: u64, seed: u64) -> Re
     }
     bump_sequence(db, "contract").await?;
     if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
-        db.execute_unprepared("ANALYZE contract; ANALYZE contract_party; ANALYZE contract_fingerprint")
-            .await?;
+        db.execute_unprepared(
+            "ANALYZE contract; ANALYZE contract_party; ANALYZE contract_fingerprint",
+        )
+        .await?;
     }
-    let _ = contract::Entity::find().select_only();
     Ok(report)
 }
 
@@ -521,7 +655,10 @@ mod tests {
     #[test]
     fn the_generator_is_deterministic_and_perturbations_stay_close() {
         let (mut a, mut b) = (Gen::new(7), Gen::new(7));
-        assert_eq!((0..5).map(|_| a.next()).collect::<Vec<_>>(), (0..5).map(|_| b.next()).collect::<Vec<_>>());
+        assert_eq!(
+            (0..5).map(|_| a.next()).collect::<Vec<_>>(),
+            (0..5).map(|_| b.next()).collect::<Vec<_>>()
+        );
         let mut g = Gen::new(1);
         for _ in 0..50 {
             let name = "机器视觉检测系统技术开发合同";
