@@ -235,7 +235,7 @@ async fn a_resubmitted_copy_is_flagged_to_the_applicant_and_the_reviewer() {
     let spec = Spec {
         name: "零件表面缺陷视觉检测系统技术开发合同",
         number: "HT-2026-0042",
-        deal_fen: 380_000_00,
+        deal_fen: 380_000 * 100,
         signed_days_ago: 20,
         summary: SUMMARY,
         scan: PDF,
@@ -313,7 +313,7 @@ async fn a_resubmitted_copy_is_flagged_to_the_applicant_and_the_reviewer() {
         &Spec {
             name: "企业数据中心运维技术服务合同",
             number: "FW-2026-7",
-            deal_fen: 50_000_00,
+            deal_fen: 50_000 * 100,
             signed_days_ago: 200,
             summary: "为企业数据中心提供全年运维技术服务、故障应急响应与人员培训。",
             scan: b"%PDF-1.7\n% another contract\n%%EOF\n",
@@ -335,7 +335,7 @@ async fn the_reviewers_decision_is_audited_and_remembered() {
         &Spec {
             name: "零件表面缺陷视觉检测系统技术开发合同",
             number: "HT-2026-0042",
-            deal_fen: 380_000_00,
+            deal_fen: 380_000 * 100,
             signed_days_ago: 20,
             summary: SUMMARY,
             scan: PDF,
@@ -349,7 +349,7 @@ async fn the_reviewers_decision_is_audited_and_remembered() {
         &Spec {
             name: "零件表面缺陷视觉检侧系统 技术开发合同。",
             number: "HT-2026-0043",
-            deal_fen: 381_900_00,
+            deal_fen: 381_900 * 100,
             signed_days_ago: 17,
             summary: &SUMMARY.replace('，', ", "),
             scan: b"%PDF-1.7\n% rescanned\n%%EOF\n",
@@ -497,7 +497,7 @@ async fn the_batch_check_lists_a_planted_cluster_and_exports_it() {
             continue;
         }
         let together =
-            cluster.get(code).is_some() && cluster.get(code) == cluster.get(&b.approval_code);
+            cluster.contains_key(code) && cluster.get(code) == cluster.get(&b.approval_code);
         if kind == 'D' {
             planted += 1;
             found += together as u32;

@@ -383,13 +383,13 @@ mod tests {
 
     #[test]
     fn exact_keys_ignore_punctuation_and_need_a_number() {
-        let a = doc("视觉检测技术开发合同", SUMMARY, 100_000_00, 1);
+        let a = doc("视觉检测技术开发合同", SUMMARY, 100_000 * 100, 1);
         let mut b = a.clone();
         b.name = "视觉检测技术开发（合同）".into();
         b.contract_number = "ht 1".into();
         assert_eq!(a.number_key(), b.number_key());
         assert_eq!(a.content_key(), b.content_key());
-        b.deal_amount = Some(100_000_01);
+        b.deal_amount = Some(100_000 * 100 + 1);
         assert_ne!(a.content_key(), b.content_key());
         b.contract_number = " ".into();
         assert_eq!(b.number_key(), None);
@@ -398,11 +398,11 @@ mod tests {
     #[test]
     fn a_perturbed_copy_scores_high_and_a_renewal_or_a_generic_name_low() {
         let t = Thresholds::default();
-        let a = doc("视觉检测系统技术开发合同", SUMMARY, 100_000_00, 1);
+        let a = doc("视觉检测系统技术开发合同", SUMMARY, 100_000 * 100, 1);
         let mut near = doc(
             "视觉检侧系统 技术开发合同。",
             &SUMMARY.replace('，', ","),
-            100_500_00,
+            100_500 * 100,
             9,
         );
         near.contract_number = "HT-1a".into();
@@ -414,14 +414,14 @@ mod tests {
 
         let mut renewal = a.clone();
         renewal.signed_on = NaiveDate::from_ymd_opt(2026, 3, 4);
-        renewal.deal_amount = Some(110_000_00);
+        renewal.deal_amount = Some(110_000 * 100);
         let s = score(&a, &sa, &renewal, &renewal.shingles(), &t);
         assert_eq!(s.score, 0, "{s:?}");
 
         let mut generic = doc(
             "技术服务合同",
             "为客户的数据中心提供运维技术服务与人员培训。",
-            100_000_00,
+            100_000 * 100,
             1,
         );
         generic.seller = party_key("丙", Some("91310000AAAAAAAA1X"));
@@ -429,7 +429,7 @@ mod tests {
         let mut other = doc(
             "技术服务合同",
             "对新能源汽车电池管理软件进行测试并出具测试报告。",
-            120_000_00,
+            120_000 * 100,
             20,
         );
         other.seller = party_key("戊", Some("91310000CCCCCCCC3X"));

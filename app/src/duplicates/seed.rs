@@ -32,7 +32,7 @@ impl Gen {
     pub fn new(seed: u64) -> Gen {
         Gen(seed)
     }
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -40,7 +40,7 @@ impl Gen {
         z ^ (z >> 31)
     }
     pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
+        self.next_u64() % n.max(1)
     }
     pub fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
         &xs[self.below(xs.len() as u64) as usize]
@@ -50,7 +50,7 @@ impl Gen {
     }
     /// Uniform in [0, 1).
     pub fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 }
 
@@ -656,8 +656,8 @@ mod tests {
     fn the_generator_is_deterministic_and_perturbations_stay_close() {
         let (mut a, mut b) = (Gen::new(7), Gen::new(7));
         assert_eq!(
-            (0..5).map(|_| a.next()).collect::<Vec<_>>(),
-            (0..5).map(|_| b.next()).collect::<Vec<_>>()
+            (0..5).map(|_| a.next_u64()).collect::<Vec<_>>(),
+            (0..5).map(|_| b.next_u64()).collect::<Vec<_>>()
         );
         let mut g = Gen::new(1);
         for _ in 0..50 {
