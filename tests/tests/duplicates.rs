@@ -306,6 +306,16 @@ async fn a_resubmitted_copy_is_flagged_to_the_applicant_and_the_reviewer() {
     assert!(page.body.contains("误操作重复提交"));
     // The timeline shows the explanation as an action.
     assert!(page.body.contains("说明重复情况"));
+    // A second node on the same database sees the same index at once.
+    let node = app.spawn_node().await;
+    let clerk2 = node.client();
+    let r = node
+        .login(&clerk2, "reviewer_d", PASSWORD, "13900080002")
+        .await;
+    assert_eq!(r.status, 303);
+    let page = clerk2.get(&format!("/review/contracts/{copy}")).await;
+    let rows2 = select_text(&page.body, "#duplicate-rows tbody tr");
+    assert_eq!(rows2, rows);
 
     // An unrelated application is not flagged.
     let other = submit(
