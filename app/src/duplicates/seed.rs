@@ -470,8 +470,8 @@ pub async fn seed_contracts<C: ConnectionTrait>(
     for i in 0..n {
         let id = first + i as i64;
         let roll = g.below(1000);
-        let base =
-            (!recent.is_empty()).then(|| recent[g.below(recent.len() as u64) as usize].clone());
+        let pick = g.below(recent.len().max(1) as u64) as usize;
+        let base = recent.get(pick).cloned();
         let c = match base {
             Some(b) if roll < NEAR_DUPLICATE_PERMILLE => {
                 report.near_duplicates += 1;
@@ -555,7 +555,11 @@ pub async fn seed_contracts<C: ConnectionTrait>(
                 }
             }
         };
-        if c.code.ends_with('B') || c.code.ends_with('G') {
+        if c.code.contains('R') {
+            // Later renewals and copies follow from this one: one renewal
+            // per contract and year.
+            recent[pick] = c.clone();
+        } else if c.code.ends_with('B') || c.code.ends_with('G') {
             if recent.len() < 20_000 {
                 recent.push(c.clone());
             } else {
