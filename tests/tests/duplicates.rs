@@ -251,6 +251,16 @@ async fn a_resubmitted_copy_is_flagged_to_the_applicant_and_the_reviewer() {
     );
     let copy = submit(&w, &spec).await;
     let first_code = code_of(app, first).await;
+    // What was found is recorded with the submission (event and audit).
+    let submitted = techreg_entities::contract::event::Entity::find()
+        .filter(techreg_entities::contract::event::Column::ContractId.eq(copy))
+        .filter(techreg_entities::contract::event::Column::Action.eq("submit"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let detail: serde_json::Value = serde_json::from_str(&submitted.detail).unwrap();
+    assert_eq!(detail["duplicates"], serde_json::json!([first]));
 
     // The applicant: told at once, with a link to his own earlier case.
     let seller = app.client();
