@@ -473,6 +473,13 @@ async fn the_batch_check_lists_a_planted_cluster_and_exports_it() {
         r.near_duplicates
     );
     let city = staff(app, "city_d").await;
+    // The menu leads there.
+    assert!(
+        city.get("/my")
+            .await
+            .body
+            .contains("/supervision/duplicates")
+    );
     let (from, to) = ("2022-01-01", "2026-11-28");
     let page = city
         .get(&format!("/supervision/duplicates?from={from}&to={to}"))
