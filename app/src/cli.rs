@@ -1,4 +1,4 @@
-//! Command line: `techreg serve | migrate | seed | config | keys | settings`.
+//! Command line: `techreg serve | migrate | seed | duplicates | config | keys | settings`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,6 +42,18 @@ enum Command {
         /// The demo data set (offices, users of every role, cases).
         #[arg(long)]
         demo: bool,
+        /// Generate N realistic contracts with planted near-duplicates and
+        /// look-alikes (benchmark data; docs/decisions/duplicates.md).
+        #[arg(long, value_name = "N")]
+        contracts: Option<u64>,
+        /// Seed of the generator (the same seed gives the same data).
+        #[arg(long, default_value_t = 20261129)]
+        seed: u64,
+    },
+    /// The duplicate-contract index.
+    Duplicates {
+        #[command(subcommand)]
+        command: DuplicatesCommand,
     },
     /// Print the effective configuration with secrets hidden.
     Config,
@@ -84,6 +96,15 @@ enum ImportCommand {
         /// Check and report only; write nothing.
         #[arg(long)]
         dry_run: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum DuplicatesCommand {
+    /// Rebuild the index from the contracts (all rows, or only missing ones).
+    Rebuild {
+        #[arg(long)]
+        only_missing: bool,
     },
 }
 
@@ -196,15 +217,54 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
             println!("迁移完成 / migrations applied");
             Ok(())
         }
-        Command::Seed { demo: true } => {
+        Command::Seed {
+            contracts: Some(n),
+            seed,
+            ..
+        } => {
+            let conn = db::connect(config.database_url.expose()).await?;
+            db::migrate(&conn).await?;
+            let started = std::time::Instant::now();
+            let r = crate::duplicates::seed::seed_contracts(&conn, n, seed).await?;
+            println!(
+                "已生成 {} 份合同（近似重复 {}，续签 {}，通用名称 {}；企业 {}），用时 {:.1} 秒 / {} contracts seeded in {:.1}s",
+                r.contracts,
+                r.near_duplicates,
+                r.renewals,
+                r.generic,
+                r.firms,
+                started.elapsed().as_secs_f64(),
+                r.contracts,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Duplicates {
+            command: DuplicatesCommand::Rebuild { only_missing },
+        } => {
+            let conn = db::connect(config.database_url.expose()).await?;
+            db::migrate(&conn).await?;
+            let started = std::time::Instant::now();
+            let txn = db::begin(&conn).await?;
+            let n = crate::duplicates::index::rebuild(&txn, only_missing).await?;
+            txn.commit().await?;
+            println!(
+                "查重索引已重建：{n} 份合同，用时 {:.1} 秒 / duplicate index rebuilt: {n} contracts",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Seed { demo: true, .. } => {
             // The same seed as `serve --demo`: migrations, built-in roles and
             // dictionaries, demo organisation, people and contracts.
             boot(config, RunMode::Demo).await?;
             println!("演示数据已写入 / demo data seeded");
             Ok(())
         }
-        Command::Seed { demo: false } => {
-            anyhow::bail!("请指定要写入的数据，例如 --demo / nothing to seed: pass --demo")
+        Command::Seed { demo: false, .. } => {
+            anyhow::bail!(
+                "请指定要写入的数据，例如 --demo 或 --contracts N / nothing to seed: pass --demo or --contracts N"
+            )
         }
         Command::Import {
             command:
@@ -382,6 +442,8 @@ async fn import_contracts(
         return Ok(());
     }
     let n = legacy::apply(&txn, &report, rules, chrono::Utc::now()).await?;
+    // Imported registrations take part in duplicate checks.
+    crate::duplicates::index::rebuild(&txn, true).await?;
     txn.commit().await?;
     println!("已导入 {n} 条 / {n} contracts imported");
     Ok(())

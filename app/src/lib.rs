@@ -14,6 +14,7 @@ pub mod db;
 pub mod demo;
 pub mod demo_contracts;
 pub mod dictionary;
+pub mod duplicates;
 pub mod files;
 pub mod http;
 pub mod http_client;

@@ -13,6 +13,7 @@ mod m20261129_000008_certificates;
 mod m20261129_000009_messages;
 mod m20261129_000010_jobs;
 mod m20261129_000011_integrity;
+mod m20261129_000012_duplicates;
 mod m20261129_000013_reminders;
 mod util;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000009_messages::Migration),
             Box::new(m20261129_000010_jobs::Migration),
             Box::new(m20261129_000011_integrity::Migration),
+            Box::new(m20261129_000012_duplicates::Migration),
             Box::new(m20261129_000013_reminders::Migration),
         ]
     }

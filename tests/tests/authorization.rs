@@ -680,6 +680,36 @@ const POLICY: &[(&str, &str, &str, Allow)] = &[
     ),
     (
         "GET",
+        "/supervision/duplicates",
+        "/supervision/duplicates",
+        Allow::Only(&[Who::CityOfficer, Who::Inspector]),
+    ),
+    (
+        "GET",
+        "/supervision/duplicates.xlsx",
+        "/supervision/duplicates.xlsx",
+        Allow::Only(&[Who::CityOfficer, Who::Inspector]),
+    ),
+    (
+        "GET",
+        "/review/contracts/:id/duplicates/:other",
+        "/review/contracts/1/duplicates/2",
+        Allow::Only(&[Who::CityOfficer]),
+    ),
+    (
+        "POST",
+        "/review/contracts/:id/duplicates/:other",
+        "/review/contracts/1/duplicates/2",
+        Allow::Only(&[Who::CityOfficer]),
+    ),
+    (
+        "POST",
+        "/my/contracts/:id/duplicates/explain",
+        "/my/contracts/1/duplicates/explain",
+        Allow::Only(&[Who::Applicant]),
+    ),
+    (
+        "GET",
         "/reports/enterprise-growth",
         "/reports/enterprise-growth",
         Allow::Only(&[Who::CityOfficer]),

@@ -700,6 +700,7 @@ async fn summary_view(
         current: 0,
         steps: &STEPS,
     };
+    let notice = crate::duplicates::routes::applicant_notice(ctx, full, form).await?;
     let sections = summary_sections(ctx, full).await?;
     let events = events_of(ctx, id).await?;
     let deadline = c.stage_deadline.map(|d| d.to_string());
@@ -715,9 +716,26 @@ async fn summary_view(
         status_of(c) == Status::Submitted,
         registered.then_some(form),
     );
+    let body = match notice {
+        Some(n) => maud::html! { (n) (body) },
+        None => body,
+    };
     Ok(ctx
         .work_with_status(status, user, "技术合同登记申请", &crumbs(), body)
         .await)
+}
+
+/// The applicant's page of a submitted application with `form` (the
+/// duplicate explanation) shown again.
+pub async fn summary_with(
+    ctx: &Ctx,
+    user: &AuthUser,
+    id: i64,
+    form: &FormState,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let full = load_own(ctx, user, id).await?;
+    summary_view(ctx, user, &full, form, status).await
 }
 
 /// 变更 or 注销 of a registered contract, asked by the applicant with a
@@ -1387,16 +1405,39 @@ async fn step_post(
                         }),
                     ))
                 }
-                Ok(c) => Ok(ctx.redirect(
-                    &format!("/my/contracts/{id}"),
-                    Some(Flash {
-                        kind: FlashKind::Success,
-                        message: format!(
-                            "申请已提交（统一审批编码 {}），请等待登记处受理。",
-                            c.approval_code
-                        ),
-                    }),
-                )),
+                Ok(c) => {
+                    let after = service::load(&ctx.state.db, id)
+                        .await?
+                        .ok_or(AppError::NotFound)?;
+                    let dups = crate::duplicates::routes::exact_for_applicant(
+                        &ctx.state,
+                        &ctx.state.db,
+                        &after,
+                    )
+                    .await?;
+                    let (kind, message) = if dups.is_empty() {
+                        (
+                            FlashKind::Success,
+                            format!(
+                                "申请已提交（统一审批编码 {}），请等待登记处受理。",
+                                c.approval_code
+                            ),
+                        )
+                    } else {
+                        (
+                            FlashKind::Warning,
+                            format!(
+                                "申请已提交（统一审批编码 {}），但系统发现 {} 份与本申请重复的合同：请在下方说明情况或撤回申请。",
+                                c.approval_code,
+                                dups.len()
+                            ),
+                        )
+                    };
+                    Ok(ctx.redirect(
+                        &format!("/my/contracts/{id}"),
+                        Some(Flash { kind, message }),
+                    ))
+                }
                 Err(SubmitError::Problems(problems)) => {
                     let mut form = with_problems(scalars(&fields), &problems);
                     if !declared {

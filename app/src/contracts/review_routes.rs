@@ -455,6 +455,7 @@ fn action_label(action: &str) -> String {
         "claim" => "认领办理".into(),
         "assign" => "改派承办人".into(),
         "expert_opinion" => "记录专家意见".into(),
+        "duplicate_explain" => "说明重复情况".into(),
         other => Action::ALL
             .iter()
             .find(|a| a.as_str() == other)
@@ -993,6 +994,11 @@ async fn render_case(
     };
     let title = format!("审查：{}", view.approval_code);
     let mut body = pages::case_page(&ctx.csrf_token, &view, &show.form, ctx.fragment);
+    if !ctx.fragment {
+        // Swapped fragments replace the case only; the panel stays.
+        let panel = crate::duplicates::routes::review_panel(ctx, &full).await?;
+        body = maud::html! { (panel) (body) };
+    }
     if ctx.fragment {
         // The navigation counter changes with the case: swap it out of band.
         let mine = queues::my_open_count(&ctx.state.db, user.user.id).await?;

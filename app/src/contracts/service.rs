@@ -878,6 +878,7 @@ pub async fn submit(
     let calendar = state.calendar.snapshot().await?;
     let acceptance_days = setting_i64(state, "contracts.acceptance_days").await?;
     let threshold = setting_i64(state, "contracts.large_threshold_yuan").await? * 100;
+    let duplicate_thresholds = crate::duplicates::check::thresholds(state).await;
     let txn = crate::db::begin(&state.db).await?;
     let c = editable(&txn, user, id, version).await?;
     let full = load(&txn, id).await?.ok_or(AppError::NotFound)?;
@@ -925,6 +926,17 @@ pub async fn submit(
     if n == 0 {
         return Err(conflict().into());
     }
+    // The duplicate index follows every submission, in its transaction;
+    // what the check finds now is recorded with the submission.
+    crate::duplicates::index::put(&txn, &full).await?;
+    let found = crate::duplicates::check::check(&txn, &full, &duplicate_thresholds).await?;
+    let flagged = |exact: bool| {
+        found
+            .iter()
+            .filter(|m| m.raised() && m.is_exact() == exact)
+            .map(|m| m.other.id)
+            .collect::<Vec<_>>()
+    };
     snapshot::ActiveModel {
         contract_id: Set(id),
         round: Set(round),
@@ -942,7 +954,10 @@ pub async fn submit(
         from,
         to,
         &ActInput {
-            detail: json!({ "round": round, "office_id": office_id, "deadline": deadline }),
+            detail: json!({
+                "round": round, "office_id": office_id, "deadline": deadline,
+                "duplicates": flagged(true), "possible_duplicates": flagged(false),
+            }),
             ..Default::default()
         },
         now,
@@ -1175,6 +1190,12 @@ pub async fn act(
         return Err(conflict());
     }
     record_event(&txn, &actor, id, action, from, to, &input, now).await?;
+    if action == Action::ApproveChange
+        && let Some(full) = load(&txn, id).await?
+    {
+        // A change re-indexes the contract with what it now says.
+        crate::duplicates::index::put(&txn, &full).await?;
+    }
     let after = contract::Entity::find_by_id(id)
         .one(&txn)
         .await?

@@ -273,6 +273,9 @@ fn navigation(user: &AuthUser, path: &str, unread: Option<u64>, work: Option<u64
     if user.grants.has(perm::REPORT_VIEW) {
         items.push(("企业诚信统计", "/reports/integrity"));
     }
+    if user.grants.has(perm::SUPERVISION_SAMPLE) {
+        items.push(("重复合同检查", "/supervision/duplicates"));
+    }
     if user.grants.has(perm::AUDIT_VIEW) {
         items.push(("审计日志", "/audit/log"));
     }

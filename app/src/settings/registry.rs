@@ -221,6 +221,24 @@ static DEFINITIONS: &[SettingDef] = &[
         default: |_| json!(80),
     },
     SettingDef {
+        key: "duplicates.min_score",
+        label: "可能重复合同的最低评分（0–100，达到即提示审查员）",
+        kind: SettingKind::Integer { min: 1, max: 100 },
+        default: |_| json!(70),
+    },
+    SettingDef {
+        key: "duplicates.date_window_days",
+        label: "查重：签订日期相差不超过几天视为同一时间（超过三倍则不视为重复）",
+        kind: SettingKind::Integer { min: 1, max: 365 },
+        default: |_| json!(31),
+    },
+    SettingDef {
+        key: "duplicates.amount_tolerance_pct",
+        label: "查重：成交额相差达到百分之几视为不同金额",
+        kind: SettingKind::Integer { min: 1, max: 100 },
+        default: |_| json!(10),
+    },
+    SettingDef {
         key: "ui.page_size",
         label: "列表每页条数",
         kind: SettingKind::Integer { min: 10, max: 200 },

@@ -3,6 +3,7 @@ pub mod apply;
 pub mod calendar;
 pub mod claims;
 pub mod dictionaries;
+pub mod duplicates;
 pub mod enterprises;
 pub mod errors;
 pub mod identity;
