@@ -6,21 +6,10 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::util::index;
+use crate::util::{add_column, index};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-/// SQLite adds one column per ALTER TABLE statement.
-async fn add_column(
-    manager: &SchemaManager<'_>,
-    table: &'static str,
-    col: ColumnDef,
-) -> Result<(), DbErr> {
-    manager
-        .alter_table(Table::alter().table(table).add_column(col).to_owned())
-        .await
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

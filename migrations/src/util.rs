@@ -21,3 +21,14 @@ pub async fn index(
     }
     manager.create_index(idx.to_owned()).await
 }
+
+/// Adds one column: SQLite adds one column per ALTER TABLE statement.
+pub async fn add_column(
+    manager: &SchemaManager<'_>,
+    table: &'static str,
+    col: ColumnDef,
+) -> Result<(), DbErr> {
+    manager
+        .alter_table(Table::alter().table(table).add_column(col).to_owned())
+        .await
+}

@@ -9,7 +9,6 @@ use poem::http::StatusCode;
 use poem::web::Form;
 use poem::{Response, Route, get, handler};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
-use serde_json::json;
 use techreg_entities::alerts::deadline_reminder;
 use techreg_entities::contract::contract;
 use techreg_entities::identity::{app_user, sms_message};
@@ -18,7 +17,6 @@ use techreg_views::pages::notices::{self as pages, Quota, ReminderRow, SettingRo
 
 use super::messages::{SMS_FAILED, SMS_PENDING, SMS_PURPOSE, SMS_SENDING, SMS_SENT};
 use super::outbox;
-use crate::audit::{self, Entry, Outcome};
 use crate::clock::{shanghai_date, shanghai_minute};
 use crate::http::{AppError, Ctx};
 use crate::identity::auth::AuthUser;
@@ -217,31 +215,15 @@ async fn notices_post(
     if rows.iter().any(|r| r.error.is_some()) {
         return render(&ctx, &user, StatusCode::UNPROCESSABLE_ENTITY, &rows).await;
     }
-    let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
-    for (key, value) in &changes {
-        settings::store_value(&txn, key, value, &user.user.username).await?;
-    }
-    audit::record(
-        &txn,
-        now,
-        &user.actor(),
-        Entry {
-            action: "settings.change",
-            object_type: Some("settings"),
-            object_id: Some("notices".into()),
-            outcome: Outcome::Success,
-            detail: json!(
-                changes
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.clone()))
-                    .collect::<serde_json::Map<_, _>>()
-            ),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    ctx.state.settings.invalidate();
+    ctx.state
+        .settings
+        .store_form(
+            ctx.state.clock.now(),
+            &user.actor(),
+            Some("notices"),
+            &changes,
+        )
+        .await?;
     Ok(ctx.redirect(
         "/admin/notices",
         Some(Flash {

@@ -262,31 +262,10 @@ async fn policy_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<R
             )
             .await);
     }
-    let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
-    for (key, value) in &changes {
-        settings::store_value(&txn, key, value, &user.user.username).await?;
-    }
-    audit::record(
-        &txn,
-        now,
-        &user.actor(),
-        Entry {
-            action: "settings.change",
-            object_type: Some("settings"),
-            object_id: None,
-            outcome: Outcome::Success,
-            detail: json!(
-                changes
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.clone()))
-                    .collect::<serde_json::Map<_, _>>()
-            ),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    ctx.state.settings.invalidate();
+    ctx.state
+        .settings
+        .store_form(ctx.state.clock.now(), &user.actor(), None, &changes)
+        .await?;
     Ok(ctx.redirect(
         "/admin/security",
         Some(Flash {

@@ -41,7 +41,6 @@ type Fields = Form<Vec<(String, String)>>;
 
 /// Rows a list page shows at most.
 const LIST_LIMIT: u64 = 500;
-const MAX_IMPORT_BYTES: usize = 10 * 1024 * 1024;
 const PREVIEW_ROWS: usize = 100;
 const OVERRIDE_REASON_MAX: usize = 2000;
 
@@ -474,50 +473,13 @@ async fn import_post(
 ) -> Result<Response, AppError> {
     // Permission first: a wrong body must not tell a stranger anything.
     require_manage(&user)?;
-    let mut multipart = multipart.map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let mut file: Option<(String, Vec<u8>)> = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| AppError::BadRequest(e.to_string()))?
-    {
-        if field.name() != Some("file") {
-            continue;
-        }
-        let name = field.file_name().unwrap_or("上传的文件").to_owned();
-        let bytes = field
-            .bytes()
-            .await
-            .map_err(|e| AppError::BadRequest(e.to_string()))?;
-        if bytes.len() > MAX_IMPORT_BYTES {
+    let (name, rows) = match tabular::read_upload(multipart).await? {
+        Ok(u) => (u.name, u.rows),
+        Err(message) => {
             return Ok(import_view(
                 &ctx,
                 &user,
-                Some("文件过大：最大 10 MB"),
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await);
-        }
-        file = Some((name, bytes));
-    }
-    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        return Ok(import_view(
-            &ctx,
-            &user,
-            Some("请选择要导入的文件"),
-            None,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await);
-    };
-    let rows = match tabular::read(&bytes) {
-        Ok(r) => r,
-        Err(e) => {
-            return Ok(import_view(
-                &ctx,
-                &user,
-                Some(&e.to_string()),
+                Some(&message),
                 None,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )

@@ -45,7 +45,6 @@ type Fields = Form<Vec<(String, String)>>;
 /// Most enterprises one bulk reassignment may touch.
 const BULK_LIMIT: usize = 20_000;
 /// Largest import file accepted.
-const MAX_IMPORT_BYTES: usize = 10 * 1024 * 1024;
 /// Rows of the plan shown in the preview.
 const PREVIEW_ROWS: usize = 100;
 
@@ -991,50 +990,13 @@ async fn import_post(
 ) -> Result<Response, AppError> {
     // Permission first: a wrong body must not tell a stranger anything.
     require_manage(&user)?;
-    let mut multipart = multipart.map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let mut file: Option<(String, Vec<u8>)> = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| AppError::BadRequest(e.to_string()))?
-    {
-        if field.name() != Some("file") {
-            continue;
-        }
-        let name = field.file_name().unwrap_or("上传的文件").to_owned();
-        let bytes = field
-            .bytes()
-            .await
-            .map_err(|e| AppError::BadRequest(e.to_string()))?;
-        if bytes.len() > MAX_IMPORT_BYTES {
+    let (name, rows) = match tabular::read_upload(multipart).await? {
+        Ok(u) => (u.name, u.rows),
+        Err(message) => {
             return Ok(import_view(
                 &ctx,
                 &user,
-                Some("文件过大：最大 10 MB"),
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await);
-        }
-        file = Some((name, bytes));
-    }
-    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        return Ok(import_view(
-            &ctx,
-            &user,
-            Some("请选择要导入的文件"),
-            None,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await);
-    };
-    let rows = match tabular::read(&bytes) {
-        Ok(r) => r,
-        Err(e) => {
-            return Ok(import_view(
-                &ctx,
-                &user,
-                Some(&e.to_string()),
+                Some(&message),
                 None,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )

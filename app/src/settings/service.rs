@@ -101,6 +101,43 @@ impl Settings {
         Ok(value)
     }
 
+    /// Stores the values an admin changed on one form in one transaction
+    /// with one audit row (`object_id` names the form), then drops this
+    /// node's cache; the other nodes follow within `settings.poll_seconds`.
+    pub async fn store_form(
+        &self,
+        now: chrono::DateTime<Utc>,
+        actor: &crate::audit::Actor,
+        object_id: Option<&str>,
+        changes: &[(&str, Value)],
+    ) -> Result<(), DbErr> {
+        let txn = crate::db::begin(&self.inner.db).await?;
+        for (key, value) in changes {
+            store_value(&txn, key, value, &actor.name).await?;
+        }
+        crate::audit::record(
+            &txn,
+            now,
+            actor,
+            crate::audit::Entry {
+                action: "settings.change",
+                object_type: Some("settings"),
+                object_id: object_id.map(str::to_owned),
+                outcome: crate::audit::Outcome::Success,
+                detail: serde_json::Value::Object(
+                    changes
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.clone()))
+                        .collect(),
+                ),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        self.invalidate();
+        Ok(())
+    }
+
     /// Drops this node's cache at once (after a change written elsewhere in
     /// the same process, e.g. inside a larger transaction).
     pub fn invalidate(&self) {
