@@ -107,3 +107,44 @@ impl Browser {
         let _ = self.driver.quit().await;
     }
 }
+
+/// Waits up to 15 seconds for the first element matching `css`.
+pub async fn wait_for(d: &WebDriver, css: &str) -> WebElement {
+    d.query(By::Css(css))
+        .wait(Duration::from_secs(15), Duration::from_millis(100))
+        .first()
+        .await
+        .unwrap_or_else(|_| panic!("{css} appears"))
+}
+
+/// Clears the field called `name` and types `value`.
+pub async fn fill(d: &WebDriver, name: &str, value: &str) {
+    let el = d.find(By::Css(format!("[name='{name}']"))).await.unwrap();
+    el.clear().await.unwrap();
+    el.send_keys(value).await.unwrap();
+}
+
+/// Signs in on the login page as a fresh visitor: the password, then the
+/// SMS code sent to `mobile`; returns on the work page.
+pub async fn sign_in(app: &crate::TestApp, d: &WebDriver, username: &str, mobile: &str) {
+    d.delete_all_cookies().await.unwrap();
+    d.goto(app.url("/login")).await.unwrap();
+    fill(d, "username", username).await;
+    fill(d, "password", crate::PASSWORD).await;
+    d.find(By::Css("#login button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(d, "#verify-factor").await;
+    let code = app.last_sms_code(mobile).await;
+    fill(d, "code", &code).await;
+    d.find(By::Css("#verify-factor button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(d, ".work-body").await;
+}

@@ -11,7 +11,7 @@ use techreg::security::rbac::Scope;
 use techreg_entities::contract::contract;
 use techreg_entities::identity::app_user;
 use techreg_entities::org::enterprise;
-use techreg_tests::browser::Browser;
+use techreg_tests::browser::{Browser, wait_for};
 use techreg_tests::{PASSWORD, Resp, TestApp, TestClient};
 use thirtyfour::components::SelectElement;
 use thirtyfour::prelude::*;
@@ -668,14 +668,6 @@ async fn an_enterprise_fills_every_step_submits_and_withdraws() {
     assert_eq!(r.status, 200);
     assert!(r.body.contains(r#"value="张工""#));
     assert_eq!(row(&app, 2).await.steps_done, 0, "filling saves nothing");
-}
-
-async fn wait_for(d: &WebDriver, css: &str) -> WebElement {
-    d.query(By::Css(css))
-        .wait(Duration::from_secs(15), Duration::from_millis(100))
-        .first()
-        .await
-        .unwrap_or_else(|_| panic!("{css} appears"))
 }
 
 async fn fill(d: &WebDriver, name: &str, value: &str) {

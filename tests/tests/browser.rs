@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use techreg_tests::TestApp;
-use techreg_tests::browser::Browser;
+use techreg_tests::browser::{Browser, fill, sign_in, wait_for};
 use thirtyfour::components::SelectElement;
 use thirtyfour::prelude::*;
 
@@ -73,42 +73,6 @@ async fn portal_home_swaps_the_guide_in_with_htmx() {
     assert_eq!(err.text().await.unwrap(), "请填写登记编号");
     browser.screenshot("foundation-03-verify-errors").await;
     browser.quit().await;
-}
-
-async fn wait_for(d: &WebDriver, css: &str) -> WebElement {
-    d.query(By::Css(css))
-        .wait(Duration::from_secs(15), Duration::from_millis(100))
-        .first()
-        .await
-        .unwrap_or_else(|_| panic!("{css} appears"))
-}
-
-async fn fill(d: &WebDriver, name: &str, value: &str) {
-    let el = d.find(By::Css(format!("[name='{name}']"))).await.unwrap();
-    el.clear().await.unwrap();
-    el.send_keys(value).await.unwrap();
-}
-
-async fn sign_in(app: &TestApp, d: &WebDriver, username: &str, mobile: &str) {
-    d.goto(app.url("/login")).await.unwrap();
-    fill(d, "username", username).await;
-    fill(d, "password", techreg_tests::PASSWORD).await;
-    d.find(By::Css("#login button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait_for(d, "#verify-factor").await;
-    let code = app.last_sms_code(mobile).await;
-    fill(d, "code", &code).await;
-    d.find(By::Css("#verify-factor button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait_for(d, ".work-body").await;
 }
 
 async fn sign_out(d: &WebDriver, app: &TestApp) {

@@ -19,7 +19,7 @@ use techreg_entities::alerts::message;
 use techreg_entities::audit::audit_log;
 use techreg_entities::contract::{contract, event};
 use techreg_entities::identity::app_user;
-use techreg_tests::browser::Browser;
+use techreg_tests::browser::{Browser, sign_in, wait_for};
 use techreg_tests::{PASSWORD, TestApp, TestClient};
 use thirtyfour::prelude::*;
 
@@ -1127,44 +1127,6 @@ async fn demo_data_marks_come_from_real_entries_and_records() {
     assert!(app.count("contract WHERE integrity_listed = true").await > 0);
 }
 
-async fn wait_for(d: &WebDriver, css: &str) -> WebElement {
-    d.query(By::Css(css))
-        .wait(Duration::from_secs(15), Duration::from_millis(100))
-        .first()
-        .await
-        .unwrap_or_else(|_| panic!("{css} appears"))
-}
-
-async fn browser_sign_in(app: &TestApp, d: &WebDriver, username: &str) {
-    d.delete_all_cookies().await.unwrap();
-    d.goto(app.url("/login")).await.unwrap();
-    for (name, value) in [("username", username), ("password", PASSWORD)] {
-        let el = d.find(By::Css(format!("[name='{name}']"))).await.unwrap();
-        el.send_keys(value).await.unwrap();
-    }
-    d.find(By::Css("#login button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait_for(d, "#verify-factor").await;
-    let code = app.last_sms_code(mobile_of(username)).await;
-    d.find(By::Css("[name='code']"))
-        .await
-        .unwrap()
-        .send_keys(&code)
-        .await
-        .unwrap();
-    d.find(By::Css("#verify-factor button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait_for(d, ".work-body").await;
-}
-
 #[tokio::test]
 async fn browser_the_city_office_records_a_blocking_anomaly_and_lifts_a_refusal() {
     let Some(browser) = Browser::start().await else {
@@ -1173,7 +1135,7 @@ async fn browser_the_city_office_records_a_blocking_anomaly_and_lifts_a_refusal(
     let w = world().await;
     let app = &w.app;
     let d = &browser.driver;
-    browser_sign_in(app, d, "city").await;
+    sign_in(app, d, "city", mobile_of("city")).await;
     d.find(By::LinkText("异常信息"))
         .await
         .unwrap()

@@ -16,7 +16,7 @@ use techreg::contracts::service;
 use techreg::identity::auth::AuthUser;
 use techreg::security::rbac::Scope;
 use techreg_entities::contract::{comment, contract, event};
-use techreg_tests::browser::Browser;
+use techreg_tests::browser::{Browser, sign_in, wait_for};
 use techreg_tests::{PASSWORD, TestApp, TestClient};
 use thirtyfour::prelude::*;
 
@@ -954,44 +954,6 @@ async fn applicants_and_anonymous_visitors_do_not_reach_review() {
     assert_eq!(clerk.get("/review/contracts/99999").await.status, 404);
 }
 
-async fn wait_for(d: &WebDriver, css: &str) -> WebElement {
-    d.query(By::Css(css))
-        .wait(Duration::from_secs(15), Duration::from_millis(100))
-        .first()
-        .await
-        .unwrap_or_else(|_| panic!("{css} appears"))
-}
-
-async fn sign_in(app: &TestApp, d: &WebDriver, username: &str) {
-    d.delete_all_cookies().await.unwrap();
-    d.goto(app.url("/login")).await.unwrap();
-    for (name, value) in [("username", username), ("password", PASSWORD)] {
-        let el = d.find(By::Css(format!("[name='{name}']"))).await.unwrap();
-        el.send_keys(value).await.unwrap();
-    }
-    d.find(By::Css("#login button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait_for(d, "#verify-factor").await;
-    let code = app.last_sms_code(mobile_of(username)).await;
-    d.find(By::Css("[name='code']"))
-        .await
-        .unwrap()
-        .send_keys(&code)
-        .await
-        .unwrap();
-    d.find(By::Css("#verify-factor button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait_for(d, ".work-body").await;
-}
-
 /// Opens a panel and submits its form; waits for the case to show `status`.
 async fn use_panel(d: &WebDriver, key: &str, reason: Option<&str>, status: &str) {
     d.find(By::Css(format!("#panel-{key} summary")))
@@ -1027,7 +989,7 @@ async fn browser_a_clerk_accepts_the_reviewer_proposes_and_the_city_registers() 
     let id = submitted(&w, "浏览器旅程技术开发合同", 80_000).await;
     let d = &browser.driver;
 
-    sign_in(app, d, "clerk_a").await;
+    sign_in(app, d, "clerk_a", mobile_of("clerk_a")).await;
     d.find(By::PartialLinkText("合同审查"))
         .await
         .unwrap()
@@ -1060,7 +1022,7 @@ async fn browser_a_clerk_accepts_the_reviewer_proposes_and_the_city_registers() 
     assert_eq!(count, "0");
 
     app.state.clock.advance(chrono::Duration::seconds(61));
-    sign_in(app, d, "reviewer_a").await;
+    sign_in(app, d, "reviewer_a", mobile_of("reviewer_a")).await;
     d.goto(app.url(&format!("/review/contracts/{id}")))
         .await
         .unwrap();
@@ -1075,7 +1037,7 @@ async fn browser_a_clerk_accepts_the_reviewer_proposes_and_the_city_registers() 
     browser.screenshot("review-03-proposed").await;
 
     app.state.clock.advance(chrono::Duration::seconds(61));
-    sign_in(app, d, "city").await;
+    sign_in(app, d, "city", mobile_of("city")).await;
     d.goto(app.url("/review/contracts?queue=approve"))
         .await
         .unwrap();
