@@ -4,6 +4,7 @@
 //! hands out clients that keep cookies, pick up the CSRF token and can send
 //! htmx headers.
 
+pub mod application;
 pub mod browser;
 mod client;
 

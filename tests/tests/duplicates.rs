@@ -7,11 +7,10 @@ use std::io::Cursor;
 
 use chrono::Days;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use techreg::contracts::application::{Amounts, Basics, Party, Technology};
-use techreg::contracts::service;
 use techreg::identity::auth::AuthUser;
 use techreg::security::rbac::Scope;
 use techreg_entities::contract::{contract, duplicate_decision, fingerprint};
+use techreg_tests::application::{self, Application};
 use techreg_tests::{PASSWORD, TestApp, TestClient};
 
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
@@ -88,23 +87,7 @@ fn input_value(body: &str, name: &str) -> String {
 }
 
 async fn applicant(app: &TestApp, username: &str) -> AuthUser {
-    use techreg_entities::identity::app_user;
-    let user = app_user::Entity::find()
-        .filter(app_user::Column::Username.eq(username))
-        .one(&app.state.db)
-        .await
-        .unwrap()
-        .unwrap();
-    let (grants, _) =
-        techreg::identity::roles::load_grants(&app.state.db, app.state.keys.as_ref(), user.id)
-            .await
-            .unwrap();
-    AuthUser {
-        user,
-        grants,
-        session_key: String::new(),
-        client_ip: "127.0.0.1".into(),
-    }
+    application::auth_user(app, username).await
 }
 
 struct Spec<'a> {
@@ -121,94 +104,25 @@ const SUMMARY: &str = "研制一套基于机器视觉的零件表面缺陷在线
 async fn submit(w: &World, s: &Spec<'_>) -> i64 {
     let app = &w.app;
     let user = applicant(app, "seller_d").await;
-    let c = service::create_draft(&app.state, &user).await.unwrap();
     let today = techreg::clock::shanghai_date(app.state.clock.now());
-    let signed = today - Days::new(s.signed_days_ago);
-    service::save_basics(
-        &app.state,
-        &user,
-        c.id,
-        0,
-        &Basics {
-            category: "development".into(),
-            subtype: "entrusted".into(),
-            name: s.name.into(),
-            contract_number: s.number.into(),
-            signed_on: Some(signed),
-            valid_from: Some(signed),
-            valid_to: Some(today + Days::new(300)),
-            applicant_side: "seller".into(),
-        },
-    )
-    .await
-    .unwrap();
-    service::save_parties(
-        &app.state,
-        &user,
-        c.id,
-        1,
-        &[
-            Party {
-                role: "seller".into(),
-                name: "上海查重测试科技有限公司".into(),
-                credit_code: Some(w.credit_code.clone()),
-                region: Some(YANGPU.into()),
-                legal_form: Some("150".into()),
-                country: None,
-                contact: "021-55550000".into(),
-            },
-            Party {
-                role: "buyer".into(),
-                name: "上海乙制造有限公司".into(),
-                credit_code: None,
-                region: Some("310115".into()),
-                legal_form: Some("160".into()),
-                country: None,
-                contact: String::new(),
-            },
-        ],
-    )
-    .await
-    .unwrap();
-    service::save_amounts(
-        &app.state,
-        &user,
-        c.id,
-        2,
-        &Amounts {
-            deal_amount: Some(s.deal_fen),
-            deductions: vec![],
-            payment_method: "lump_sum".into(),
-            payment_schedule: "验收后一次付清".into(),
-        },
-    )
-    .await
-    .unwrap();
-    service::save_technology(
-        &app.state,
-        &user,
-        c.id,
-        3,
-        &Technology {
-            tech_field: "01".into(),
-            socio_goal: None,
-            project_leader: "张工".into(),
-            leader_phone: "13800000000".into(),
-            summary: s.summary.into(),
-            ip_items: vec![],
-        },
-    )
-    .await
-    .unwrap();
-    service::add_attachment(&app.state, &user, c.id, 4, "contract", "合同.pdf", s.scan)
-        .await
-        .unwrap()
-        .unwrap();
-    let done = service::submit(&app.state, &user, c.id, 5, true)
-        .await
-        .unwrap();
+    let a = Application {
+        number: Some(s.number),
+        signed_on: today - Days::new(s.signed_days_ago),
+        deal_fen: s.deal_fen,
+        deductions: vec![],
+        summary: s.summary,
+        scan: s.scan,
+        ..Application::new(
+            s.name,
+            "上海查重测试科技有限公司",
+            w.credit_code.clone(),
+            YANGPU,
+            today,
+        )
+    };
+    let done = application::submit(app, &user, &a).await;
     assert_eq!(done.status, "submitted");
-    c.id
+    done.id
 }
 
 async fn code_of(app: &TestApp, id: i64) -> String {

@@ -6,11 +6,8 @@
 //! reason and the audited override, non-blocking and expired records, the
 //! report and its Excel export.
 
-use std::time::Duration;
-
 use chrono::Days;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-use techreg::contracts::application::{Amounts, Basics, Party, Technology};
 use techreg::contracts::service::{self, ActInput};
 use techreg::contracts::state::Action;
 use techreg::identity::auth::AuthUser;
@@ -19,6 +16,7 @@ use techreg_entities::alerts::message;
 use techreg_entities::audit::audit_log;
 use techreg_entities::contract::{contract, event};
 use techreg_entities::identity::app_user;
+use techreg_tests::application::{self, Application};
 use techreg_tests::browser::{Browser, sign_in, wait_for};
 use techreg_tests::{PASSWORD, TestApp, TestClient};
 use thirtyfour::prelude::*;
@@ -136,23 +134,7 @@ async fn user_id(app: &TestApp, username: &str) -> i64 {
 
 /// The user as the service sees a signed-in request.
 async fn auth_user(app: &TestApp, username: &str) -> AuthUser {
-    let user = app_user::Entity::find()
-        .filter(app_user::Column::Username.eq(username))
-        .one(&app.state.db)
-        .await
-        .unwrap()
-        .unwrap();
-    let (grants, tampered) =
-        techreg::identity::roles::load_grants(&app.state.db, app.state.keys.as_ref(), user.id)
-            .await
-            .unwrap();
-    assert!(tampered.is_empty());
-    AuthUser {
-        user,
-        grants,
-        session_key: String::new(),
-        client_ip: "127.0.0.1".into(),
-    }
+    application::auth_user(app, username).await
 }
 
 fn today(app: &TestApp) -> chrono::NaiveDate {
@@ -172,89 +154,11 @@ async fn load(app: &TestApp, id: i64) -> contract::Model {
 async fn draft(app: &TestApp, n: usize, name: &str) -> i64 {
     let (username, _, base17, firm) = FIRMS[n];
     let user = auth_user(app, username).await;
-    let c = service::create_draft(&app.state, &user).await.unwrap();
-    let today = today(app);
-    service::save_basics(
-        &app.state,
-        &user,
-        c.id,
-        0,
-        &Basics {
-            category: "development".into(),
-            subtype: "entrusted".into(),
-            name: name.into(),
-            contract_number: format!("HT-{}", c.id),
-            signed_on: Some(today - Days::new(30)),
-            valid_from: Some(today - Days::new(30)),
-            valid_to: Some(today + Days::new(300)),
-            applicant_side: "seller".into(),
-        },
-    )
-    .await
-    .unwrap();
-    service::save_parties(
-        &app.state,
-        &user,
-        c.id,
-        1,
-        &[
-            Party {
-                role: "seller".into(),
-                name: firm.into(),
-                credit_code: Some(code_of(base17)),
-                region: Some(YANGPU.into()),
-                legal_form: Some("150".into()),
-                country: None,
-                contact: "021-55550000".into(),
-            },
-            Party {
-                role: "buyer".into(),
-                name: "上海丙制造有限公司".into(),
-                credit_code: None,
-                region: Some("310115".into()),
-                legal_form: Some("160".into()),
-                country: None,
-                contact: String::new(),
-            },
-        ],
-    )
-    .await
-    .unwrap();
-    service::save_amounts(
-        &app.state,
-        &user,
-        c.id,
-        2,
-        &Amounts {
-            deal_amount: Some(10_000_000),
-            deductions: vec![("设备".into(), 200_000)],
-            payment_method: "lump_sum".into(),
-            payment_schedule: "验收后一次付清".into(),
-        },
-    )
-    .await
-    .unwrap();
-    service::save_technology(
-        &app.state,
-        &user,
-        c.id,
-        3,
-        &Technology {
-            tech_field: "01".into(),
-            socio_goal: None,
-            project_leader: "张工".into(),
-            leader_phone: "13800000000".into(),
-            summary: "研制一套基于机器视觉的零件表面缺陷在线检测系统并交付源代码。".into(),
-            ip_items: vec![],
-        },
-    )
-    .await
-    .unwrap();
-    service::add_attachment(&app.state, &user, c.id, 4, "contract", "合同.pdf", PDF)
-        .await
-        .unwrap()
-        .unwrap();
-    c.id
+    let a = Application {
+        buyer: "上海丙制造有限公司",
+        ..Application::new(name, firm, code_of(base17), YANGPU, today(app))
+    };
+    application::fill(app, &user, &a).await
 }
 
 async fn submitted(app: &TestApp, n: usize, name: &str) -> contract::Model {

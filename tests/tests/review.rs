@@ -7,15 +7,12 @@
 //! Applications are made as an enterprise user makes them: through the
 //! contract service functions, with the user's own grants.
 
-use std::time::Duration;
-
-use chrono::Days;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-use techreg::contracts::application::{Amounts, Basics, Party, Technology};
 use techreg::contracts::service;
 use techreg::identity::auth::AuthUser;
 use techreg::security::rbac::Scope;
 use techreg_entities::contract::{comment, contract, event};
+use techreg_tests::application::{self, Application};
 use techreg_tests::browser::{Browser, sign_in, wait_for};
 use techreg_tests::{PASSWORD, TestApp, TestClient};
 use thirtyfour::prelude::*;
@@ -121,24 +118,7 @@ fn input_value(body: &str, name: &str) -> String {
 
 /// The enterprise user as the service sees a signed-in request.
 async fn applicant(app: &TestApp, username: &str) -> AuthUser {
-    use techreg_entities::identity::app_user;
-    let user = app_user::Entity::find()
-        .filter(app_user::Column::Username.eq(username))
-        .one(&app.state.db)
-        .await
-        .unwrap()
-        .unwrap();
-    let (grants, tampered) =
-        techreg::identity::roles::load_grants(&app.state.db, app.state.keys.as_ref(), user.id)
-            .await
-            .unwrap();
-    assert!(tampered.is_empty());
-    AuthUser {
-        user,
-        grants,
-        session_key: String::new(),
-        client_ip: "127.0.0.1".into(),
-    }
+    techreg_tests::application::auth_user(app, username).await
 }
 
 async fn load(app: &TestApp, id: i64) -> contract::Model {
@@ -172,94 +152,21 @@ async fn submitted(w: &World, name: &str, deal_yuan: i64) -> i64 {
 async fn submitted_with(w: &World, name: &str, deal_fen: i64, deduction_fen: i64) -> i64 {
     let app = &w.app;
     let user = applicant(app, &w.enterprise_user).await;
-    let c = service::create_draft(&app.state, &user).await.unwrap();
-    let today = today(app);
-    service::save_basics(
-        &app.state,
-        &user,
-        c.id,
-        0,
-        &Basics {
-            category: "development".into(),
-            subtype: "entrusted".into(),
-            name: name.into(),
-            contract_number: format!("HT-{}", c.id),
-            signed_on: Some(today - Days::new(30)),
-            valid_from: Some(today - Days::new(30)),
-            valid_to: Some(today + Days::new(300)),
-            applicant_side: "seller".into(),
-        },
-    )
-    .await
-    .unwrap();
-    service::save_parties(
-        &app.state,
-        &user,
-        c.id,
-        1,
-        &[
-            Party {
-                role: "seller".into(),
-                name: "上海审查测试科技有限公司".into(),
-                credit_code: Some(w.credit_code.clone()),
-                region: Some(YANGPU.into()),
-                legal_form: Some("150".into()),
-                country: None,
-                contact: "021-55550000".into(),
-            },
-            Party {
-                role: "buyer".into(),
-                name: "上海乙制造有限公司".into(),
-                credit_code: None,
-                region: Some("310115".into()),
-                legal_form: Some("160".into()),
-                country: None,
-                contact: String::new(),
-            },
-        ],
-    )
-    .await
-    .unwrap();
-    service::save_amounts(
-        &app.state,
-        &user,
-        c.id,
-        2,
-        &Amounts {
-            deal_amount: Some(deal_fen),
-            deductions: vec![("设备".into(), deduction_fen)],
-            payment_method: "lump_sum".into(),
-            payment_schedule: "验收后一次付清".into(),
-        },
-    )
-    .await
-    .unwrap();
-    service::save_technology(
-        &app.state,
-        &user,
-        c.id,
-        3,
-        &Technology {
-            tech_field: "01".into(),
-            socio_goal: None,
-            project_leader: "张工".into(),
-            leader_phone: "13800000000".into(),
-            summary: "研制一套基于机器视觉的零件表面缺陷在线检测系统并交付源代码。".into(),
-            ip_items: vec![],
-        },
-    )
-    .await
-    .unwrap();
-    service::add_attachment(&app.state, &user, c.id, 4, "contract", "合同.pdf", PDF)
-        .await
-        .unwrap()
-        .unwrap();
-    let s = service::submit(&app.state, &user, c.id, 5, true)
-        .await
-        .unwrap();
+    let a = Application {
+        deal_fen,
+        deductions: vec![("设备".into(), deduction_fen)],
+        ..Application::new(
+            name,
+            "上海审查测试科技有限公司",
+            w.credit_code.clone(),
+            YANGPU,
+            today(app),
+        )
+    };
+    let s = application::submit(app, &user, &a).await;
     assert_eq!(s.status, "submitted");
     assert_eq!(s.office_id, Some(w.office_a));
-    c.id
+    s.id
 }
 
 async fn version_on_page(c: &TestClient, id: i64) -> String {
