@@ -37,6 +37,12 @@ pub fn shanghai_second(t: DateTime<Utc>) -> String {
     shanghai(t).format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
+/// The hour of the day (0–23) in Shanghai.
+pub fn shanghai_hour(t: DateTime<Utc>) -> u32 {
+    use chrono::Timelike;
+    shanghai(t).hour()
+}
+
 /// The calendar date in Shanghai.
 pub fn shanghai_date(t: DateTime<Utc>) -> chrono::NaiveDate {
     shanghai(t).date_naive()
@@ -62,5 +68,6 @@ mod tests {
         assert_eq!(shanghai_minute(t), "2026-11-30 00:30");
         assert_eq!(shanghai_second(t), "2026-11-30 00:30:05");
         assert_eq!(shanghai_date(t).to_string(), "2026-11-30");
+        assert_eq!(shanghai_hour(t), 0);
     }
 }

@@ -74,6 +74,25 @@ pub struct Row {
     pub cells: Vec<String>,
 }
 
+/// The rows as a hidden form field: the preview page carries the checked
+/// rows to the confirm step, which checks them again before writing.
+pub fn to_payload(rows: &[Row]) -> String {
+    let cells: Vec<(usize, &Vec<String>)> = rows.iter().map(|r| (r.line, &r.cells)).collect();
+    serde_json::to_string(&cells).expect("strings serialise")
+}
+
+/// The rows back from [`to_payload`]; `None` when the field was tampered
+/// with beyond parsing.
+pub fn from_payload(payload: &str) -> Option<Vec<Row>> {
+    let cells: Vec<(usize, Vec<String>)> = serde_json::from_str(payload).ok()?;
+    Some(
+        cells
+            .into_iter()
+            .map(|(line, cells)| Row { line, cells })
+            .collect(),
+    )
+}
+
 /// The text of an uploaded text or CSV file and the name of its encoding:
 /// the one its byte-order mark names, else UTF-8 when it decodes as such,
 /// else GB 18030 (a superset of GBK, which Excel in Chinese locales writes).
@@ -204,6 +223,16 @@ pub fn header_positions(header: &Row, wanted: &[&[&str]]) -> Vec<Option<usize>> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn payload_round_trips_and_rejects_garbage() {
+        let rows = vec![Row {
+            line: 2,
+            cells: vec!["上海甲公司".into(), "a\"b".into()],
+        }];
+        assert_eq!(from_payload(&to_payload(&rows)), Some(rows));
+        assert_eq!(from_payload("not json"), None);
+    }
 
     #[test]
     fn gbk_csv_is_decoded() {

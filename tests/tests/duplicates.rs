@@ -223,7 +223,7 @@ async fn a_resubmitted_copy_is_flagged_to_the_applicant_and_the_reviewer() {
     let rows = select_text(&page.body, "#duplicate-rows tbody tr");
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert!(rows[0].contains(&first_code));
-    assert!(rows[0].contains("重复"));
+    assert!(rows[0].contains("重复") && !rows[0].contains("可能重复"));
     assert!(rows[0].contains("卖方、买方相同且合同编号相同"));
     assert!(rows[0].contains("合同名称、成交额、签订日期均相同"));
     assert!(rows[0].contains("合同文本扫描件相同"));
@@ -258,6 +258,176 @@ async fn a_resubmitted_copy_is_flagged_to_the_applicant_and_the_reviewer() {
     assert!(page.body.contains("no-duplicates"), "{}", page.body);
     let page = seller.get(&format!("/my/contracts/{other}")).await;
     assert!(!page.body.contains("duplicate-notice"));
+}
+
+#[tokio::test]
+async fn other_applicants_and_other_offices_cases_stay_hidden() {
+    let w = world().await;
+    let app = &w.app;
+    let first = submit(
+        &w,
+        &Spec {
+            name: "零件表面缺陷视觉检测系统技术开发合同",
+            number: "HT-2026-0042",
+            deal_fen: 380_000 * 100,
+            signed_days_ago: 20,
+            summary: SUMMARY,
+            scan: PDF,
+        },
+    )
+    .await;
+    let first_code = code_of(app, first).await;
+
+    // Another enterprise files its own contract with the same scan.
+    let base17 = "91310110MA1DUPW02";
+    let code_e = format!(
+        "{base17}{}",
+        techreg::identity::validate::credit_check_char(base17)
+    );
+    let ent = app
+        .register_enterprise(
+            "seller_e",
+            "13900080040",
+            base17,
+            "上海另一查重科技有限公司",
+            YANGPU,
+        )
+        .await;
+    let r = app
+        .upload_claim(&ent, Some(PDF), Some(b"%PDF-1.7\n% letter e\n%%EOF\n"))
+        .await;
+    assert_eq!(r.status, 303);
+    let city = staff(app, "city_d").await;
+    let page = city.get("/review/claims/2").await;
+    let version = input_value(&page.body, "version");
+    let r = city
+        .post_form("/review/claims/2/approve", &[("version", &version)])
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    app.state.clock.advance(chrono::Duration::seconds(61));
+    let today = techreg::clock::shanghai_date(app.state.clock.now());
+    let user_e = applicant(app, "seller_e").await;
+    let a = Application {
+        scan: PDF,
+        ..Application::new(
+            "在线检测系统技术开发合同",
+            "上海另一查重科技有限公司",
+            code_e,
+            YANGPU,
+            today,
+        )
+    };
+    let theirs = application::submit(app, &user_e, &a).await.id;
+
+    // Its applicant learns that a duplicate exists, not whose it is.
+    let e = app.client();
+    assert_eq!(
+        app.login(&e, "seller_e", PASSWORD, "13900080040")
+            .await
+            .status,
+        303
+    );
+    let page = e.get(&format!("/my/contracts/{theirs}")).await;
+    assert!(page.body.contains("duplicate-notice"), "{}", page.body);
+    assert!(select_text(&page.body, "#own-duplicates li").is_empty());
+    assert!(select_text(&page.body, "#other-duplicates")[0].contains("另有 1 份"));
+    assert!(!page.body.contains(&first_code));
+    assert!(!page.body.contains(&format!("/my/contracts/{first}")));
+    // Nor may explain on the other enterprise's case.
+    let path = format!("/my/contracts/{first}/duplicates/explain");
+    let r = e
+        .post_form(&path, &[("explanation", "试图说明他人的申请")])
+        .await;
+    assert_eq!(r.status, 404);
+    // Its own explanation is taken once.
+    let path = format!("/my/contracts/{theirs}/duplicates/explain");
+    assert_eq!(
+        e.post_form(&path, &[("explanation", "两份合同共用同一扫描件模板。")])
+            .await
+            .status,
+        303
+    );
+    let r = e.post_form(&path, &[("explanation", "再说明一次")]).await;
+    assert_eq!(r.status, 409);
+    assert!(r.body.contains("情况说明已经提交"), "{}", r.body);
+    // An application without duplicates needs no explanation.
+    let single = submit(
+        &w,
+        &Spec {
+            name: "企业数据中心运维技术服务合同",
+            number: "FW-2026-7",
+            deal_fen: 50_000 * 100,
+            signed_days_ago: 200,
+            summary: "为企业数据中心提供全年运维技术服务、故障应急响应与人员培训。",
+            scan: b"%PDF-1.7\n% a single contract\n%%EOF\n",
+        },
+    )
+    .await;
+    let d = app.client();
+    assert_eq!(
+        app.login(&d, "seller_d", PASSWORD, SELLER_MOBILE)
+            .await
+            .status,
+        303
+    );
+    let r = d
+        .post_form(
+            &format!("/my/contracts/{single}/duplicates/explain"),
+            &[("explanation", "无")],
+        )
+        .await;
+    assert_eq!(r.status, 409);
+    assert!(r.body.contains("无需说明"), "{}", r.body);
+    assert_eq!(
+        app.count("contract_event WHERE action = 'duplicate_explain'")
+            .await,
+        1
+    );
+
+    // A reviewer cannot open another office's contract by typing its id.
+    let xuhui = app.create_office("310104", "徐汇区技术合同登记处").await;
+    let now = app.state.clock.now();
+    let elsewhere = {
+        use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+        contract::ActiveModel {
+            approval_code: Set("JSHTELSEWHERE1".into()),
+            status: Set("registered".into()),
+            name: Set("徐汇区的另一份合同".into()),
+            applicant_user_id: Set(user_e.user.id),
+            office_id: Set(Some(xuhui)),
+            round: Set(1),
+            submitted_at: Set(Some(now)),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&app.state.db)
+        .await
+        .unwrap()
+        .id
+    };
+    let clerk = staff(app, "clerk_d").await;
+    let compare = format!("/review/contracts/{first}/duplicates/{elsewhere}");
+    let r = clerk.get(&compare).await;
+    assert_eq!(r.status, 404);
+    assert!(!r.body.contains("徐汇区的另一份合同"));
+    let r = clerk
+        .post_form(
+            &compare,
+            &[
+                ("version", "1"),
+                ("decision", "not_duplicate"),
+                ("reason", "无关"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    assert_eq!(app.count("duplicate_decision").await, 0);
+    // The match itself (same office here) opens.
+    let r = clerk
+        .get(&format!("/review/contracts/{first}/duplicates/{theirs}"))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
 }
 
 #[tokio::test]

@@ -106,12 +106,7 @@ pub async fn run(state: &AppState) -> Result<u64, AppError> {
         .get_i64("reminders.send_hour")
         .await
         .unwrap_or(9);
-    let local_hour = (now + chrono::Duration::hours(8))
-        .format("%H")
-        .to_string()
-        .parse::<i64>()
-        .unwrap_or(0);
-    if !calendar.is_working_day(today) || local_hour < hour {
+    if !calendar.is_working_day(today) || i64::from(crate::clock::shanghai_hour(now)) < hour {
         return Ok(0);
     }
     let points = points(state).await;

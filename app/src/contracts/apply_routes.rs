@@ -700,7 +700,7 @@ async fn summary_view(
         current: 0,
         steps: &STEPS,
     };
-    let notice = crate::duplicates::routes::applicant_notice(ctx, full, form).await?;
+    let notice = crate::duplicates::routes::applicant_notice(ctx, user, full, form).await?;
     let sections = summary_sections(ctx, full).await?;
     let events = events_of(ctx, id).await?;
     let deadline = c.stage_deadline.map(|d| d.to_string());

@@ -308,7 +308,17 @@ pub async fn own<C: ConnectionTrait>(
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let mine = c.applicant_user_id == user.user.id
+    if is_own(user, &c) {
+        Ok(c)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// Whether `c` is the user's own application or one of an enterprise the
+/// user applies for.
+pub fn is_own(user: &AuthUser, c: &contract::Model) -> bool {
+    c.applicant_user_id == user.user.id
         || c.enterprise_id.is_some_and(|e| {
             user.grants.covers(
                 perm::CONTRACT_APPLY,
@@ -318,8 +328,7 @@ pub async fn own<C: ConnectionTrait>(
                 },
                 user.user.id,
             )
-        });
-    if mine { Ok(c) } else { Err(AppError::NotFound) }
+        })
 }
 
 /// A contract the user may read: their own (or their enterprise's), or one

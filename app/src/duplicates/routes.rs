@@ -135,12 +135,6 @@ pub async fn review_panel(ctx: &Ctx, full: &Full) -> Result<Markup, AppError> {
     Ok(pages::review_panel(&rows, explanation.as_deref()))
 }
 
-/// Whether `other` is the applicant's own (same applicant or enterprise).
-fn own_case(c: &contract::Model, other: &contract::Model) -> bool {
-    other.applicant_user_id == c.applicant_user_id
-        || (c.enterprise_id.is_some() && other.enterprise_id == c.enterprise_id)
-}
-
 /// The exact duplicates of a submitted application, for its applicant.
 pub async fn exact_for_applicant<C: sea_orm::ConnectionTrait>(
     state: &crate::app::AppState,
@@ -159,6 +153,7 @@ pub async fn exact_for_applicant<C: sea_orm::ConnectionTrait>(
 /// duplicates; nothing otherwise.
 pub async fn applicant_notice(
     ctx: &Ctx,
+    user: &AuthUser,
     full: &Full,
     form: &FormState,
 ) -> Result<Option<Markup>, AppError> {
@@ -171,7 +166,7 @@ pub async fn applicant_notice(
         return Ok(None);
     }
     let (own, others): (Vec<&Match>, Vec<&Match>) =
-        found.iter().partition(|m| own_case(c, &m.other));
+        found.iter().partition(|m| service::is_own(user, &m.other));
     let own: Vec<OwnCase> = own
         .iter()
         .map(|m| OwnCase {
@@ -205,6 +200,20 @@ async fn explain_post(
         return Err(AppError::Conflict(
             "该申请尚未提交或已办结，无需说明。".into(),
         ));
+    }
+    let full = service::load(&ctx.state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if exact_for_applicant(&ctx.state, &ctx.state.db, &full)
+        .await?
+        .is_empty()
+    {
+        return Err(AppError::Conflict(
+            "系统未发现与本申请重复的合同，无需说明。".into(),
+        ));
+    }
+    if explanation_of(&ctx.state.db, id).await?.is_some() {
+        return Err(AppError::Conflict("本申请的情况说明已经提交。".into()));
     }
     let text = fields
         .iter()
@@ -290,7 +299,31 @@ async fn both(ctx: &Ctx, user: &AuthUser, id: i64, other: i64) -> Result<(Full, 
     if status_of(&b.contract) == Status::Draft {
         return Err(AppError::NotFound);
     }
+    // Another office's contract only as a match of this case (or a pair
+    // already decided): an id typed into the address shows nothing.
+    if !queues::may_see(user, &b.contract) && !related(ctx, &a, other).await? {
+        return Err(AppError::NotFound);
+    }
     Ok((a, b))
+}
+
+/// Whether `other` is raised by the check of `a`, or the pair was decided.
+async fn related(ctx: &Ctx, a: &Full, other: i64) -> Result<bool, AppError> {
+    let t = check::thresholds(&ctx.state).await;
+    if check::check(&ctx.state.db, a, &t)
+        .await?
+        .iter()
+        .any(|m| m.other.id == other)
+    {
+        return Ok(true);
+    }
+    let (x, y) = pair(a.contract.id, other);
+    Ok(duplicate_decision::Entity::find()
+        .filter(duplicate_decision::Column::ContractA.eq(x))
+        .filter(duplicate_decision::Column::ContractB.eq(y))
+        .one(&ctx.state.db)
+        .await?
+        .is_some())
 }
 
 fn may_decide(user: &AuthUser, c: &contract::Model) -> bool {

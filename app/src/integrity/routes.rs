@@ -448,8 +448,7 @@ async fn render_preview(
             validity: validity(l.entry.valid_from, l.entry.valid_to),
         })
         .collect();
-    let cells: Vec<(usize, &Vec<String>)> = rows.iter().map(|r| (r.line, &r.cells)).collect();
-    let payload = serde_json::to_string(&cells).map_err(|e| AppError::Internal(e.into()))?;
+    let payload = tabular::to_payload(rows);
     let p = Preview {
         file_name,
         total: rows.len().saturating_sub(1),
@@ -499,12 +498,8 @@ async fn import_confirm_post(
     require_manage(&user)?;
     let form = form_from(&fields);
     let file_name = form.value("file_name").to_owned();
-    let cells: Vec<(usize, Vec<String>)> = serde_json::from_str(form.value("payload"))
-        .map_err(|_| AppError::BadRequest("payload".into()))?;
-    let rows: Vec<tabular::Row> = cells
-        .into_iter()
-        .map(|(line, cells)| tabular::Row { line, cells })
-        .collect();
+    let rows = tabular::from_payload(form.value("payload"))
+        .ok_or_else(|| AppError::BadRequest("payload".into()))?;
     let now = ctx.state.clock.now();
     let on = today(&ctx);
     let txn = crate::db::begin(&ctx.state.db).await?;

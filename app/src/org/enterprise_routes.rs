@@ -961,8 +961,7 @@ async fn render_preview(
                 .unwrap_or_else(|| "按规则".into()),
         })
         .collect();
-    let cells: Vec<(usize, &Vec<String>)> = rows.iter().map(|r| (r.line, &r.cells)).collect();
-    let payload = serde_json::to_string(&cells).map_err(|e| AppError::Internal(e.into()))?;
+    let payload = tabular::to_payload(rows);
     let effective = today(ctx).to_string();
     let p = Preview {
         file_name,
@@ -1019,12 +1018,8 @@ async fn import_confirm_post(
     require_manage(&user)?;
     let form = form_from(&fields);
     let file_name = form.value("file_name").to_owned();
-    let cells: Vec<(usize, Vec<String>)> = serde_json::from_str(form.value("payload"))
-        .map_err(|_| AppError::BadRequest("payload".into()))?;
-    let rows: Vec<tabular::Row> = cells
-        .into_iter()
-        .map(|(line, cells)| tabular::Row { line, cells })
-        .collect();
+    let rows = tabular::from_payload(form.value("payload"))
+        .ok_or_else(|| AppError::BadRequest("payload".into()))?;
     let Ok(effective) = NaiveDate::parse_from_str(form.value("effective").trim(), "%Y-%m-%d")
     else {
         return Ok(import_view(
