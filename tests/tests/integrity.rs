@@ -447,7 +447,50 @@ async fn the_city_office_adds_removes_and_imports_list_entries() {
     assert!(!marked(&city, "乙信").await);
     assert!(marked(&city, "甲诚").await);
     let all = city.get("/supervision/integrity?all=1").await;
-    assert!(all.body.contains("已到期") && all.body.contains("已移出"));
+    let doc = scraper::Html::parse_document(&all.body);
+    let sel = scraper::Selector::parse("#entries td.state").unwrap();
+    let states: Vec<String> = doc
+        .select(&sel)
+        .map(|e| e.text().collect::<String>())
+        .collect();
+    assert!(
+        states.iter().any(|s| s == "已到期") && states.iter().any(|s| s == "已移出"),
+        "{states:?}"
+    );
+    // Entries of one enterprise may follow each other but not overlap: a
+    // scheduled entry leaves room for a shorter one before it.
+    let add = |from: String, to: String| {
+        let city = &city;
+        async move {
+            city.post_form(
+                "/supervision/integrity",
+                &[
+                    ("credit_code", code_of(FIRMS[1].2).as_str()),
+                    ("reason", "续列"),
+                    ("valid_from", from.as_str()),
+                    ("valid_to", to.as_str()),
+                ],
+            )
+            .await
+        }
+    };
+    let day = |n: u64| (today(app) + chrono::Days::new(n)).to_string();
+    assert_eq!(add(day(100), String::new()).await.status, 303);
+    assert_eq!(add(day(0), day(30)).await.status, 303);
+    let r = add(day(31), day(200)).await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("已在诚信企业库中"), "{}", r.body);
+    // Without "all", neither is listed.
+    let current = city.get("/supervision/integrity").await;
+    let doc = scraper::Html::parse_document(&current.body);
+    let shown: Vec<String> = doc
+        .select(&sel)
+        .map(|e| e.text().collect::<String>())
+        .collect();
+    assert!(
+        shown.contains(&"在库".to_owned()) && shown.iter().all(|s| s != "已到期" && s != "已移出"),
+        "{shown:?}"
+    );
 }
 
 /// Whether the enterprise list shows the 诚信企业 mark for the search.
@@ -821,6 +864,13 @@ async fn a_blocking_anomaly_stops_a_submission_and_the_override_is_audited() {
         .post_form("/supervision/anomalies/1/lift", &[("reason", "")])
         .await;
     assert_eq!(r.status, 422);
+    assert!(r.body.contains("请填写解除原因"), "{}", r.body);
+    assert_eq!(
+        app.count("enterprise_anomaly WHERE id = 1 AND lifted_at IS NULL")
+            .await,
+        1
+    );
+    assert!(audits(app, "anomaly.lift").await.is_empty());
     let r = city
         .post_form("/supervision/anomalies/1/lift", &[("reason", "已移出名录")])
         .await;
@@ -913,13 +963,22 @@ async fn integrity_statistics_by_office_and_period_with_excel_export() {
     assert_eq!(cell("in-progress"), "1");
     assert_eq!(cell("amount"), "98,000.00");
     assert!(!page.body.contains(&code_of(FIRMS[0].2)), "A is not listed");
-    assert!(page.body.contains("杨浦区技术合同登记处"));
+    let first_cell = scraper::Selector::parse("td").unwrap();
+    assert_eq!(
+        tr.select(&first_cell)
+            .next()
+            .unwrap()
+            .text()
+            .collect::<String>(),
+        "杨浦区技术合同登记处"
+    );
 
     // Conditional query: by enterprise, by office, bad period.
     let none = city
         .get(&format!("/reports/integrity?period={year}&q=甲诚"))
         .await;
-    assert!(!none.body.contains(&code_b));
+    assert_eq!(none.status, 200);
+    assert!(none.body.contains("integrity-rows") && !none.body.contains(&code_b));
     let by_name = city
         .get(&format!("/reports/integrity?period={year}&q=乙信"))
         .await;
@@ -928,7 +987,8 @@ async fn integrity_statistics_by_office_and_period_with_excel_export() {
     let r = city
         .get(&format!("/reports/integrity?period={year}&office={other}"))
         .await;
-    assert!(!r.body.contains(&code_b));
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("integrity-rows") && !r.body.contains(&code_b));
     let r = city
         .get(&format!(
             "/reports/integrity?period={year}&office={}",

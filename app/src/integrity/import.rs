@@ -136,7 +136,7 @@ pub async fn plan<C: ConnectionTrait>(
             problems.push("该统一社会信用代码的单位尚未在系统中建档".into());
         }
         if let (Some(e), Some(f)) = (&found, from)
-            && let Some(old) = overlapping(db, e.id, f).await?
+            && let Some(old) = overlapping(db, e.id, f, to).await?
         {
             problems.push(format!(
                 "该单位已在诚信企业库中（{}）",

@@ -131,24 +131,27 @@ pub struct NewEntry {
     pub valid_to: Option<NaiveDate>,
 }
 
-/// An entry not removed whose validity has not ended by `from` overlaps a
-/// new one starting then.
+/// An entry not removed whose validity meets the new one's, `from` to
+/// `to` (open-ended when `None`).
 pub async fn overlapping<C: ConnectionTrait>(
     db: &C,
     enterprise_id: i64,
     from: NaiveDate,
+    to: Option<NaiveDate>,
 ) -> Result<Option<integrity_entry::Model>, DbErr> {
     use integrity_entry::Column as C;
-    integrity_entry::Entity::find()
+    let mut select = integrity_entry::Entity::find()
         .filter(C::EnterpriseId.eq(enterprise_id))
         .filter(C::RemovedAt.is_null())
         .filter(
             Condition::any()
                 .add(C::ValidTo.is_null())
                 .add(C::ValidTo.gte(from)),
-        )
-        .one(db)
-        .await
+        );
+    if let Some(to) = to {
+        select = select.filter(C::ValidFrom.lte(to));
+    }
+    select.one(db).await
 }
 
 /// Sets `integrity_listed` of the enterprise's open cases to whether it is
@@ -192,7 +195,7 @@ pub async fn add_entries<C: ConnectionTrait>(
     let mut ids = Vec::with_capacity(entries.len());
     for e in entries {
         lock_enterprise(db, e.enterprise_id).await?;
-        if let Some(old) = overlapping(db, e.enterprise_id, e.valid_from).await? {
+        if let Some(old) = overlapping(db, e.enterprise_id, e.valid_from, e.valid_to).await? {
             return Err(ListError::AlreadyListed(validity(
                 old.valid_from,
                 old.valid_to,
