@@ -27,18 +27,11 @@ const K: usize = BANDS * ROWS;
 /// Full-width to half-width, lower case, without whitespace and
 /// punctuation (anything that is not a letter or a digit, in any script).
 pub fn normalize(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        let c = match c {
-            '\u{3000}' => ' ',
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            c => c,
-        };
-        if c.is_alphanumeric() {
-            out.extend(c.to_lowercase());
-        }
-    }
-    out
+    crate::text::to_half_width(s)
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// A contract name for comparison: normalised, without a trailing
@@ -58,8 +51,11 @@ pub fn normalize_name(s: &str) -> String {
 /// A party's identity: its credit code when it has one, otherwise its
 /// normalised name (有限责任公司 and 有限公司 taken as the same).
 pub fn party_key(name: &str, credit_code: Option<&str>) -> i64 {
-    match credit_code.map(str::trim).filter(|c| !c.is_empty()) {
-        Some(code) => key(&["c", &code.to_uppercase()]),
+    match credit_code
+        .map(crate::text::normalize_code)
+        .filter(|c| !c.is_empty())
+    {
+        Some(code) => key(&["c", &code]),
         None => key(&["n", &normalize(name).replace("有限责任公司", "有限公司")]),
     }
 }
@@ -353,6 +349,18 @@ mod tests {
         assert_eq!(
             party_key("甲", Some("91310110ma1recw01x")),
             party_key("另一个名字", Some("91310110MA1RECW01X"))
+        );
+    }
+
+    #[test]
+    fn a_party_is_its_credit_code_however_typed() {
+        assert_eq!(
+            party_key("甲公司", Some(" ９１３１０１１０ｍａ１ ")),
+            party_key("甲有限公司", Some("91310110MA1"))
+        );
+        assert_eq!(
+            party_key("上海甲有限责任公司", None),
+            party_key("上海甲有限公司", Some(" "))
         );
     }
 
