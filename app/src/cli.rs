@@ -5,10 +5,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::app::{RunMode, boot};
-use crate::config::Config;
+use crate::boot::{RunMode, boot};
+use crate::core::config::Config;
+use crate::core::{db, telemetry};
 use crate::security::keys::LocalKeyFiles;
-use crate::{db, demo, http, settings, telemetry};
+use crate::{demo, server, settings};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -199,7 +200,7 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
             let listen = config.listen;
             let public_url = config.public_url.clone();
             let state = boot(config, mode).await?;
-            let running = http::server::start(state, listen).await?;
+            let running = server::start(state, listen).await?;
             tracing::info!(
                 addr = %running.addr,
                 ready_ms = started.elapsed().as_millis() as u64,
@@ -225,7 +226,7 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
             let conn = db::connect(config.database_url.expose()).await?;
             db::migrate(&conn).await?;
             let started = std::time::Instant::now();
-            let r = crate::duplicates::seed::seed_contracts(&conn, n, seed).await?;
+            let r = crate::demo::generate::seed_contracts(&conn, n, seed).await?;
             println!(
                 "已生成 {} 份合同（近似重复 {}，续签 {}，通用名称 {}；企业 {}），用时 {:.1} 秒 / {} contracts seeded in {:.1}s",
                 r.contracts,

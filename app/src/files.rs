@@ -8,7 +8,7 @@ use chrono::Utc;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
 use techreg_entities::system::stored_file;
 
-use crate::app::AppState;
+use crate::boot::AppState;
 use crate::security::crypto::sm3;
 
 /// What an upload may be, judged by its content, not its name.

@@ -1,34 +1,39 @@
 //! techreg: the Shanghai technology contract recognition and registration
 //! system, the technology transfer registry and its public showcase.
+//!
+//! Floors from the top down (docs/architecture.md); an import only runs
+//! downward, and a domain reaches another only through its `mod.rs`.
 
+// The top: start-up, the router, background jobs, demo data.
+pub mod boot;
+pub mod cli;
+pub mod demo;
+pub mod jobs;
+pub mod server;
+
+// The domains, highest first.
 pub mod alerts;
-pub mod antivirus;
-pub mod app;
 pub mod audit;
 pub mod calendar;
-pub mod cli;
-pub mod clock;
-pub mod config;
 pub mod contracts;
-pub mod db;
-pub mod demo;
-pub mod demo_contracts;
 pub mod dictionary;
 pub mod duplicates;
-pub mod files;
-pub mod http;
-pub mod http_client;
 pub mod identity;
 pub mod integrity;
-pub mod jobs;
 pub mod org;
-pub mod portal;
 pub mod reports;
-pub mod security;
 pub mod settings;
-pub mod tabular;
-pub mod telemetry;
-pub mod text;
+pub mod showcase;
 
-pub use app::{AppState, RunMode, boot};
-pub use config::Config;
+// Under every domain's routes.
+pub mod web;
+
+// The ground floors.
+pub mod core;
+pub mod files;
+pub mod integrations;
+pub mod security;
+pub mod tabular;
+
+pub use boot::{AppState, RunMode, boot};
+pub use core::config::Config;

@@ -34,8 +34,8 @@ pub struct Upload {
 /// is the Chinese message the form shows: no file, too large, unreadable.
 pub async fn read_upload(
     multipart: poem::Result<poem::web::Multipart>,
-) -> Result<Result<Upload, String>, crate::http::AppError> {
-    use crate::http::AppError;
+) -> Result<Result<Upload, String>, crate::web::AppError> {
+    use crate::web::AppError;
     let mut multipart = multipart.map_err(|e| AppError::BadRequest(e.to_string()))?;
     let mut file: Option<(String, Vec<u8>)> = None;
     while let Some(field) = multipart
@@ -142,7 +142,7 @@ fn cell_text(cell: &Data) -> String {
 }
 
 fn clean(cell: &str) -> String {
-    crate::text::to_half_width(cell).trim().to_owned()
+    crate::core::text::to_half_width(cell).trim().to_owned()
 }
 
 /// All non-empty rows of the first sheet (Excel) or of the file (CSV).

@@ -7,7 +7,7 @@
 //! 3. measures recall on the planted near-duplicates and precision against
 //!    everything flagged for a sample of near-duplicates, yearly renewals,
 //!    generic-name contracts and ordinary ones (ground truth is in the
-//!    approval codes, see `techreg::duplicates::seed`);
+//!    approval codes, see `techreg::demo::generate`);
 //! 4. times the check of one new contract against all of them (criterion).
 //!
 //! `DUP_N=100000 cargo bench -p techreg-tests --bench duplicates` (SQLite),
@@ -67,7 +67,7 @@ fn main() {
                 .await;
         }
         let started = Instant::now();
-        let r = techreg::duplicates::seed::seed_contracts(&db, n, 20261129)
+        let r = techreg::demo::generate::seed_contracts(&db, n, 20261129)
             .await
             .unwrap();
         eprintln!(

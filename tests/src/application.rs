@@ -84,7 +84,7 @@ pub async fn auth_user(app: &TestApp, username: &str) -> AuthUser {
 pub async fn fill(app: &TestApp, user: &AuthUser, a: &Application<'_>) -> i64 {
     let state = &app.state;
     let c = service::create_draft(state, user).await.unwrap();
-    let today = techreg::clock::shanghai_date(state.clock.now());
+    let today = techreg::core::clock::shanghai_date(state.clock.now());
     let basics = Basics {
         category: "development".into(),
         subtype: "entrusted".into(),

@@ -31,7 +31,7 @@ impl Browser {
     /// Starts chromedriver and a fresh headless Chromium, or returns `None`
     /// (after saying why) when they are not installed and not required.
     pub async fn start() -> Option<Browser> {
-        techreg::http_client::install_crypto_provider();
+        techreg::integrations::http_client::install_crypto_provider();
         let chromium = std::env::var("TECHREG_CHROMIUM").unwrap_or_else(|_| CHROMIUM.into());
         let chromedriver =
             std::env::var("TECHREG_CHROMEDRIVER").unwrap_or_else(|_| CHROMEDRIVER.into());

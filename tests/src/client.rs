@@ -55,7 +55,7 @@ fn csrf_from(body: &str) -> Option<String> {
 
 impl TestClient {
     pub fn new(base: &str) -> Self {
-        techreg::http_client::install_crypto_provider();
+        techreg::integrations::http_client::install_crypto_provider();
         let http = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())

@@ -11,7 +11,7 @@ mod client;
 use std::sync::Arc;
 
 use sea_orm::{ConnectionTrait, Database};
-use techreg::config::Config;
+use techreg::core::config::Config;
 use techreg::{AppState, RunMode};
 
 pub use client::{Resp, TestClient};
@@ -114,7 +114,7 @@ impl TestApp {
         pg: Option<PgDatabase>,
     ) -> TestApp {
         let state = techreg::boot(config, RunMode::Test).await.expect("boot");
-        let running = techreg::http::server::start(state.clone(), "127.0.0.1:0".parse().unwrap())
+        let running = techreg::server::start(state.clone(), "127.0.0.1:0".parse().unwrap())
             .await
             .expect("bind");
         TestApp {
@@ -199,7 +199,7 @@ impl Drop for TestApp {
 /// Test defaults: quick settings polling, cheap password hashing, quiet logs.
 pub fn test_config(database_url: &str, data_dir: &std::path::Path) -> Config {
     let mut config = Config::default();
-    config.database_url = techreg::config::Secret::new(database_url);
+    config.database_url = techreg::core::config::Secret::new(database_url);
     config.data_dir = data_dir.to_path_buf();
     config.listen = "127.0.0.1:0".parse().unwrap();
     config.settings.poll_seconds = 1;
@@ -207,7 +207,7 @@ pub fn test_config(database_url: &str, data_dir: &std::path::Path) -> Config {
     // Tests run jobs by hand, at the times they choose.
     config.jobs.enabled = false;
     if let Some(redis) = redis_url() {
-        config.session.store = techreg::config::Secret::new(redis);
+        config.session.store = techreg::core::config::Secret::new(redis);
     }
     config
 }

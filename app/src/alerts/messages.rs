@@ -17,7 +17,7 @@ use sea_orm::{
 use techreg_entities::alerts::message;
 use techreg_entities::identity::{app_user, sms_message};
 
-use crate::app::AppState;
+use crate::boot::AppState;
 
 /// What a message is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,7 +6,7 @@
 //! commit:
 //!
 //! ```ignore
-//! let txn = crate::db::begin(&state.db).await?;
+//! let txn = crate::core::db::begin(&state.db).await?;
 //! // … change the case, audit::record(…) …
 //! messages::send_with_sms(&txn, &state, &notice, "您的技术合同已登记。", now).await?;
 //! txn.commit().await?;
@@ -14,7 +14,5 @@
 //! ```
 
 pub mod messages;
-pub mod notice_routes;
 pub mod outbox;
-pub mod reminders;
 pub mod routes;

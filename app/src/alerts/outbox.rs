@@ -28,8 +28,8 @@ use techreg_entities::identity::{app_user, role, role_assignment, sms_message};
 use super::messages::{
     self, Kind, NewMessage, SMS_FAILED, SMS_PENDING, SMS_PURPOSE, SMS_SENDING, SMS_SENT,
 };
-use crate::app::AppState;
-use crate::identity::sms::DeliveryError;
+use crate::boot::AppState;
+use crate::integrations::sms::DeliveryError;
 
 /// Attempts before a notice is given up as `failed`.
 pub const MAX_ATTEMPTS: i32 = 10;
@@ -206,7 +206,7 @@ async fn deliver_one(
 
 /// Midnight of 1 January in Shanghai, as UTC.
 fn year_start(now: DateTime<Utc>) -> DateTime<Utc> {
-    let year = crate::clock::shanghai_date(now).year();
+    let year = crate::core::clock::shanghai_date(now).year();
     chrono::FixedOffset::east_opt(8 * 3600)
         .expect("UTC+8")
         .with_ymd_and_hms(year, 1, 1, 0, 0, 0)
@@ -249,8 +249,8 @@ async fn warn_on_quota(state: &AppState) -> Result<(), DbErr> {
     if sent * 100 < quota * percent {
         return Ok(());
     }
-    let year = crate::clock::shanghai_date(now).year();
-    let txn = crate::db::begin(&state.db).await?;
+    let year = crate::core::clock::shanghai_date(now).year();
+    let txn = crate::core::db::begin(&state.db).await?;
     let first = alert_once::Entity::insert(alert_once::ActiveModel {
         key: Set(format!("sms_quota:{year}:{percent}")),
         created_at: Set(now),

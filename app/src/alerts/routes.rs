@@ -12,9 +12,9 @@ use techreg_views::components::{Crumb, Flash, FlashKind, badge, badge_oob};
 use techreg_views::pages::messages::{self as pages, ListView, MessageRow, messages_badge};
 
 use super::messages::{self, Filter, Kind, is_in_app_path};
-use crate::http::{AppError, Ctx};
 use crate::identity::auth::AuthUser;
 use crate::identity::register::form_from;
+use crate::web::{AppError, Ctx};
 
 type Fields = Form<Vec<(String, String)>>;
 
@@ -47,8 +47,8 @@ fn row_of(m: &message::Model) -> MessageRow {
         title: m.title.clone(),
         body: m.body.clone(),
         has_link: m.link.as_deref().is_some_and(is_in_app_path),
-        created_at: crate::clock::shanghai_minute(m.created_at),
-        read_at: m.read_at.map(crate::clock::shanghai_minute),
+        created_at: crate::core::clock::shanghai_minute(m.created_at),
+        read_at: m.read_at.map(crate::core::clock::shanghai_minute),
     }
 }
 
@@ -135,7 +135,7 @@ async fn read_post(
 ) -> Result<Response, AppError> {
     let unread_only = form_from(&fields).value("filter") == "unread";
     let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     let Some(read) = messages::mark_read(&txn, user.user.id, id, now).await? else {
         return Err(AppError::NotFound);
     };
@@ -163,7 +163,7 @@ async fn read_all_post(
     let unread_only = form.value("filter") == "unread";
     let up_to = form.value("up_to").trim().parse::<i64>().ok();
     let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     let changed = messages::mark_all_read(&txn, user.user.id, up_to, now).await?;
     txn.commit().await?;
     let flash = Flash {
@@ -182,7 +182,7 @@ async fn read_all_post(
 #[handler]
 async fn open_post(ctx: Ctx, user: AuthUser, Path(id): Path<i64>) -> Result<Response, AppError> {
     let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     let Some(read) = messages::mark_read(&txn, user.user.id, id, now).await? else {
         return Err(AppError::NotFound);
     };

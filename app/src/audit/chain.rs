@@ -97,7 +97,7 @@ async fn save_anchor<C: ConnectionTrait>(db: &C, a: audit_anchor::Model) -> Resu
 
 /// Seals up to one batch of rows; returns how many.
 pub async fn seal(db: &DatabaseConnection, key: &[u8]) -> Result<u64, DbErr> {
-    let txn = crate::db::begin(db).await?;
+    let txn = crate::core::db::begin(db).await?;
     if txn.get_database_backend() == DatabaseBackend::Postgres {
         // One sealer at a time across nodes; released at commit.
         txn.execute_raw(Statement::from_string(
@@ -238,7 +238,7 @@ pub async fn purge(
     key: &[u8],
     before: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
-    let txn = crate::db::begin(db).await?;
+    let txn = crate::core::db::begin(db).await?;
     let mut a = anchor(&txn, key).await?;
     // The first sealed row that must stay bounds the prefix.
     let first_kept = audit_log::Entity::find()

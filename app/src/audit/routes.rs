@@ -8,9 +8,9 @@ use techreg_entities::audit::audit_log;
 use techreg_views::components::Crumb;
 use techreg_views::pages::admin::{self as pages, AuditFilter, AuditRow};
 
-use crate::http::{AppError, Ctx};
 use crate::identity::auth::AuthUser;
 use crate::security::rbac::perm;
+use crate::web::{AppError, Ctx};
 
 pub fn routes(route: Route) -> Route {
     route.at("/audit/log", get(audit_page))
@@ -70,7 +70,7 @@ async fn audit_page(
         .into_iter()
         .map(|r| AuditRow {
             id: r.id,
-            at: crate::clock::shanghai_second(r.at),
+            at: crate::core::clock::shanghai_second(r.at),
             actor: r.actor_name,
             role: r.role.unwrap_or_default(),
             ip: r.client_ip.unwrap_or_default(),

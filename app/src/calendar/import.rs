@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, NaiveDate};
 
 use super::arith::{DayKind, is_weekend, weekday_label};
-use crate::text::to_half_width;
+use crate::core::text::to_half_width;
 
 pub const MIN_YEAR: i32 = 2000;
 pub const MAX_YEAR: i32 = 2100;

@@ -30,7 +30,7 @@ pub async fn seed_published(
     db: &DatabaseConnection,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), DbErr> {
-    let txn = crate::db::begin(db).await?;
+    let txn = crate::core::db::begin(db).await?;
     for (year, text) in PUBLISHED {
         if service::year_rows(&txn, *year).await?.is_empty() {
             let parsed = import::parse(text, *year);

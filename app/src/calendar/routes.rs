@@ -24,10 +24,10 @@ use super::arith::{DayKind, WorkCalendar, weekday_label};
 use super::import::{self, MAX_FILE_BYTES, MAX_YEAR, MIN_YEAR, Parsed, Verdict};
 use super::service;
 use crate::audit::{self, Entry, Outcome};
-use crate::http::{AppError, Ctx};
 use crate::identity::auth::AuthUser;
 use crate::identity::register::form_from;
 use crate::security::rbac::perm;
+use crate::web::{AppError, Ctx};
 
 type Fields = Form<Vec<(String, String)>>;
 
@@ -55,11 +55,11 @@ fn crumbs() -> Vec<Crumb> {
 }
 
 fn this_year(ctx: &Ctx) -> i32 {
-    crate::clock::shanghai_date(ctx.state.clock.now()).year()
+    crate::core::clock::shanghai_date(ctx.state.clock.now()).year()
 }
 
 fn parse_year(input: &str) -> Option<i32> {
-    crate::text::to_half_width(input)
+    crate::core::text::to_half_width(input)
         .trim()
         .parse::<i32>()
         .ok()
@@ -203,7 +203,7 @@ async fn try_out(ctx: &Ctx, q: &YearQuery) -> Result<TryOut, AppError> {
         return Ok(out);
     }
     let start = import::parse_date(&from).filter(|d| (MIN_YEAR..=MAX_YEAR).contains(&d.year()));
-    let n = crate::text::to_half_width(&days)
+    let n = crate::core::text::to_half_width(&days)
         .trim()
         .parse::<i64>()
         .ok()
@@ -239,7 +239,7 @@ async fn year_view(
         .iter()
         .filter_map(|r| Some((r.day, DayKind::from_code(&r.kind)?)))
         .collect();
-    let today = crate::clock::shanghai_date(ctx.state.clock.now());
+    let today = crate::core::clock::shanghai_date(ctx.state.clock.now());
     let cells = year_cells(&cal, &rows, year);
     let months: Vec<Month> = (1..=12)
         .map(|m| month_of(&cal, &cells, year, m, today))
@@ -255,7 +255,7 @@ async fn year_view(
             kind: kind_label(&r.kind),
             kind_code: DayKind::from_code(&r.kind).map_or("", DayKind::code),
             name: r.name.clone(),
-            updated_at: crate::clock::shanghai_minute(r.updated_at),
+            updated_at: crate::core::clock::shanghai_minute(r.updated_at),
             updated_by: r.updated_by.clone(),
         })
         .collect();
@@ -268,7 +268,7 @@ async fn year_view(
         .await?
         .into_iter()
         .map(|a| HistoryRow {
-            at: crate::clock::shanghai_minute(a.at),
+            at: crate::core::clock::shanghai_minute(a.at),
             summary: summary(
                 &a.action,
                 &serde_json::from_str(&a.detail).unwrap_or(Value::Null),
@@ -368,7 +368,7 @@ async fn set_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<Resp
         .await;
     }
     let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     let before = service::set_day(&txn, day, kind, &name, &user.user.username, now).await?;
     audit::record(
         &txn,
@@ -402,7 +402,7 @@ async fn remove_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<R
     let day = import::parse_date(form.value("date"))
         .ok_or_else(|| AppError::BadRequest("invalid date".into()))?;
     let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     let Some(before) = service::remove_day(&txn, day).await? else {
         return Err(AppError::NotFound);
     };
@@ -562,7 +562,7 @@ async fn confirm_post(
     }
     let days = parsed.kept();
     let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     let before = service::replace_year(&txn, year, &days, &user.user.username, now).await?;
     let after: Vec<Value> = days
         .iter()

@@ -20,7 +20,7 @@ use sea_orm::{
 use techreg_entities::system::calendar_day;
 
 use super::arith::{DayKind, WorkCalendar};
-use crate::config::Config;
+use crate::core::config::Config;
 use crate::settings::{bump_version, current_version};
 
 pub const CACHE_NAME: &str = "calendar";

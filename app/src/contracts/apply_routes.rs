@@ -32,14 +32,14 @@ use super::money::{format_fen, input_fen, parse_yuan};
 use super::queues::{Due, deadline_mark};
 use super::service::{self, ATTACHMENT_KINDS, ActInput, Full, SubmitError, status_of};
 use super::state::{Action, Status};
-use crate::clock::{shanghai_date, shanghai_minute};
+use crate::core::clock::{shanghai_date, shanghai_minute};
 use crate::dictionary::{
     DICT_IP_TYPE, DICT_LEGAL_FORM, DICT_SOCIO_GOAL, DICT_TECH_FIELD, Dictionaries,
 };
-use crate::http::{AppError, Ctx};
 use crate::identity::auth::AuthUser;
 use crate::org::districts::SHANGHAI;
 use crate::security::rbac::{Scope, perm};
+use crate::web::{AppError, Ctx};
 
 type Fields = Form<Vec<(String, String)>>;
 
@@ -405,7 +405,7 @@ fn party_from(r: &Row) -> Party {
     Party {
         role: cell(r, "role"),
         name: cell(r, "name"),
-        credit_code: opt(r, "credit_code").map(|c| crate::text::normalize_code(&c)),
+        credit_code: opt(r, "credit_code").map(|c| crate::core::text::normalize_code(&c)),
         region: opt(r, "region").filter(|_| country.is_none()),
         legal_form: opt(r, "legal_form"),
         country,

@@ -15,11 +15,11 @@ use techreg_entities::identity::{app_user, role, role_assignment};
 
 use super::service::{object_scope, position_for, status_of};
 use super::state::Status;
-use crate::app::AppState;
 use crate::audit::{self, Actor, Entry, Outcome};
-use crate::http::AppError;
+use crate::boot::AppState;
 use crate::identity::auth::AuthUser;
 use crate::security::rbac::{Scope, perm};
+use crate::web::AppError;
 
 /// Conclusions an expert may reach: (code, label).
 pub const EXPERT_CONCLUSIONS: &[(&str, &str)] = &[
@@ -178,7 +178,7 @@ pub async fn claim(
     version: i32,
 ) -> Result<(), AppError> {
     let now = state.clock.now();
-    let txn = crate::db::begin(&state.db).await?;
+    let txn = crate::core::db::begin(&state.db).await?;
     let c = current(&txn, id).await?;
     if c.version != version {
         return Err(conflict());
@@ -237,7 +237,7 @@ pub async fn reassign(
     reason: &str,
 ) -> Result<(), AssignError> {
     let now = state.clock.now();
-    let txn = crate::db::begin(&state.db).await?;
+    let txn = crate::core::db::begin(&state.db).await?;
     let c = current(&txn, id).await?;
     if !may_reassign(user, &c) {
         return Err(AppError::Forbidden("office head only").into());
@@ -288,7 +288,7 @@ pub async fn record_opinion(
     o: &Opinion<'_>,
 ) -> Result<(), AppError> {
     let now = state.clock.now();
-    let txn = crate::db::begin(&state.db).await?;
+    let txn = crate::core::db::begin(&state.db).await?;
     let c = current(&txn, id).await?;
     user.require_on(perm::CONTRACT_REVIEW, &object_scope(&c))?;
     if c.version != version {

@@ -14,8 +14,8 @@ use super::certificate::service::{self as certificates, CertError};
 use super::service::Full;
 use super::state::{Action, Status};
 use crate::alerts::messages::{self, Kind, NewMessage};
-use crate::app::AppState;
-use crate::http::AppError;
+use crate::boot::AppState;
+use crate::web::AppError;
 
 fn internal(e: CertError) -> AppError {
     match e {
@@ -88,7 +88,7 @@ pub async fn certificate<C: ConnectionTrait>(
             let full = super::service::load(db, c.id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            let data = certified(db, &full, crate::clock::shanghai_date(now)).await?;
+            let data = certified(db, &full, crate::core::clock::shanghai_date(now)).await?;
             certificates::issue(db, state, c.id, &data, now)
                 .await
                 .map_err(internal)?;

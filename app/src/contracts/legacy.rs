@@ -149,7 +149,7 @@ pub async fn plan<C: ConnectionTrait>(db: &C, rows: &[Row], rules: &str) -> Resu
                 .unwrap_or("")
         };
         let mut problems = Vec::new();
-        let number = crate::text::normalize_code(cell(0));
+        let number = crate::core::text::normalize_code(cell(0));
         if number.is_empty() {
             problems.push("缺少原登记编号".to_owned());
         } else if !seen.insert(number.clone()) {
@@ -210,7 +210,7 @@ pub async fn plan<C: ConnectionTrait>(db: &C, rows: &[Row], rules: &str) -> Resu
         let office_id = match cell(15) {
             "" => None,
             code => {
-                let code = crate::text::normalize_code(code);
+                let code = crate::core::text::normalize_code(code);
                 let found = offices.get(&code).copied();
                 if found.is_none() {
                     problems.push(format!("登记处编码 {code} 不存在"));

@@ -2,7 +2,7 @@
 
 /// Parses yuan as typed ("1,234.5", "１２３４", "1234.56元") into fen.
 pub fn parse_yuan(input: &str) -> Result<i64, &'static str> {
-    let s = crate::text::to_half_width(input);
+    let s = crate::core::text::to_half_width(input);
     let s: String = s
         .trim()
         .trim_end_matches('元')

@@ -11,9 +11,9 @@ use sea_orm::{
 use techreg_entities::contract::{contract, party};
 
 use super::state::Status;
-use crate::http::AppError;
 use crate::identity::auth::AuthUser;
 use crate::security::rbac::{ObjectScope, Scope, perm};
+use crate::web::AppError;
 
 /// Permissions that make someone review staff.
 pub const STAFF_PERMS: [&str; 4] = [
@@ -278,7 +278,7 @@ pub fn deadline_mark(
 /// Today and the last day that counts as "due soon" (`contracts.due_soon_days`
 /// working days ahead).
 pub async fn due_window(
-    state: &crate::app::AppState,
+    state: &crate::boot::AppState,
 ) -> Result<
     (
         NaiveDate,
@@ -287,7 +287,7 @@ pub async fn due_window(
     ),
     DbErr,
 > {
-    let today = crate::clock::shanghai_date(state.clock.now());
+    let today = crate::core::clock::shanghai_date(state.clock.now());
     let calendar = state.calendar.snapshot().await?;
     let n = state
         .settings

@@ -16,10 +16,10 @@ use techreg_views::pages::reclassify::{self as pages, Pending};
 
 use super::categories::RULES_2001;
 use crate::audit::{self, Entry, Outcome};
-use crate::http::{AppError, Ctx};
 use crate::identity::auth::AuthUser;
 use crate::identity::register::form_from;
 use crate::security::rbac::perm;
+use crate::web::{AppError, Ctx};
 
 pub fn routes(route: Route) -> Route {
     route
@@ -58,7 +58,7 @@ async fn view(
             parties: parties.join(" → "),
             registered: c
                 .registered_at
-                .map(|t| crate::clock::shanghai_date(t).to_string())
+                .map(|t| crate::core::clock::shanghai_date(t).to_string())
                 .unwrap_or_default(),
         });
     }
@@ -124,7 +124,7 @@ async fn decide_post(
     };
     let version: i32 = form.value("version").parse().unwrap_or(-1);
     let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     let n = contract::Entity::update_many()
         .col_expr(contract::Column::FiveCategory, Expr::value(Some(category)))
         .col_expr(contract::Column::FiveSubtype, Expr::value(Some(subtype)))

@@ -43,10 +43,10 @@ use crate::dictionary::{
     DICT_IP_TYPE, DICT_LEGAL_FORM, DICT_NON_ACCEPT_REASON, DICT_REFUSAL_REASON, DICT_RETURN_REASON,
     DICT_SOCIO_GOAL, DICT_TECH_FIELD,
 };
-use crate::http::{AppError, Ctx};
 use crate::identity::auth::AuthUser;
 use crate::identity::register::form_from;
 use crate::security::rbac::perm;
+use crate::web::{AppError, Ctx};
 
 type Fields = Form<Vec<(String, String)>>;
 
@@ -324,7 +324,7 @@ async fn queue_view(
                     .unwrap_or_default(),
                 submitted: c
                     .submitted_at
-                    .map(crate::clock::shanghai_minute)
+                    .map(crate::core::clock::shanghai_minute)
                     .unwrap_or_default(),
                 deadline: c.stage_deadline.map(|d| d.to_string()).unwrap_or_default(),
                 mark: queues::deadline_mark(status_of(c), c.stage_deadline, today, due_by),
@@ -684,7 +684,7 @@ fn comment_row(m: &comment::Model) -> CommentRow {
         field: field_label(&m.field),
         comment: m.comment.clone(),
         author: m.author.clone(),
-        at: crate::clock::shanghai_minute(m.at),
+        at: crate::core::clock::shanghai_minute(m.at),
     }
 }
 
@@ -742,7 +742,7 @@ async fn render_case(
         })
         .unwrap_or_else(|| "—".into());
     let minute = |t: Option<chrono::DateTime<chrono::Utc>>| {
-        t.map(crate::clock::shanghai_minute)
+        t.map(crate::core::clock::shanghai_minute)
             .unwrap_or_else(|| "—".into())
     };
     let mut header = vec![
@@ -885,7 +885,7 @@ async fn render_case(
             file_name: a.file_name.clone(),
             size: format!("{:.1} KB", a.size as f64 / 1024.0),
             round: a.round,
-            uploaded: crate::clock::shanghai_minute(a.uploaded_at),
+            uploaded: crate::core::clock::shanghai_minute(a.uploaded_at),
             new_this_round: c.round >= 2 && a.round == c.round,
         })
         .collect();
@@ -893,7 +893,7 @@ async fn render_case(
     let timeline = events
         .iter()
         .map(|e| EventRow {
-            at: crate::clock::shanghai_minute(e.at),
+            at: crate::core::clock::shanghai_minute(e.at),
             actor: e.actor.clone(),
             action: action_label(&e.action),
             change: if e.from_status == e.to_status {
@@ -971,7 +971,7 @@ async fn render_case(
                 conclusion: casework::conclusion_label(&o.conclusion).to_owned(),
                 opinion: o.opinion.clone(),
                 recorded_by: o.recorded_by.clone(),
-                at: crate::clock::shanghai_minute(o.at),
+                at: crate::core::clock::shanghai_minute(o.at),
             })
             .collect(),
         timeline,

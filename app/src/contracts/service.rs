@@ -22,12 +22,12 @@ use techreg_entities::org::office;
 
 use super::application::{self, Amounts, Basics, IpItem, Party, Problem, Technology};
 use super::state::{self, Action, Guards, Status};
-use crate::app::AppState;
 use crate::audit::{self, Actor, Entry, Outcome};
-use crate::clock::shanghai_date;
-use crate::http::AppError;
+use crate::boot::AppState;
+use crate::core::clock::shanghai_date;
 use crate::identity::auth::AuthUser;
 use crate::security::rbac::{ObjectScope, perm};
+use crate::web::AppError;
 
 /// A contract with everything that hangs off it.
 #[derive(Debug, Clone)]
@@ -255,7 +255,7 @@ pub async fn create_draft(state: &AppState, user: &AuthUser) -> Result<contract:
     user.require(perm::CONTRACT_APPLY)?;
     let now = state.clock.now();
     let code = new_approval_code(state, now).await?;
-    let txn = crate::db::begin(&state.db).await?;
+    let txn = crate::core::db::begin(&state.db).await?;
     let c = contract::ActiveModel {
         approval_code: Set(code),
         rule_version: Set(super::categories::RULES_2026.into()),
@@ -425,7 +425,7 @@ async fn save_step(
     write: impl AsyncFnOnce(&sea_orm::DatabaseTransaction) -> Result<(), AppError>,
 ) -> Result<(), AppError> {
     let now = state.clock.now();
-    let txn = crate::db::begin(&state.db).await?;
+    let txn = crate::core::db::begin(&state.db).await?;
     let c = editable(&txn, user, id, version).await?;
     write(&txn).await?;
     touch(&txn, &c, step, now).await?;
@@ -634,9 +634,9 @@ pub async fn add_attachment(
     }
     let socket = &state.config.antivirus.clamd_socket;
     if !socket.is_empty() && !bytes.is_empty() {
-        match crate::antivirus::scan(std::path::Path::new(socket), bytes).await {
-            Ok(crate::antivirus::Verdict::Clean) => {}
-            Ok(crate::antivirus::Verdict::Infected(name)) => {
+        match crate::integrations::antivirus::scan(std::path::Path::new(socket), bytes).await {
+            Ok(crate::integrations::antivirus::Verdict::Clean) => {}
+            Ok(crate::integrations::antivirus::Verdict::Infected(name)) => {
                 tracing::warn!(contract = id, user = user.user.id, virus = %name, "upload refused by the virus scanner");
                 return Ok(Err(format!("文件未通过病毒检查（{name}），未保存")));
             }
@@ -647,7 +647,7 @@ pub async fn add_attachment(
         }
     }
     let now = state.clock.now();
-    let txn = crate::db::begin(&state.db).await?;
+    let txn = crate::core::db::begin(&state.db).await?;
     let c = editable(&txn, user, id, version).await?;
     let digest = match crate::files::store(state, &txn, bytes).await {
         Ok(d) => d,
@@ -697,7 +697,7 @@ pub async fn remove_attachment(
     attachment_id: i64,
 ) -> Result<(), AppError> {
     let now = state.clock.now();
-    let txn = crate::db::begin(&state.db).await?;
+    let txn = crate::core::db::begin(&state.db).await?;
     let c = editable(&txn, user, id, version).await?;
     let a = attachment::Entity::find_by_id(attachment_id)
         .one(&txn)
@@ -888,7 +888,7 @@ pub async fn submit(
     let acceptance_days = setting_i64(state, "contracts.acceptance_days").await?;
     let threshold = setting_i64(state, "contracts.large_threshold_yuan").await? * 100;
     let duplicate_thresholds = crate::duplicates::check::thresholds(state).await;
-    let txn = crate::db::begin(&state.db).await?;
+    let txn = crate::core::db::begin(&state.db).await?;
     let c = editable(&txn, user, id, version).await?;
     let full = load(&txn, id).await?.ok_or(AppError::NotFound)?;
     let mut problems = check_all(&full, &codes, today);
@@ -1072,7 +1072,7 @@ pub async fn act(
         .await
         .map_err(|e| AppError::Internal(e.into()))?
         == "pause";
-    let txn = crate::db::begin(&state.db).await?;
+    let txn = crate::core::db::begin(&state.db).await?;
     let c = contract::Entity::find_by_id(id)
         .one(&txn)
         .await?

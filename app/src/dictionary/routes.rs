@@ -22,10 +22,10 @@ use techreg_views::pages::identity::FormState;
 use super::references;
 use super::service::{self, EntryEdit, LABEL_MAX, NewEntry, ancestors, load_entries};
 use crate::audit::{self, Entry, Outcome};
-use crate::http::{AppError, Ctx};
 use crate::identity::auth::AuthUser;
 use crate::identity::register::form_from;
 use crate::security::rbac::perm;
+use crate::web::{AppError, Ctx};
 
 type Fields = Form<Vec<(String, String)>>;
 
@@ -149,7 +149,7 @@ fn check_common(
     } else if label.chars().count() > LABEL_MAX {
         form.add_error("label", format!("名称不能超过 {LABEL_MAX} 个字"));
     }
-    let sort_text = crate::text::normalize_code(form.value("sort_order"));
+    let sort_text = crate::core::text::normalize_code(form.value("sort_order"));
     let sort_order = if sort_text.is_empty() {
         if this.is_some() {
             form.add_error("sort_order", "请填写排序");
@@ -164,7 +164,7 @@ fn check_common(
             }
         }
     };
-    let parent_text = crate::text::normalize_code(form.value("parent_code"));
+    let parent_text = crate::core::text::normalize_code(form.value("parent_code"));
     let parent = (!parent_text.is_empty()).then_some(parent_text);
     if let Some(p) = &parent {
         if !all.iter().any(|e| &e.code == p) {
@@ -309,7 +309,7 @@ async fn add_post(
     let dict = find_dictionary(&ctx, &code).await?;
     let all = load_entries(&ctx.state.db, &dict.code).await?;
     let mut form = form_from(&fields);
-    let entry_code = crate::text::normalize_code(form.value("code"));
+    let entry_code = crate::core::text::normalize_code(form.value("code"));
     if entry_code.is_empty() {
         form.add_error("code", "请填写编码");
     } else if !service::valid_code(&entry_code) {
@@ -338,7 +338,7 @@ async fn add_post(
             .min(SORT_MAX)
     });
     let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     let added = service::add_entry(
         &txn,
         &dict.code,
@@ -441,7 +441,7 @@ async fn entry_view(
         active: e.active,
         built_in: e.built_in,
         version: e.version,
-        updated: crate::clock::shanghai_minute(e.updated_at),
+        updated: crate::core::clock::shanghai_minute(e.updated_at),
         updated_by: &e.updated_by,
     };
     let body = pages::entry(
@@ -495,7 +495,7 @@ async fn edit_post(
         .await;
     }
     let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     let changed = service::edit_entry(
         &txn,
         id,
@@ -552,7 +552,7 @@ async fn set_active(
     let before = find_entry(&ctx, &dict.code, id).await?;
     let form = form_from(&fields);
     let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     if !service::set_active(
         &txn,
         id,
@@ -632,7 +632,7 @@ async fn delete_post(
         return Err(AppError::Conflict(CONFLICT.into()));
     }
     let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     let all = load_entries(&txn, &dict.code).await?;
     let refs = references::count(&txn, &dict.code, &before.code).await?;
     let blocked = DeleteBlockers {

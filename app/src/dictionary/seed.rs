@@ -25,7 +25,7 @@ pub fn seed_entries(dict: &str) -> Vec<Seed> {
 
 /// Creates the built-in dictionaries and entries that are missing.
 pub async fn ensure_built_in(db: &DatabaseConnection) -> Result<(), DbErr> {
-    let txn = crate::db::begin(db).await?;
+    let txn = crate::core::db::begin(db).await?;
     let have: BTreeSet<String> = dictionary::Entity::find()
         .all(&txn)
         .await?

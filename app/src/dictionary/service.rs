@@ -470,8 +470,8 @@ mod tests {
     async fn service() -> (tempfile::TempDir, Dictionaries) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}/t.db", dir.path().display());
-        let db = crate::db::connect(&url).await.unwrap();
-        crate::db::migrate(&db).await.unwrap();
+        let db = crate::core::db::connect(&url).await.unwrap();
+        crate::core::db::migrate(&db).await.unwrap();
         super::super::seed::ensure_built_in(&db).await.unwrap();
         (dir, Dictionaries::new(db, Duration::from_secs(1)))
     }

@@ -9,7 +9,7 @@ use techreg_entities::contract::{attachment, contract, duplicate_decision, finge
 
 use super::index::{doc_of_full, live_strs};
 use super::{Doc, Thresholds, bands, score};
-use crate::app::AppState;
+use crate::boot::AppState;
 use crate::contracts::service::Full;
 
 /// Most candidates the bands may bring for one check.

@@ -15,7 +15,6 @@ pub mod check;
 pub mod index;
 pub mod report;
 pub mod routes;
-pub mod seed;
 
 use chrono::NaiveDate;
 
@@ -27,7 +26,7 @@ const K: usize = BANDS * ROWS;
 /// Full-width to half-width, lower case, without whitespace and
 /// punctuation (anything that is not a letter or a digit, in any script).
 pub fn normalize(s: &str) -> String {
-    crate::text::to_half_width(s)
+    crate::core::text::to_half_width(s)
         .chars()
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
@@ -52,7 +51,7 @@ pub fn normalize_name(s: &str) -> String {
 /// normalised name (有限责任公司 and 有限公司 taken as the same).
 pub fn party_key(name: &str, credit_code: Option<&str>) -> i64 {
     match credit_code
-        .map(crate::text::normalize_code)
+        .map(crate::core::text::normalize_code)
         .filter(|c| !c.is_empty())
     {
         Some(code) => key(&["c", &code]),

@@ -33,11 +33,11 @@ use crate::contracts::money::format_fen;
 use crate::contracts::queues;
 use crate::contracts::service::{self, Full, object_scope, status_of};
 use crate::contracts::state::Status;
-use crate::http::{AppError, Ctx};
 use crate::identity::auth::AuthUser;
 use crate::reports::Period;
 use crate::reports::growth::Coverage;
 use crate::security::rbac::{Scope, perm};
+use crate::web::{AppError, Ctx};
 
 pub fn routes(route: Route) -> Route {
     route
@@ -137,7 +137,7 @@ pub async fn review_panel(ctx: &Ctx, full: &Full) -> Result<Markup, AppError> {
 
 /// The exact duplicates of a submitted application, for its applicant.
 pub async fn exact_for_applicant<C: sea_orm::ConnectionTrait>(
-    state: &crate::app::AppState,
+    state: &crate::boot::AppState,
     db: &C,
     full: &Full,
 ) -> Result<Vec<Match>, AppError> {
@@ -243,7 +243,7 @@ async fn explain_post(
         .await;
     }
     let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     let actor = user.actor();
     event::ActiveModel {
         contract_id: Set(id),
@@ -443,7 +443,7 @@ async fn render_compare(
                 format!(
                     "{}，{}",
                     d.actor,
-                    crate::clock::shanghai_minute(d.decided_at)
+                    crate::core::clock::shanghai_minute(d.decided_at)
                 ),
             )
         }),
@@ -539,7 +539,7 @@ async fn decide_post(
     let (x, y) = pair(id, other);
     let now = ctx.state.clock.now();
     let actor = user.actor();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     let current = duplicate_decision::Entity::find()
         .filter(duplicate_decision::Column::ContractA.eq(x))
         .filter(duplicate_decision::Column::ContractB.eq(y))
@@ -734,7 +734,7 @@ async fn report_page(
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, AppError> {
     let allowed = allowed(&user)?;
-    let today = crate::clock::shanghai_date(ctx.state.clock.now());
+    let today = crate::core::clock::shanghai_date(ctx.state.clock.now());
     let offices: Vec<(i64, String)> = office::Entity::find()
         .order_by_asc(office::Column::Code)
         .all(&ctx.state.db)
@@ -810,7 +810,7 @@ async fn report_xlsx(
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, AppError> {
     let allowed = allowed(&user)?;
-    let today = crate::clock::shanghai_date(ctx.state.clock.now());
+    let today = crate::core::clock::shanghai_date(ctx.state.clock.now());
     let (period, coverage) = match resolve(&allowed, &q, today)? {
         Ok(x) => x,
         Err(e) => return Err(AppError::BadRequest(e)),

@@ -23,8 +23,8 @@ use super::roles::{self, AssignError, load_grants};
 use super::users::{self, KIND_STAFF, NewUser, STATUS_ACTIVE, STATUS_DISABLED};
 use super::validate;
 use crate::audit::{self, Entry, Outcome};
-use crate::http::{AppError, Ctx};
 use crate::security::rbac::{Scope, perm};
+use crate::web::{AppError, Ctx};
 
 type Fields = Form<Vec<(String, String)>>;
 
@@ -235,7 +235,7 @@ async fn create_user_post(
     let (username, mobile) = (username.expect("checked"), mobile.expect("checked"));
     let password = one_time_password();
     let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     let created = users::create(
         &txn,
         ctx.state.keys.as_ref(),
@@ -349,7 +349,7 @@ async fn user_view(
         locked_until: t
             .locked_until
             .filter(|u| *u > now)
-            .map(crate::clock::shanghai_minute),
+            .map(crate::core::clock::shanghai_minute),
         roles: grants
             .0
             .iter()
@@ -388,7 +388,7 @@ async fn change_user(
 ) -> Result<(), AppError> {
     let t = target(ctx, id).await?;
     let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     let version = t.version;
     let mut m: app_user::ActiveModel = t.into();
     apply(&mut m);
@@ -442,7 +442,7 @@ async fn reset_password_post(
     let t = target(&ctx, id).await?;
     let password = one_time_password();
     let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     let updated = users::set_password(
         &txn,
         t,
@@ -627,7 +627,7 @@ async fn assign_role_post(
         .await;
     }
     let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     match roles::assign(
         &txn,
         ctx.state.keys.as_ref(),
@@ -713,8 +713,8 @@ async fn sessions_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
             username: name,
             ip: r.ip,
             user_agent: r.user_agent.chars().take(60).collect(),
-            created: crate::clock::shanghai_minute(r.created_at),
-            last_seen: crate::clock::shanghai_minute(r.last_seen_at),
+            created: crate::core::clock::shanghai_minute(r.created_at),
+            last_seen: crate::core::clock::shanghai_minute(r.last_seen_at),
         });
     }
     let body = pages::online_sessions(&ctx.csrf_token, &out);

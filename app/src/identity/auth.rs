@@ -10,12 +10,12 @@ use techreg_entities::identity::{app_user, user_session};
 use super::roles::load_grants;
 use super::session_store::{SessionData, Stage, session_key};
 use super::users::STATUS_DISABLED;
-use crate::app::AppState;
 use crate::audit::{self, Actor, Entry, Outcome};
-use crate::http::AppError;
-use crate::http::client_ip::ClientIp;
-use crate::http::middleware::{SessionId, state};
+use crate::boot::AppState;
 use crate::security::rbac::{Grants, ObjectScope};
+use crate::web::AppError;
+use crate::web::client_ip::ClientIp;
+use crate::web::middleware::{SessionId, state};
 
 /// Pages a user with an expired or one-time password may still open.
 const PASSWORD_CHANGE_PATHS: &[&str] = &["/account/password", "/logout"];
@@ -167,7 +167,7 @@ pub async fn end_audited(
     action: &str,
     user_id: i64,
 ) -> Result<(), AppError> {
-    let txn = crate::db::begin(&state.db).await?;
+    let txn = crate::core::db::begin(&state.db).await?;
     let row = user_session::Entity::find_by_id(key.to_owned())
         .one(&txn)
         .await?;

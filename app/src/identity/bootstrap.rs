@@ -64,7 +64,7 @@ pub async fn run(
         return Err(BootstrapError::AlreadyDone);
     }
     let now = Utc::now();
-    let txn = crate::db::begin(db).await?;
+    let txn = crate::core::db::begin(db).await?;
     let mut created = Vec::new();
     for ((username, role_code, label), mobile) in [
         ("sysadmin", "system_admin", "系统管理员"),

@@ -24,8 +24,8 @@ use super::users::{STATUS_ACTIVE, STATUS_PENDING};
 use super::{login, roles, validate};
 use crate::audit::{self, Entry, Outcome};
 use crate::files::{self, FileError};
-use crate::http::{AppError, Ctx};
 use crate::security::rbac::{ObjectScope, Scope, perm};
+use crate::web::{AppError, Ctx};
 
 pub const CLAIM_SUBMITTED: &str = "submitted";
 pub const CLAIM_APPROVED: &str = "approved";
@@ -140,7 +140,7 @@ async fn my_claim_post(
         }
     }
     let mut digests = std::collections::BTreeMap::new();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     for name in ["licence", "letter"] {
         let bytes = uploads
             .iter()
@@ -272,7 +272,7 @@ async fn queue_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
             enterprise_name: ent.as_ref().map(|e| e.name.clone()).unwrap_or_default(),
             credit_code: ent.map(|e| e.credit_code).unwrap_or_default(),
             applicant: applicant.map(|a| a.display_name).unwrap_or_default(),
-            submitted: crate::clock::shanghai_minute(c.created_at),
+            submitted: crate::core::clock::shanghai_minute(c.created_at),
         });
     }
     Ok(ctx
@@ -394,7 +394,7 @@ async fn decide(
     reason: Option<String>,
 ) -> Result<(), AppError> {
     let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     let updated = enterprise_claim::Entity::update_many()
         .col_expr(
             enterprise_claim::Column::Status,

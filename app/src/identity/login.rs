@@ -11,8 +11,8 @@ use techreg_entities::identity::app_user;
 use super::sms::{self, Purpose};
 use super::totp;
 use super::users::{self, MFA_TOTP, STATUS_DISABLED};
-use crate::app::AppState;
 use crate::audit::{self, Actor, Entry, Outcome};
+use crate::boot::AppState;
 use crate::security::crypto::verify_password;
 use crate::security::rate_limit;
 
@@ -130,7 +130,7 @@ pub async fn record_failure(
         .get_i64("security.lockout_minutes")
         .await
         .unwrap_or(30);
-    let txn = crate::db::begin(&state.db).await?;
+    let txn = crate::core::db::begin(&state.db).await?;
     // An atomic increment (a row lock on PostgreSQL, the write lock on
     // SQLite), so concurrent failures all count.
     app_user::Entity::update_many()
@@ -247,7 +247,7 @@ pub async fn check_second_factor(
             None => FactorCheck::Wrong,
         });
     }
-    let txn = crate::db::begin(&state.db).await?;
+    let txn = crate::core::db::begin(&state.db).await?;
     let user = app_user::Entity::find_by_id(user.id)
         .one(&txn)
         .await?

@@ -18,8 +18,8 @@ use super::register::form_from;
 use super::users::{self, KIND_ENTERPRISE, NewUser, STATUS_ACTIVE};
 use super::{login, roles, validate};
 use crate::audit::{self, Entry, Outcome};
-use crate::http::{AppError, Ctx};
 use crate::security::rbac::{ObjectScope, Scope, perm};
+use crate::web::{AppError, Ctx};
 
 pub fn routes(route: Route) -> Route {
     route.at(
@@ -143,7 +143,7 @@ async fn add_member_post(
     let (username, mobile) = (username.expect("checked"), mobile.expect("checked"));
     let password = one_time_password();
     let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     let member = users::create(
         &txn,
         ctx.state.keys.as_ref(),

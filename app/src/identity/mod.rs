@@ -12,7 +12,6 @@ pub mod roles;
 pub mod routes;
 pub mod session_store;
 pub mod sms;
-pub mod sms_http;
 pub mod totp;
 pub mod users;
 pub mod validate;

@@ -14,10 +14,10 @@ use techreg_views::pages::admin::{self as pages, MatrixRole, PolicyRow};
 use super::auth::AuthUser;
 use super::roles;
 use crate::audit::{self, Entry, Outcome};
-use crate::http::{AppError, Ctx};
 use crate::security::keys::KeyName;
 use crate::security::rbac::{Duty, perm};
 use crate::settings;
+use crate::web::{AppError, Ctx};
 
 type Fields = Form<Vec<(String, String)>>;
 
@@ -142,7 +142,7 @@ async fn matrix_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<R
     }
     let now = ctx.state.clock.now();
     let key = ctx.state.keys.secret(KeyName::Integrity).to_vec();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     let current = role_permission::Entity::find().all(&txn).await?;
     let mut added = Vec::new();
     let mut removed = Vec::new();

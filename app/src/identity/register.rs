@@ -13,8 +13,8 @@ use super::users::{
     self, KIND_ENTERPRISE, KIND_INDIVIDUAL, NewUser, STATUS_ACTIVE, STATUS_PENDING,
 };
 use super::{roles, validate};
-use crate::app::AppState;
 use crate::audit::{self, Actor, Entry, Outcome};
+use crate::boot::AppState;
 use crate::security::rbac::Scope;
 
 pub const ENTERPRISE_UNVERIFIED: &str = "unverified";
@@ -150,7 +150,7 @@ pub async fn enterprise(
     }
     let credit = credit.expect("validated");
     let now = state.clock.now();
-    let txn = crate::db::begin(&state.db).await?;
+    let txn = crate::core::db::begin(&state.db).await?;
     let ent = match existing {
         Some(e) => e,
         None => {
@@ -271,7 +271,7 @@ pub async fn individual(
         return Ok(None);
     }
     let now = state.clock.now();
-    let txn = crate::db::begin(&state.db).await?;
+    let txn = crate::core::db::begin(&state.db).await?;
     let user = users::create(
         &txn,
         state.keys.as_ref(),

@@ -19,7 +19,7 @@ use crate::security::rbac::{
 /// Creates the built-in roles and their permissions when missing.
 pub async fn ensure_built_in(db: &DatabaseConnection, keys: &dyn KeyProvider) -> Result<(), DbErr> {
     let key = keys.secret(KeyName::Integrity);
-    let txn = crate::db::begin(db).await?;
+    let txn = crate::core::db::begin(db).await?;
     for r in BUILT_IN_ROLES {
         if role::Entity::find()
             .filter(role::Column::Code.eq(r.code))

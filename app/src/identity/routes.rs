@@ -22,8 +22,8 @@ use super::sms::{self, Purpose, SmsError};
 use super::users::{self, MFA_SMS, MFA_TOTP, STATUS_PENDING};
 use super::{totp, validate};
 use crate::audit::{self, Entry, Outcome};
-use crate::http::middleware::{SessionId, state};
-use crate::http::{AppError, Ctx};
+use crate::web::middleware::{SessionId, state};
+use crate::web::{AppError, Ctx};
 
 type Fields = Form<Vec<(String, String)>>;
 
@@ -66,7 +66,7 @@ pub fn routes(route: Route) -> Route {
 }
 
 fn cookie_header(ctx: &Ctx, sid: &str) -> String {
-    let name = crate::http::middleware::session_cookie_name(&ctx.state);
+    let name = crate::web::middleware::session_cookie_name(&ctx.state);
     let secure = if ctx.state.config.is_https() {
         "; Secure"
     } else {
@@ -150,7 +150,7 @@ async fn login_post(ctx: Ctx, req: &Request, Form(fields): Fields) -> Result<Res
             PasswordCheck::Locked(until) => {
                 form.message = Some(format!(
                     "连续输错次数过多，账户已锁定，请于 {} 后再试，或联系管理员解锁",
-                    crate::clock::shanghai_minute(until)
+                    crate::core::clock::shanghai_minute(until)
                 ))
             }
             PasswordCheck::Disabled => form.message = Some("该账户已停用，请联系管理员".into()),
@@ -258,7 +258,7 @@ async fn verify_post(ctx: Ctx, req: &Request, Form(fields): Fields) -> Result<Re
                 }
                 let message = format!(
                     "连续输错次数过多，账户已锁定，请于 {} 后再试",
-                    crate::clock::shanghai_minute(until)
+                    crate::core::clock::shanghai_minute(until)
                 );
                 return Ok(ctx.redirect("/login", flash(FlashKind::Error, &message)));
             }
@@ -562,7 +562,7 @@ async fn password_post(
         return Ok(password_view(&ctx, &user, &form, StatusCode::UNPROCESSABLE_ENTITY).await);
     }
     let now = st.clock.now();
-    let txn = crate::db::begin(&st.db).await?;
+    let txn = crate::core::db::begin(&st.db).await?;
     let current = app_user::Entity::find_by_id(user.user.id)
         .one(&txn)
         .await?
@@ -623,8 +623,8 @@ async fn sessions_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
             key: r.id,
             ip: r.ip,
             user_agent: r.user_agent.chars().take(60).collect(),
-            created: crate::clock::shanghai_minute(r.created_at),
-            last_seen: crate::clock::shanghai_minute(r.last_seen_at),
+            created: crate::core::clock::shanghai_minute(r.created_at),
+            last_seen: crate::core::clock::shanghai_minute(r.last_seen_at),
         })
         .collect::<Vec<_>>();
     Ok(ctx
@@ -884,7 +884,7 @@ async fn totp_confirm_post(
         )
         .await);
     }
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     let current = app_user::Entity::find_by_id(user.user.id)
         .one(&txn)
         .await?
@@ -963,7 +963,7 @@ async fn use_sms_post(
         .await);
     }
     let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     let current = app_user::Entity::find_by_id(user.user.id)
         .one(&txn)
         .await?
@@ -1012,7 +1012,7 @@ async fn demo_sms_page(ctx: Ctx, req: &Request) -> Result<Response, AppError> {
     let rows = sms::recent(&ctx.state, 50)
         .await?
         .into_iter()
-        .map(|(at, mobile, body)| (crate::clock::shanghai_minute(at), mobile, body))
+        .map(|(at, mobile, body)| (crate::core::clock::shanghai_minute(at), mobile, body))
         .collect::<Vec<_>>();
     Ok(ctx.public("演示短信收件箱", pages::demo_inbox(&rows)).await)
 }
@@ -1129,7 +1129,7 @@ async fn mobile_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<R
     }
     let new_mobile = new_mobile.expect("checked");
     let fields_cipher = ctx.state.keys.fields();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     let row = app_user::Entity::find_by_id(user.user.id)
         .one(&txn)
         .await?

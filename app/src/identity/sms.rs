@@ -1,9 +1,7 @@
-//! SMS through an `SmsGateway`: the `log` driver (demo and tests: messages
-//! stay in the database, and demo mode shows them on /demo/sms) and the
-//! `http` driver. Every message is stored with the mobile and body
-//! SM4-encrypted; a one-time code is kept only as an HMAC-SM3 hash.
-
-use std::sync::Arc;
+//! One-time SMS codes (registration, login, factor and mobile changes).
+//! Every message is stored with the mobile and body SM4-encrypted; a code
+//! is kept only as an HMAC-SM3 hash. Delivery goes through the gateway of
+//! `integrations::sms`.
 
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
@@ -14,63 +12,10 @@ use sea_orm::{
 };
 use techreg_entities::identity::sms_message;
 
-use crate::app::AppState;
+use crate::boot::AppState;
 use crate::security::crypto::{ct_eq, hmac_sm3};
 use crate::security::keys::KeyName;
 use crate::security::rate_limit;
-
-#[async_trait::async_trait]
-pub trait SmsGateway: Send + Sync + 'static {
-    /// Hands one message to the carrier.
-    async fn deliver(&self, mobile: &str, body: &str) -> Result<(), DeliveryError>;
-    fn name(&self) -> &'static str;
-}
-
-/// Why the carrier did not take a message.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum DeliveryError {
-    /// The gateway refused it (4xx): trying again will not help.
-    Refused(String),
-    /// A server error or no answer: a later attempt may succeed.
-    Failed(String),
-}
-
-impl DeliveryError {
-    pub fn is_permanent(&self) -> bool {
-        matches!(self, DeliveryError::Refused(_))
-    }
-}
-
-impl std::fmt::Display for DeliveryError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            DeliveryError::Refused(m) | DeliveryError::Failed(m) => f.write_str(m),
-        }
-    }
-}
-
-/// Delivers nothing: the stored row is the message.
-pub struct LogGateway;
-
-#[async_trait::async_trait]
-impl SmsGateway for LogGateway {
-    async fn deliver(&self, _mobile: &str, _body: &str) -> Result<(), DeliveryError> {
-        Ok(())
-    }
-    fn name(&self) -> &'static str {
-        "log"
-    }
-}
-
-pub fn gateway(config: &crate::config::Config) -> Arc<dyn SmsGateway> {
-    match config.sms.driver {
-        crate::config::SmsDriver::Log => Arc::new(LogGateway),
-        crate::config::SmsDriver::Http => Arc::new(super::sms_http::HttpGateway::new(
-            &config.sms.http_url,
-            config.sms.http_secret.expose(),
-        )),
-    }
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Purpose {

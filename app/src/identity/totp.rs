@@ -13,7 +13,7 @@ use sea_orm::{
 use techreg_entities::identity::{app_user, recovery_code};
 use totp_rs::{Builder, Totp};
 
-use crate::app::AppState;
+use crate::boot::AppState;
 use crate::security::crypto::hmac_sm3;
 use crate::security::keys::KeyName;
 

@@ -1,7 +1,7 @@
 //! Checks of identifiers and passwords, each failing with the Chinese message
 //! the form shows beside the field.
 
-use crate::text::normalize_code;
+use crate::core::text::normalize_code;
 
 const CREDIT_CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 const CREDIT_WEIGHTS: [u32; 17] = [

@@ -12,7 +12,7 @@ use super::submission::display_name;
 use crate::alerts::messages::{self, Kind, NewMessage};
 use crate::contracts::service::status_of;
 use crate::contracts::state::{Action, Status};
-use crate::http::AppError;
+use crate::web::AppError;
 
 pub const TITLE_PREFIX: &str = "诚信企业提醒";
 

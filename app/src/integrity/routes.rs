@@ -31,11 +31,11 @@ use super::submission::{AUTOMATIC, automatic_refusal};
 use crate::contracts::service::ActInput;
 use crate::contracts::state::{Action, Status};
 use crate::dictionary::DICT_ANOMALY_TYPE;
-use crate::http::{AppError, Ctx};
 use crate::identity::auth::AuthUser;
 use crate::identity::register::form_from;
 use crate::security::rbac::{Scope, perm};
 use crate::tabular;
+use crate::web::{AppError, Ctx};
 
 type Fields = Form<Vec<(String, String)>>;
 
@@ -82,7 +82,7 @@ fn require_manage(user: &AuthUser) -> Result<(), AppError> {
 }
 
 fn today(ctx: &Ctx) -> NaiveDate {
-    crate::clock::shanghai_date(ctx.state.clock.now())
+    crate::core::clock::shanghai_date(ctx.state.clock.now())
 }
 
 fn crumbs(label: &str, href: &str) -> Vec<Crumb> {
@@ -175,7 +175,7 @@ fn matching_enterprises(q: &str) -> Option<sea_orm::sea_query::SelectStatement> 
     if q.is_empty() {
         return None;
     }
-    let code = crate::text::normalize_code(q);
+    let code = crate::core::text::normalize_code(q);
     Some(
         SqlQuery::select()
             .column(enterprise::Column::Id)
@@ -244,13 +244,13 @@ async fn list_view(
                 state: entry_state(e, on),
                 added: format!(
                     "{} {}",
-                    crate::clock::shanghai_minute(e.added_at),
+                    crate::core::clock::shanghai_minute(e.added_at),
                     e.added_by
                 ),
                 removed: e.removed_at.map(|t| {
                     format!(
                         "{} {} 移出：{}",
-                        crate::clock::shanghai_minute(t),
+                        crate::core::clock::shanghai_minute(t),
                         e.removed_by.clone().unwrap_or_default(),
                         e.removal_reason.clone().unwrap_or_default()
                     )
@@ -319,7 +319,7 @@ async fn add_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<Resp
         return invalid(form).await;
     };
     let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     let entry = NewEntry {
         enterprise_id: e.id,
         reason,
@@ -391,7 +391,7 @@ async fn remove_post(
         }
     };
     let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     if !service::remove_entry(&txn, &user.actor(), id, &reason, today(&ctx), now).await? {
         return Err(AppError::Conflict("该记录已被移出，请刷新后查看。".into()));
     }
@@ -502,7 +502,7 @@ async fn import_confirm_post(
         .ok_or_else(|| AppError::BadRequest("payload".into()))?;
     let now = ctx.state.clock.now();
     let on = today(&ctx);
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     // Checked again inside the transaction: the data may have moved since
     // the preview.
     let plan = import::plan(&txn, &rows, on).await?;
@@ -614,7 +614,7 @@ async fn anomalies_view(
                 lifted: a.lifted_at.map(|t| {
                     format!(
                         "{} {} 解除：{}",
-                        crate::clock::shanghai_minute(t),
+                        crate::core::clock::shanghai_minute(t),
                         a.lifted_by.clone().unwrap_or_default(),
                         a.lift_reason.clone().unwrap_or_default()
                     )
@@ -711,7 +711,7 @@ async fn add_anomaly_post(
         .await;
     };
     let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     let new = NewAnomaly {
         enterprise_id: e.id,
         type_code,
@@ -784,7 +784,7 @@ async fn lift_post(
         }
     };
     let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     if !service::lift_anomaly(&txn, &user.actor(), id, &reason, now).await? {
         return Err(AppError::Conflict(
             "该异常信息已解除，请刷新后查看。".into(),
@@ -854,7 +854,7 @@ async fn refusals_view(
                 .and_then(|id| names.get(&id))
                 .map(|e| format!("{}（{}）", e.name, e.credit_code))
                 .unwrap_or_default(),
-            at: crate::clock::shanghai_minute(e.at),
+            at: crate::core::clock::shanghai_minute(e.at),
             reason: e.reason.clone(),
         })
         .collect();

@@ -14,12 +14,12 @@ use techreg_entities::system::dictionary_entry;
 
 use super::service::{anomalies, listing, validity};
 use crate::alerts::messages::{self, Kind, NewMessage};
-use crate::app::AppState;
 use crate::audit::Actor;
+use crate::boot::AppState;
 use crate::contracts::service::{ActInput, record_event};
 use crate::contracts::state::{Action, Status};
 use crate::dictionary::DICT_ANOMALY_TYPE;
-use crate::http::AppError;
+use crate::web::AppError;
 
 /// Marks the detail of the system's 不予受理 event.
 pub const AUTOMATIC: &str = "blocking_anomaly";

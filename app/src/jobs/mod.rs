@@ -8,7 +8,6 @@
 //! `pending` → `sending` update on SQLite), and a deadline reminder is
 //! written under a unique key, in the transaction that sends it.
 
-pub mod auto_accept;
 pub mod routes;
 
 use std::sync::Arc;
@@ -18,7 +17,7 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, DbErr};
 use techreg_entities::system::job_run;
 
-use crate::app::AppState;
+use crate::boot::AppState;
 
 pub struct JobDef {
     pub name: &'static str,
@@ -54,12 +53,14 @@ pub fn node_name() -> String {
 
 async fn work(state: &AppState, name: &str) -> Result<u64, String> {
     match name {
-        "auto_accept" => auto_accept::run(state).await.map_err(|e| format!("{e:?}")),
+        "auto_accept" => crate::contracts::auto_accept::run(state)
+            .await
+            .map_err(|e| format!("{e:?}")),
         "sms_outbox" => crate::alerts::outbox::deliver_pending(state)
             .await
             .map(|d| d.sent + d.retrying + d.failed)
             .map_err(|e| e.to_string()),
-        "deadline_reminders" => crate::alerts::reminders::run(state)
+        "deadline_reminders" => crate::contracts::reminders::run(state)
             .await
             .map_err(|e| format!("{e:?}")),
         other => Err(format!("unknown job {other}")),

@@ -10,10 +10,10 @@ use techreg_views::pages::jobs::{self as pages, JobRow, RunRow};
 
 use super::JOBS;
 use crate::audit::{self, Entry, Outcome};
-use crate::clock::shanghai_second;
-use crate::http::{AppError, Ctx};
+use crate::core::clock::shanghai_second;
 use crate::identity::auth::AuthUser;
 use crate::security::rbac::perm;
+use crate::web::{AppError, Ctx};
 
 pub fn routes(route: Route) -> Route {
     route
@@ -91,7 +91,7 @@ async fn run_post(
         .ok_or(AppError::NotFound)?;
     let run = super::run(&ctx.state, job.name).await?;
     let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     audit::record(
         &txn,
         now,

@@ -149,7 +149,7 @@ pub async fn plan<C: ConnectionTrait>(
         let legal_form_code = match cell(2) {
             "" => None,
             given => {
-                let code = crate::text::normalize_code(given);
+                let code = crate::core::text::normalize_code(given);
                 let found = legal_forms
                     .iter()
                     .find(|(c, l)| *c == code || l == given)
@@ -184,7 +184,7 @@ pub async fn plan<C: ConnectionTrait>(
         let office = match cell(8) {
             "" => None,
             o => {
-                let code = crate::text::normalize_code(o);
+                let code = crate::core::text::normalize_code(o);
                 match offices.iter().find(|x| x.code == code || x.name == o) {
                     Some(x) if x.status == STATUS_ACTIVE => Some((x.id, x.name.clone())),
                     Some(x) => {

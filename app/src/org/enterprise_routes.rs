@@ -34,11 +34,11 @@ use super::enterprises::{self, ReassignError};
 use super::service::STATUS_ACTIVE;
 use crate::audit::{self, Entry, Outcome};
 use crate::dictionary::DICT_LEGAL_FORM;
-use crate::http::{AppError, Ctx};
 use crate::identity::auth::AuthUser;
 use crate::identity::register::form_from;
 use crate::security::rbac::{Scope, perm};
 use crate::tabular;
+use crate::web::{AppError, Ctx};
 
 type Fields = Form<Vec<(String, String)>>;
 
@@ -120,7 +120,7 @@ fn crumbs() -> Vec<Crumb> {
 }
 
 fn today(ctx: &Ctx) -> NaiveDate {
-    crate::clock::shanghai_date(ctx.state.clock.now())
+    crate::core::clock::shanghai_date(ctx.state.clock.now())
 }
 
 fn source_label(source: &str) -> &'static str {
@@ -242,7 +242,7 @@ fn condition(q: &ListQuery, vis: &Visible, on: NaiveDate) -> Condition {
     let mut c = Condition::all();
     let text = q.q.as_deref().unwrap_or("").trim();
     if !text.is_empty() {
-        let code = crate::text::normalize_code(text);
+        let code = crate::core::text::normalize_code(text);
         c = c.add(
             Condition::any()
                 .add(enterprise::Column::Name.like(format!("%{text}%")))
@@ -462,7 +462,7 @@ async fn bulk_reassign_post(
         return list_view(&ctx, &user, &q, &form, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     let done = match enterprises::reassign_many(
         &txn,
         &ids,
@@ -631,7 +631,7 @@ async fn detail_view(
             status: c.status,
             submitted: c
                 .submitted_at
-                .map(crate::clock::shanghai_minute)
+                .map(crate::core::clock::shanghai_minute)
                 .unwrap_or_default(),
         })
         .collect();
@@ -643,13 +643,13 @@ async fn detail_view(
         .await?
         .into_iter()
         .map(|h| HistoryRow {
-            at: crate::clock::shanghai_minute(h.at),
+            at: crate::core::clock::shanghai_minute(h.at),
             actor: h.actor,
             action: history_label(&h.action),
             change: h.change,
         })
         .collect();
-    let created = crate::clock::shanghai_minute(e.created_at);
+    let created = crate::core::clock::shanghai_minute(e.created_at);
     let target_offices: Vec<OfficeOption> = offices
         .values()
         .filter(|o| o.status == STATUS_ACTIVE)
@@ -721,8 +721,10 @@ async fn edit_post(
     if !(2..=200).contains(&name.chars().count()) {
         form.add_error("name", "请填写单位名称（2–200 个字）");
     }
-    let legal_form =
-        Some(crate::text::normalize_code(form.value("legal_form_code"))).filter(|c| !c.is_empty());
+    let legal_form = Some(crate::core::text::normalize_code(
+        form.value("legal_form_code"),
+    ))
+    .filter(|c| !c.is_empty());
     if let Some(c) = &legal_form
         && legal_form != before.legal_form_code
         && !ctx
@@ -764,7 +766,7 @@ async fn edit_post(
     }
     let version: i32 = form.value("version").parse().unwrap_or(-1);
     let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     let changed = enterprise::Entity::update_many()
         .col_expr(enterprise::Column::Name, Expr::value(name))
         .col_expr(enterprise::Column::LegalFormCode, Expr::value(legal_form))
@@ -845,7 +847,7 @@ async fn reassign_post(
         return invalid(form).await;
     };
     let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     let done = match enterprises::reassign_many(
         &txn,
         &[id],
@@ -1033,7 +1035,7 @@ async fn import_confirm_post(
     };
     let forms = active_legal_forms(&ctx).await?;
     let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     // Checked again inside the transaction: the data may have moved since
     // the preview.
     let plan = enterprise_import::plan(&txn, &rows, &forms).await?;

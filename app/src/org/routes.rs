@@ -20,10 +20,10 @@ use techreg_views::pages::offices::{self as pages, HistoryRow, OfficeRow};
 use super::districts::{self, SHANGHAI};
 use super::service::{KIND_DISTRICT, KIND_INDUSTRY, STATUS_ACTIVE};
 use crate::audit::{self, Entry, Outcome};
-use crate::http::{AppError, Ctx};
 use crate::identity::auth::AuthUser;
 use crate::identity::register::form_from;
 use crate::security::rbac::perm;
+use crate::web::{AppError, Ctx};
 
 type Fields = Form<Vec<(String, String)>>;
 
@@ -78,7 +78,7 @@ struct OfficeInput {
 }
 
 fn check(form: &mut FormState) -> Option<OfficeInput> {
-    let code = crate::text::normalize_code(form.value("code"));
+    let code = crate::core::text::normalize_code(form.value("code"));
     if code.is_empty() {
         form.add_error("code", "请填写编码");
     } else if !(2..=20).contains(&code.len()) || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
@@ -271,7 +271,7 @@ async fn create_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<R
         .await;
     };
     let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     let o = super::service::create_office(
         &txn,
         super::service::NewOffice {
@@ -349,7 +349,7 @@ async fn detail_view(
         .await?
         .into_iter()
         .map(|h| HistoryRow {
-            at: crate::clock::shanghai_minute(h.at),
+            at: crate::core::clock::shanghai_minute(h.at),
             actor: h.actor,
             action: match h.action.as_str() {
                 "create" => "创建".into(),
@@ -420,7 +420,7 @@ async fn edit_post(
         .await;
     };
     let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     let changed = office::Entity::update_many()
         .col_expr(office::Column::Code, Expr::value(i.code))
         .col_expr(office::Column::Name, Expr::value(i.name))
@@ -503,7 +503,7 @@ async fn status_post(
         .await;
     }
     let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     let changed = office::Entity::update_many()
         .col_expr(office::Column::Status, Expr::value(new_status.clone()))
         .col_expr(office::Column::UpdatedAt, Expr::value(now))
@@ -602,7 +602,7 @@ async fn industry_list_post(
     let added: Vec<&String> = codes.difference(&before).collect();
     let removed: Vec<&String> = before.difference(&codes).collect();
     let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     office_industry_member::Entity::delete_many()
         .filter(office_industry_member::Column::OfficeId.eq(id))
         .exec(&txn)

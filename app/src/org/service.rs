@@ -178,4 +178,4 @@ pub async fn responsible_office<C: ConnectionTrait>(
         .map(|a| a.office_id))
 }
 
-pub use crate::clock::shanghai_date;
+pub use crate::core::clock::shanghai_date;

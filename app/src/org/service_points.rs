@@ -32,10 +32,10 @@ use super::staff::{
 };
 use super::staff_service::{self as svc, PositionChange, SERVICE_POINT_POSITION};
 use crate::audit::{self, Entry, Outcome};
-use crate::http::{AppError, Ctx};
 use crate::identity::auth::AuthUser;
 use crate::identity::register::form_from;
 use crate::security::rbac::{ObjectScope, Scope, perm};
+use crate::web::{AppError, Ctx};
 
 type Fields = Form<Vec<(String, String)>>;
 
@@ -271,7 +271,7 @@ async fn create_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<R
         return list_view(&ctx, &user, None, &form, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     let sp = service_point::ActiveModel {
         office_id: Set(o.id),
         name: Set(i.name),
@@ -349,7 +349,7 @@ async fn detail_view(
     let changes: Vec<ChangeRow> = changes_rows
         .into_iter()
         .map(|a| ChangeRow {
-            at: crate::clock::shanghai_minute(a.at),
+            at: crate::core::clock::shanghai_minute(a.at),
             actor: a.actor_name,
             action: match a.action.as_str() {
                 "service_point.create" => "创建",
@@ -483,7 +483,7 @@ async fn edit_post(
         .await;
     };
     let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     let changed = service_point::Entity::update_many()
         .col_expr(service_point::Column::Name, Expr::value(i.name))
         .col_expr(service_point::Column::Address, Expr::value(i.address))
@@ -567,7 +567,7 @@ async fn status_post(
         .await;
     }
     let now = ctx.state.clock.now();
-    let txn = crate::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.db).await?;
     let changed = service_point::Entity::update_many()
         .col_expr(
             service_point::Column::Status,

@@ -28,11 +28,11 @@ use super::staff_service::{
     self as svc, Move, OFFICE_POSITIONS, PositionChange, REASON_MAX, RolePermissions,
     SERVICE_POINT_POSITION, holds_everywhere, is_office_position, may_delegate,
 };
-use crate::http::{AppError, Ctx};
 use crate::identity::auth::AuthUser;
 use crate::identity::register::form_from;
 use crate::identity::users::{KIND_STAFF, STATUS_DISABLED, find_by_username};
 use crate::security::rbac::{ObjectScope, Scope, perm};
+use crate::web::{AppError, Ctx};
 
 type Fields = Form<Vec<(String, String)>>;
 
@@ -421,7 +421,7 @@ async fn staff_view(
             status: status_label(&s.status),
         })
         .collect();
-    let today = crate::clock::shanghai_date(ctx.state.clock.now()).to_string();
+    let today = crate::core::clock::shanghai_date(ctx.state.clock.now()).to_string();
     let page = OfficeStaff {
         office_id: o.id,
         office_name: &o.name,
@@ -697,7 +697,7 @@ async fn move_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<Res
     if chosen.is_empty() || !chosen.iter().all(|c| is_office_position(c)) {
         form.add_error("positions", "请选择新岗位");
     }
-    let today = crate::clock::shanghai_date(ctx.state.clock.now());
+    let today = crate::core::clock::shanghai_date(ctx.state.clock.now());
     let on = NaiveDate::parse_from_str(form.value("effective").trim(), "%Y-%m-%d").ok();
     match on {
         None => form.add_error("effective", "请填写生效日期（年-月-日）"),

@@ -17,12 +17,12 @@ use serde_json::json;
 use techreg_entities::identity::{role, role_assignment, role_permission};
 use techreg_entities::org::{service_point, staff_posting};
 
-use crate::app::AppState;
 use crate::audit::{self, Actor, Entry, Outcome};
-use crate::http::AppError;
+use crate::boot::AppState;
 use crate::identity::roles::{self, AssignError, load_grants};
 use crate::security::keys::{KeyName, KeyProvider};
 use crate::security::rbac::{Grants, ObjectScope, Scope, perm, permission_tag, tag_matches};
+use crate::web::AppError;
 
 /// The positions of a registration office, in display order.
 pub const OFFICE_POSITIONS: &[&str] = &[
@@ -253,7 +253,7 @@ pub async fn open_posting_for_scope<C: ConnectionTrait>(
             office_id,
             sp,
             role_code,
-            crate::clock::shanghai_date(now),
+            crate::core::clock::shanghai_date(now),
             reason,
             actor,
             now,
@@ -348,7 +348,7 @@ pub async fn end_position<C: ConnectionTrait>(
     if open.is_empty() {
         let since = held
             .iter()
-            .map(|a| crate::clock::shanghai_date(a.created_at))
+            .map(|a| crate::core::clock::shanghai_date(a.created_at))
             .min()
             .map_or(on, |d| d.min(on));
         let row =
@@ -403,7 +403,7 @@ pub async fn grant(
     change: &PositionChange<'_>,
 ) -> Result<(), AppError> {
     let now = state.clock.now();
-    let txn = crate::db::begin(&state.db).await?;
+    let txn = crate::core::db::begin(&state.db).await?;
     if holds(&txn, change.user_id, change.role_code, change.scope).await? {
         return Err(AppError::Conflict(
             "该用户已担任此岗位，可能已由他人处理，请刷新后查看。".into(),
@@ -456,8 +456,8 @@ pub async fn revoke(
     change: &PositionChange<'_>,
 ) -> Result<(), AppError> {
     let now = state.clock.now();
-    let today = crate::clock::shanghai_date(now);
-    let txn = crate::db::begin(&state.db).await?;
+    let today = crate::core::clock::shanghai_date(now);
+    let txn = crate::core::db::begin(&state.db).await?;
     if !holds(&txn, change.user_id, change.role_code, change.scope).await? {
         return Err(AppError::Conflict(
             "该用户已不担任此岗位，可能已由他人处理，请刷新后查看。".into(),
@@ -565,7 +565,7 @@ pub async fn latest_start<C: ConnectionTrait>(
 /// one transaction.
 pub async fn move_staff(state: &AppState, actor: &Actor, m: &Move<'_>) -> Result<(), AppError> {
     let now = state.clock.now();
-    let txn = crate::db::begin(&state.db).await?;
+    let txn = crate::core::db::begin(&state.db).await?;
     let held = positions_at(&txn, m.user_id, m.from_office).await?;
     if held.is_empty() {
         return Err(AppError::Conflict(

@@ -18,7 +18,7 @@ use techreg_entities::contract::contract;
 use techreg_entities::org::{enterprise, enterprise_assignment, office};
 
 use super::Period;
-use crate::clock::shanghai_date;
+use crate::core::clock::shanghai_date;
 
 /// The status of a registered contract (已登记).
 pub const CONTRACT_REGISTERED: &str = "registered";

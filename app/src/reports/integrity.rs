@@ -26,9 +26,9 @@ use crate::audit::{self, Entry, Outcome};
 use crate::contracts::money::format_fen;
 use crate::contracts::queues::OPEN;
 use crate::contracts::state::Status;
-use crate::http::{AppError, Ctx};
 use crate::identity::auth::AuthUser;
 use crate::integrity::service::{enterprises_by_id, validity};
+use crate::web::{AppError, Ctx};
 
 pub fn routes(route: Route) -> Route {
     route
@@ -129,7 +129,7 @@ pub async fn integrity_report<C: ConnectionTrait>(
         );
     let q = q.trim();
     if !q.is_empty() {
-        let code = crate::text::normalize_code(q);
+        let code = crate::core::text::normalize_code(q);
         select = select.filter(
             E::EnterpriseId.in_subquery(
                 SqlQuery::select()
@@ -364,7 +364,7 @@ enum Asked {
 }
 
 async fn resolve(ctx: &Ctx, allowed: &Coverage, q: &ReportQuery) -> Result<Asked, AppError> {
-    let today = crate::clock::shanghai_date(ctx.state.clock.now());
+    let today = crate::core::clock::shanghai_date(ctx.state.clock.now());
     let period = match parse_period(&q.period, &q.from, &q.to, today) {
         Ok(p) => p,
         Err(e) => return Ok(Asked::Refused(e)),
@@ -427,7 +427,7 @@ async fn report_page(
                 .collect(),
         ),
     };
-    let today = crate::clock::shanghai_date(ctx.state.clock.now());
+    let today = crate::core::clock::shanghai_date(ctx.state.clock.now());
     let (status, error, report) = match resolve(&ctx, &allowed, &q).await? {
         Asked::Refused(e) => (StatusCode::UNPROCESSABLE_ENTITY, Some(e), None),
         Asked::Report(period, coverage, office) => {
@@ -511,7 +511,7 @@ async fn report_xlsx(
                 .await);
         }
     };
-    let today = crate::clock::shanghai_date(ctx.state.clock.now());
+    let today = crate::core::clock::shanghai_date(ctx.state.clock.now());
     let r = integrity_report(&ctx.state.db, period, &coverage, office, &q.q, today).await?;
     let bytes = to_xlsx(&r, &period).map_err(|e| AppError::Internal(e.into()))?;
     audit::record(

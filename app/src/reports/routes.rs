@@ -17,9 +17,9 @@ use techreg_views::pages::reports::{self as pages, GrowthRow, OfficeOption};
 use super::growth::{self, Counts, Coverage, Growth, UNASSIGNED};
 use super::{Period, parse_period};
 use crate::audit::{self, Entry, Outcome};
-use crate::http::{AppError, Ctx};
 use crate::identity::auth::AuthUser;
 use crate::security::rbac::{Scope, perm};
+use crate::web::{AppError, Ctx};
 
 pub fn routes(route: Route) -> Route {
     route
@@ -73,7 +73,7 @@ enum Asked {
 }
 
 async fn resolve(ctx: &Ctx, allowed: &Coverage, q: &GrowthQuery) -> Result<Asked, AppError> {
-    let today = crate::clock::shanghai_date(ctx.state.clock.now());
+    let today = crate::core::clock::shanghai_date(ctx.state.clock.now());
     let period = match parse_period(&q.period, &q.from, &q.to, today) {
         Ok(p) => p,
         Err(e) => return Ok(Asked::Refused(e)),
@@ -171,7 +171,7 @@ async fn growth_page(
         ),
         None => None,
     };
-    let today = crate::clock::shanghai_date(ctx.state.clock.now());
+    let today = crate::core::clock::shanghai_date(ctx.state.clock.now());
     let shortcuts = shortcuts(today);
     let (status, error, report, period) = match resolve(&ctx, &allowed, &q).await? {
         Asked::Refused(e) => (StatusCode::UNPROCESSABLE_ENTITY, Some(e), None, None),

@@ -5,5 +5,4 @@ pub mod csrf;
 pub mod keys;
 pub mod rate_limit;
 pub mod rbac;
-pub mod remote_signer;
 pub mod rotate;

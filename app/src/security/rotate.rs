@@ -21,7 +21,7 @@ fn moved(fields: &FieldCipher, value: &Option<String>) -> Result<Option<Option<S
 pub async fn reencrypt_all(db: &DatabaseConnection, keys: &dyn KeyProvider) -> Result<u64, DbErr> {
     let fields = keys.fields();
     let mut count = 0;
-    let txn = crate::db::begin(db).await?;
+    let txn = crate::core::db::begin(db).await?;
     for user in app_user::Entity::find().all(&txn).await? {
         let mobile = moved(fields, &user.mobile_enc)?;
         let id_card = moved(fields, &user.id_card_enc)?;

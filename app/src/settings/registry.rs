@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::config::Config;
+use crate::core::config::Config;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SettingKind {
@@ -364,7 +364,7 @@ mod tests {
 
     #[test]
     fn every_default_passes_its_own_check() {
-        let config = crate::config::Config::default();
+        let config = crate::core::config::Config::default();
         for def in definitions() {
             let v = (def.default)(&config);
             let text = v

@@ -10,7 +10,7 @@ use serde_json::Value;
 use techreg_entities::system::{app_setting, cache_version};
 
 use super::registry::{SettingDef, find};
-use crate::config::Config;
+use crate::core::config::Config;
 
 pub const CACHE_NAME: &str = "settings";
 
@@ -77,7 +77,7 @@ impl Settings {
     pub async fn set(&self, key: &str, input: &str, actor: &str) -> Result<Value, SettingError> {
         let def = find(key).ok_or_else(|| SettingError::Unknown(key.to_owned()))?;
         let value = def.parse(input).map_err(SettingError::Invalid)?;
-        let txn = crate::db::begin(&self.inner.db).await?;
+        let txn = crate::core::db::begin(&self.inner.db).await?;
         store_value(&txn, def.key, &value, actor).await?;
         let who = crate::audit::Actor {
             name: actor.to_owned(),
@@ -111,7 +111,7 @@ impl Settings {
         object_id: Option<&str>,
         changes: &[(&str, Value)],
     ) -> Result<(), DbErr> {
-        let txn = crate::db::begin(&self.inner.db).await?;
+        let txn = crate::core::db::begin(&self.inner.db).await?;
         for (key, value) in changes {
             store_value(&txn, key, value, &actor.name).await?;
         }

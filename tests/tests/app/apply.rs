@@ -485,7 +485,7 @@ async fn an_enterprise_fills_every_step_submits_and_withdraws() {
         &app.state.db,
         eid,
         office,
-        techreg::clock::shanghai_date(now),
+        techreg::core::clock::shanghai_date(now),
         "测试",
         "test",
         now,

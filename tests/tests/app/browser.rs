@@ -335,7 +335,7 @@ async fn the_city_office_reassigns_an_enterprise_to_another_office() {
         .unwrap();
     assert!(history.contains("企业注册地迁至闵行区") && history.contains("浦东新区技术合同登记处"));
     browser.screenshot("offices-02-enterprise-reassigned").await;
-    let on = techreg::clock::shanghai_date(app.state.clock.now());
+    let on = techreg::core::clock::shanghai_date(app.state.clock.now());
     let id = app.count("enterprise").await;
     assert_eq!(
         techreg::org::service::responsible_office(&app.state.db, id, on)

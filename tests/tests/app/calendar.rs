@@ -617,7 +617,7 @@ async fn concurrent_changes_of_one_day_run_one_after_the_other() {
     let write = |name: &'static str| {
         let db = app.state.db.clone();
         async move {
-            let txn = techreg::db::begin(&db).await.unwrap();
+            let txn = techreg::core::db::begin(&db).await.unwrap();
             let before = service::set_day(
                 &txn,
                 d(2027, 10, 1),

@@ -43,7 +43,7 @@ fn data(number: &str) -> CertifiedData {
 
 /// Issues inside a transaction, as the final approval does.
 async fn issue(app: &TestApp, contract_id: i64, d: &CertifiedData) -> Result<Issued, CertError> {
-    let txn = techreg::db::begin(&app.state.db).await.unwrap();
+    let txn = techreg::core::db::begin(&app.state.db).await.unwrap();
     let issued = service::issue(&txn, &app.state, contract_id, d, app.state.clock.now()).await?;
     txn.commit().await.unwrap();
     Ok(issued)
@@ -182,7 +182,7 @@ async fn a_certificate_verifies_publicly_and_its_signature_checks_out_independen
     assert!(!sm_crypto_verifies(public_key, &renamed, &signature));
 
     // Revocation shows on the public page and in the API.
-    let txn = techreg::db::begin(&app.state.db).await.unwrap();
+    let txn = techreg::core::db::begin(&app.state.db).await.unwrap();
     let row = service::set_status(
         &txn,
         NUMBER,

@@ -104,7 +104,7 @@ const SUMMARY: &str = "研制一套基于机器视觉的零件表面缺陷在线
 async fn submit(w: &World, s: &Spec<'_>) -> i64 {
     let app = &w.app;
     let user = applicant(app, "seller_d").await;
-    let today = techreg::clock::shanghai_date(app.state.clock.now());
+    let today = techreg::core::clock::shanghai_date(app.state.clock.now());
     let a = Application {
         number: Some(s.number),
         signed_on: today - Days::new(s.signed_days_ago),
@@ -305,7 +305,7 @@ async fn other_applicants_and_other_offices_cases_stay_hidden() {
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
     app.state.clock.advance(chrono::Duration::seconds(61));
-    let today = techreg::clock::shanghai_date(app.state.clock.now());
+    let today = techreg::core::clock::shanghai_date(app.state.clock.now());
     let user_e = applicant(app, "seller_e").await;
     let a = Application {
         scan: PDF,
@@ -548,7 +548,7 @@ async fn the_reviewers_decision_is_audited_and_remembered() {
 async fn the_batch_check_lists_a_planted_cluster_and_exports_it() {
     let w = world().await;
     let app = &w.app;
-    let r = techreg::duplicates::seed::seed_contracts(&app.state.db, 1500, 7)
+    let r = techreg::demo::generate::seed_contracts(&app.state.db, 1500, 7)
         .await
         .unwrap();
     assert!(
@@ -589,7 +589,7 @@ async fn the_batch_check_lists_a_planted_cluster_and_exports_it() {
     let by_id: std::collections::BTreeMap<i64, &contract::Model> =
         seeded.iter().map(|c| (c.id, c)).collect();
     let in_period = |c: &contract::Model| {
-        let d = techreg::clock::shanghai_date(c.submitted_at.unwrap()).to_string();
+        let d = techreg::core::clock::shanghai_date(c.submitted_at.unwrap()).to_string();
         d.as_str() >= from && d.as_str() <= to
     };
     let (mut planted, mut found, mut renewals, mut renewal_flagged) = (0, 0, 0, 0);

@@ -16,7 +16,7 @@ fn code(base17: &str) -> String {
 }
 
 fn today(app: &TestApp) -> NaiveDate {
-    techreg::clock::shanghai_date(app.state.clock.now())
+    techreg::core::clock::shanghai_date(app.state.clock.now())
 }
 
 /// An enterprise as registration creates it, assigned by the rules.

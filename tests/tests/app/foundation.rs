@@ -47,7 +47,7 @@ async fn readyz_reports_database_migrations_and_session_store() {
 async fn readyz_is_503_when_the_configured_session_store_is_down() {
     // Nothing listens on port 1.
     let app = TestApp::spawn_with(|c| {
-        c.session.store = techreg::config::Secret::new("redis://127.0.0.1:1/");
+        c.session.store = techreg::core::config::Secret::new("redis://127.0.0.1:1/");
     })
     .await;
     let r = app.client().get("/readyz").await;

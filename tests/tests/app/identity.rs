@@ -513,7 +513,10 @@ async fn an_idle_session_times_out_and_an_old_one_hits_the_absolute_limit() {
         break;
     }
     let login = c.get("/login").await;
-    assert!(login.body.contains("会话已超时"), "the timeout is explained");
+    assert!(
+        login.body.contains("会话已超时"),
+        "the timeout is explained"
+    );
 }
 
 #[tokio::test]
@@ -650,7 +653,7 @@ async fn login_form_needs_the_csrf_token() {
 #[tokio::test]
 async fn with_redis_configured_but_down_signed_in_pages_answer_503() {
     let app = TestApp::spawn_with(|c| {
-        c.session.store = techreg::config::Secret::new("redis://127.0.0.1:1/");
+        c.session.store = techreg::core::config::Secret::new("redis://127.0.0.1:1/");
     })
     .await;
     let c = app.client();

@@ -138,7 +138,7 @@ async fn auth_user(app: &TestApp, username: &str) -> AuthUser {
 }
 
 fn today(app: &TestApp) -> chrono::NaiveDate {
-    techreg::clock::shanghai_date(app.state.clock.now())
+    techreg::core::clock::shanghai_date(app.state.clock.now())
 }
 
 async fn load(app: &TestApp, id: i64) -> contract::Model {
@@ -1069,7 +1069,7 @@ async fn demo_data_marks_come_from_real_entries_and_records() {
     techreg::demo::seed(&app.state.db, app.state.keys.as_ref(), &app.state.config)
         .await
         .unwrap();
-    techreg::demo_contracts::seed(&app.state).await.unwrap();
+    techreg::demo::contracts::seed(&app.state).await.unwrap();
     // The demo enterprise and every eleventh generated one are listed;
     // every 53rd has an anomaly, some of them blocking.
     assert_eq!(

@@ -288,7 +288,7 @@ async fn an_application_goes_from_the_first_step_to_a_verified_certificate_and_i
     let approval_code = page.text_of("#approval-code").expect("approval code");
     assert!(!approval_code.trim().is_empty());
     let approval_code = approval_code.trim().to_owned();
-    let today = techreg::clock::shanghai_date(app.state.clock.now());
+    let today = techreg::core::clock::shanghai_date(app.state.clock.now());
     let signed = (today - Days::new(20)).to_string();
     let valid_to = (today + Days::new(700)).to_string();
     let (action, mut fields) = form_of(&page.body, "#step-form");

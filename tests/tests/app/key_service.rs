@@ -70,9 +70,9 @@ async fn start(corrupt: bool) -> (String, Arc<Mutex<Service>>) {
 
 fn remote(url: String, token: &'static str) -> impl FnOnce(&mut techreg::Config) {
     move |c| {
-        c.keys.seal_signer = techreg::config::SealSigner::Remote;
+        c.keys.seal_signer = techreg::core::config::SealSigner::Remote;
         c.keys.remote_url = url;
-        c.keys.remote_token = techreg::config::Secret::new(token);
+        c.keys.remote_token = techreg::core::config::Secret::new(token);
         c.keys.remote_key_id = "seal-2026".into();
     }
 }

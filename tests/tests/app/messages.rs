@@ -31,7 +31,7 @@ fn notice<'a>(user_id: i64, title: &'a str, link: Option<&'a str>) -> NewMessage
 
 /// Sends as the contract flow will: inside a write transaction.
 async fn send(app: &TestApp, m: &NewMessage<'_>) -> i64 {
-    let txn = techreg::db::begin(&app.state.db).await.unwrap();
+    let txn = techreg::core::db::begin(&app.state.db).await.unwrap();
     let id = messages::send(&txn, m, app.state.clock.now())
         .await
         .unwrap();
@@ -84,7 +84,7 @@ async fn messages_reach_their_user_only_with_the_count_in_the_navigation() {
     let m3 = send(&app, &notice(bob, "鲍勃的消息", None)).await;
     // New work for several staff at once; a repeated id gets one copy.
     let sent = {
-        let txn = techreg::db::begin(&app.state.db).await.unwrap();
+        let txn = techreg::core::db::begin(&app.state.db).await.unwrap();
         let m = NewMessage {
             kind: Kind::Work,
             ..notice(0, "新的待受理申请", Some("/my"))
@@ -361,7 +361,7 @@ async fn opening_a_message_marks_it_read_and_goes_to_its_in_app_link_only() {
         "https://evil.example/",
         "/\\evil.example",
     ] {
-        let txn = techreg::db::begin(&app.state.db).await.unwrap();
+        let txn = techreg::core::db::begin(&app.state.db).await.unwrap();
         let sent = messages::send(
             &txn,
             &notice(alice, "坏链接", Some(bad)),
@@ -433,7 +433,7 @@ async fn a_final_result_also_goes_by_sms_after_commit() {
 
     // Rolled back: neither the message nor the SMS exists.
     {
-        let txn = techreg::db::begin(&app.state.db).await.unwrap();
+        let txn = techreg::core::db::begin(&app.state.db).await.unwrap();
         messages::send_with_sms(
             &txn,
             &app.state,
@@ -448,7 +448,7 @@ async fn a_final_result_also_goes_by_sms_after_commit() {
     assert_eq!(app.count("message").await, 0);
     assert_eq!(app.count("sms_message WHERE purpose = 'notice'").await, 0);
 
-    let txn = techreg::db::begin(&app.state.db).await.unwrap();
+    let txn = techreg::core::db::begin(&app.state.db).await.unwrap();
     let sent = messages::send_with_sms(
         &txn,
         &app.state,
@@ -507,7 +507,7 @@ async fn a_final_result_also_goes_by_sms_after_commit() {
 async fn a_user_without_a_mobile_gets_only_the_message() {
     let app = TestApp::spawn().await;
     let now = app.state.clock.now();
-    let txn = techreg::db::begin(&app.state.db).await.unwrap();
+    let txn = techreg::core::db::begin(&app.state.db).await.unwrap();
     let user = techreg::identity::users::create(
         &txn,
         app.state.keys.as_ref(),
@@ -593,7 +593,7 @@ async fn start_gateway(script: Vec<u16>) -> (String, Arc<Mutex<Gateway>>) {
 }
 
 async fn send_result(app: &TestApp, user_id: i64, title: &str) -> messages::Sent {
-    let txn = techreg::db::begin(&app.state.db).await.unwrap();
+    let txn = techreg::core::db::begin(&app.state.db).await.unwrap();
     let sent = messages::send_with_sms(
         &txn,
         &app.state,
@@ -612,9 +612,9 @@ async fn the_outbox_survives_a_gateway_failure_without_losing_or_repeating_an_sm
     // Three 500s: the gateway client's own three tries of the first run.
     let (url, gw) = start_gateway(vec![500, 502, 503]).await;
     let app = TestApp::spawn_with(move |c| {
-        c.sms.driver = techreg::config::SmsDriver::Http;
+        c.sms.driver = techreg::core::config::SmsDriver::Http;
         c.sms.http_url = url;
-        c.sms.http_secret = techreg::config::Secret::new("gateway-secret");
+        c.sms.http_secret = techreg::core::config::Secret::new("gateway-secret");
     })
     .await;
     let alice = app
@@ -721,9 +721,9 @@ async fn a_refused_sms_is_not_retried_and_a_failing_one_gives_up_after_its_attem
     // 400: the gateway will never take it.
     let (url, gw) = start_gateway(vec![400]).await;
     let app = TestApp::spawn_with(move |c| {
-        c.sms.driver = techreg::config::SmsDriver::Http;
+        c.sms.driver = techreg::core::config::SmsDriver::Http;
         c.sms.http_url = url;
-        c.sms.http_secret = techreg::config::Secret::new("gateway-secret");
+        c.sms.http_secret = techreg::core::config::Secret::new("gateway-secret");
     })
     .await;
     let alice = app

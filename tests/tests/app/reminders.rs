@@ -30,7 +30,7 @@ async fn morning(app: &TestApp, day: NaiveDate) {
 }
 
 async fn holiday(app: &TestApp, day: &str) {
-    let txn = techreg::db::begin(&app.state.db).await.unwrap();
+    let txn = techreg::core::db::begin(&app.state.db).await.unwrap();
     techreg::calendar::service::set_day(
         &txn,
         d(day),
@@ -86,7 +86,7 @@ async fn sent(app: &TestApp, contract_id: i64) -> Vec<(String, String, i64)> {
         .into_iter()
         .map(|r| {
             (
-                techreg::clock::shanghai_date(r.created_at).to_string(),
+                techreg::core::clock::shanghai_date(r.created_at).to_string(),
                 r.point,
                 r.user_id,
             )
@@ -257,7 +257,7 @@ async fn reminders_fall_on_the_right_working_days_across_a_holiday_once_each() {
             .await
             .unwrap()
             .into_iter()
-            .filter(|r| techreg::clock::shanghai_date(r.created_at).to_string() == quiet)
+            .filter(|r| techreg::core::clock::shanghai_date(r.created_at).to_string() == quiet)
             .count();
         assert_eq!(on_day, 0, "{quiet}");
     }

@@ -139,7 +139,7 @@ async fn events(app: &TestApp, id: i64) -> Vec<event::Model> {
 }
 
 fn today(app: &TestApp) -> chrono::NaiveDate {
-    techreg::clock::shanghai_date(app.state.clock.now())
+    techreg::core::clock::shanghai_date(app.state.clock.now())
 }
 
 /// A complete application, filled step by step and submitted by the
@@ -1132,7 +1132,9 @@ async fn the_reminder_clock_starts_again_after_a_correction() {
 
     // The working day before the review limit: reminded.
     at_ten(app, calendar.add_working_days(first, -1));
-    techreg::alerts::reminders::run(&app.state).await.unwrap();
+    techreg::contracts::reminders::run(&app.state)
+        .await
+        .unwrap();
     assert_eq!(
         reminders_of(app, id).await,
         vec![(first.to_string(), "before".into(), "reviewing".into())]
@@ -1152,7 +1154,9 @@ async fn the_reminder_clock_starts_again_after_a_correction() {
     .await;
     assert_eq!(r.status, 303, "{}", r.body);
     at_ten(app, calendar.add_working_days(first, 2));
-    techreg::alerts::reminders::run(&app.state).await.unwrap();
+    techreg::contracts::reminders::run(&app.state)
+        .await
+        .unwrap();
     assert_eq!(reminders_of(app, id).await.len(), 1);
 
     // Corrected and resubmitted: acceptance, then a new review limit
@@ -1176,9 +1180,13 @@ async fn the_reminder_clock_starts_again_after_a_correction() {
 
     // Its points come again, for the new deadline.
     at_ten(app, calendar.add_working_days(second, -1));
-    techreg::alerts::reminders::run(&app.state).await.unwrap();
+    techreg::contracts::reminders::run(&app.state)
+        .await
+        .unwrap();
     at_ten(app, second);
-    techreg::alerts::reminders::run(&app.state).await.unwrap();
+    techreg::contracts::reminders::run(&app.state)
+        .await
+        .unwrap();
     assert_eq!(
         reminders_of(app, id).await,
         vec![

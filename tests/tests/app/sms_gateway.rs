@@ -54,9 +54,9 @@ async fn start_gateway(script: Vec<u16>) -> (String, Arc<Mutex<Gateway>>) {
 async fn app_with_gateway(url: &str) -> TestApp {
     let url = url.to_owned();
     TestApp::spawn_with(move |c| {
-        c.sms.driver = techreg::config::SmsDriver::Http;
+        c.sms.driver = techreg::core::config::SmsDriver::Http;
         c.sms.http_url = url;
-        c.sms.http_secret = techreg::config::Secret::new("gateway-secret");
+        c.sms.http_secret = techreg::core::config::Secret::new("gateway-secret");
     })
     .await
 }
@@ -77,7 +77,7 @@ async fn codes_reach_the_gateway_signed_after_a_retry() {
     let (sig, body) = &received[1];
     assert_eq!(
         sig.as_deref(),
-        Some(techreg::identity::sms_http::signature(b"gateway-secret", body).as_str())
+        Some(techreg::integrations::sms::http::signature(b"gateway-secret", body).as_str())
     );
     let json: serde_json::Value = serde_json::from_slice(body).unwrap();
     assert_eq!(json["mobile"], "13900070001");

@@ -46,7 +46,7 @@ async fn signed_in(
 }
 
 fn today(app: &TestApp) -> String {
-    techreg::clock::shanghai_date(app.state.clock.now()).to_string()
+    techreg::core::clock::shanghai_date(app.state.clock.now()).to_string()
 }
 
 /// The rows that a refused request must leave as they were.
@@ -236,10 +236,10 @@ async fn a_system_admin_grants_revokes_and_moves_staff_with_dated_history() {
     assert!(!page.text_of("#current-staff").unwrap().contains("审查员"));
 
     // Move to office B: bad input first.
-    let tomorrow = (techreg::clock::shanghai_date(app.state.clock.now())
+    let tomorrow = (techreg::core::clock::shanghai_date(app.state.clock.now())
         + chrono::Duration::days(1))
     .to_string();
-    let yesterday = (techreg::clock::shanghai_date(app.state.clock.now())
+    let yesterday = (techreg::core::clock::shanghai_date(app.state.clock.now())
         - chrono::Duration::days(1))
     .to_string();
     let day = today(&app);

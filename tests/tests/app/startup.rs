@@ -1,7 +1,7 @@
 //! Start-up rules: production refuses demo data, the logging SMS driver and
 //! keys generated on the fly; demo mode seeds and generates.
 
-use techreg::config::{Secret, SmsDriver};
+use techreg::core::config::{Secret, SmsDriver};
 use techreg::security::keys::LocalKeyFiles;
 use techreg::{RunMode, boot};
 use techreg_tests::TestApp;

@@ -6,8 +6,8 @@ use poem::web::Path;
 use poem::{IntoResponse, Response, Route, get, handler};
 
 use super::service::{self, CertError, Which};
-use crate::http::{AppError, Ctx};
 use crate::identity::auth::AuthUser;
+use crate::web::{AppError, Ctx};
 
 pub fn routes(route: Route) -> Route {
     route.at("/contracts/:id/certificate.pdf", get(certificate_pdf))

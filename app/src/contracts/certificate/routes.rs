@@ -13,10 +13,10 @@ use techreg_entities::contract::certificate;
 use techreg_views::pages::portal::{self, VerifiedCertificate, VerifyForm, VerifyOutcome};
 
 use super::service::{self, ALGORITHM, Status};
-use crate::http::Ctx;
-use crate::http::error::AppError;
 use crate::security::crypto::DEFAULT_DIST_ID;
 use crate::security::rate_limit;
+use crate::web::Ctx;
+use crate::web::error::AppError;
 
 pub fn routes(route: Route) -> Route {
     route
@@ -44,12 +44,12 @@ enum Lookup {
 /// Counts the attempt before looking: over the limit even the right code is
 /// refused, so the limit cannot be used to confirm a guess.
 async fn lookup(
-    state: &crate::app::AppState,
+    state: &crate::boot::AppState,
     ip: &str,
     number: &str,
     code: Option<&str>,
 ) -> Result<Lookup, AppError> {
-    let code = crate::text::normalize_code(code.unwrap_or(""));
+    let code = crate::core::text::normalize_code(code.unwrap_or(""));
     if code.is_empty() {
         return Ok(Lookup::NoCode);
     }
@@ -108,7 +108,7 @@ async fn verify_certificate(
     Query(q): Query<CodeQuery>,
 ) -> Result<Response, AppError> {
     let ip = crate::identity::auth::client_ip(req);
-    let number = crate::text::normalize_code(&number);
+    let number = crate::core::text::normalize_code(&number);
     let found = lookup(&ctx.state, &ip, &number, q.code.as_deref()).await?;
     let shown_number = if service::valid_number(&number) {
         number.as_str()
@@ -173,7 +173,7 @@ async fn certificate_api(
     Query(q): Query<CodeQuery>,
 ) -> Result<Response, AppError> {
     let ip = crate::identity::auth::client_ip(req);
-    let number = crate::text::normalize_code(&number);
+    let number = crate::core::text::normalize_code(&number);
     Ok(
         match lookup(&ctx.state, &ip, &number, q.code.as_deref()).await? {
             Lookup::Hit(c) => json_status(

@@ -11,7 +11,7 @@ use techreg_entities::contract::certificate;
 
 use super::canonical::{self, CertifiedData};
 use super::pdf::{self, PdfExtras};
-use crate::app::AppState;
+use crate::boot::AppState;
 use crate::security::crypto::{ct_eq, hmac_sm3};
 use crate::security::keys::{KeyName, SignError};
 
@@ -100,7 +100,7 @@ pub fn new_code() -> String {
 
 /// The stored form of a code, bound to its registration number.
 pub fn code_hash(state: &AppState, number: &str, code: &str) -> String {
-    let code = crate::text::normalize_code(code);
+    let code = crate::core::text::normalize_code(code);
     hex::encode(hmac_sm3(
         state.keys.secret(KeyName::Index),
         &[
@@ -139,7 +139,7 @@ pub async fn issue<C: ConnectionTrait>(
 ) -> Result<Issued, CertError> {
     let number = data.registration_number.clone();
     // The public pages upper-case what they are given, as for every code.
-    if !valid_number(&number) || number != crate::text::normalize_code(&number) {
+    if !valid_number(&number) || number != crate::core::text::normalize_code(&number) {
         return Err(CertError::BadNumber);
     }
     if find(db, &number).await?.is_some() {

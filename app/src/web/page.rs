@@ -13,7 +13,7 @@ use techreg_views::pages::errors;
 
 use super::flash;
 use super::middleware::{RequestId, SessionId, state, wants_fragment};
-use crate::app::AppState;
+use crate::boot::AppState;
 use crate::identity::auth::AuthUser;
 use crate::security::csrf;
 use crate::security::keys::KeyName;

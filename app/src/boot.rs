@@ -6,14 +6,15 @@ use sea_orm::DatabaseConnection;
 use techreg_views::layout::AssetUrls;
 
 use crate::calendar::Calendar;
-use crate::clock::ShiftableClock;
-use crate::config::{Config, SmsDriver};
+use crate::core::clock::ShiftableClock;
+use crate::core::config::{Config, SmsDriver};
+use crate::core::db;
 use crate::dictionary::Dictionaries;
 use crate::identity::session_store::SessionStore;
-use crate::identity::sms::{self, SmsGateway};
+use crate::integrations::sms::{self, SmsGateway};
 use crate::security::keys::{KeyProvider, LocalKeyFiles};
 use crate::settings::Settings;
-use crate::{db, demo, http};
+use crate::{demo, web};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RunMode {
@@ -108,9 +109,9 @@ pub async fn boot(config: Config, mode: RunMode) -> Result<Arc<AppState>, BootEr
     );
     let calendar = Calendar::new(db.clone(), &config);
     let keys: Arc<dyn KeyProvider> = match config.keys.seal_signer {
-        crate::config::SealSigner::Local => Arc::new(keys),
-        crate::config::SealSigner::Remote => Arc::new(
-            crate::security::remote_signer::RemoteSigner::connect(
+        crate::core::config::SealSigner::Local => Arc::new(keys),
+        crate::core::config::SealSigner::Remote => Arc::new(
+            crate::integrations::remote_signer::RemoteSigner::connect(
                 keys,
                 &config.keys.remote_url,
                 config.keys.remote_token.expose(),
@@ -135,7 +136,7 @@ pub async fn boot(config: Config, mode: RunMode) -> Result<Arc<AppState>, BootEr
         Some(client) => SessionStore::redis(client.clone()),
         None => SessionStore::memory(),
     };
-    let assets = http::assets::urls();
+    let assets = web::assets::urls();
     let state = Arc::new(AppState {
         sms: sms::gateway(&config),
         config,
@@ -151,7 +152,7 @@ pub async fn boot(config: Config, mode: RunMode) -> Result<Arc<AppState>, BootEr
         assets,
     });
     if mode == RunMode::Demo {
-        crate::demo_contracts::seed(&state)
+        crate::demo::contracts::seed(&state)
             .await
             .map_err(BootError::Database)?;
     }

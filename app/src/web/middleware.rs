@@ -14,7 +14,7 @@ use techreg_views::components::{Flash, FlashKind};
 use super::client_ip::{self, ClientIp};
 use super::error::AppError;
 use super::page;
-use crate::app::AppState;
+use crate::boot::AppState;
 use crate::security::csrf;
 use crate::security::keys::KeyName;
 

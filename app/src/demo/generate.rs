@@ -14,7 +14,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, PaginatorTrait};
 use techreg_entities::org::office;
 
-use super::{Doc, bands, party_key};
+use crate::duplicates::{Doc, bands, party_key};
 
 /// Rates (per mille) of the kinds of generated contracts.
 pub const NEAR_DUPLICATE_PERMILLE: u64 = 20;
@@ -668,10 +668,10 @@ mod tests {
             let name = "机器视觉检测系统技术开发合同";
             let p = perturb_name(&mut g, name);
             let (x, y) = (
-                super::super::shingles(&super::super::normalize(name), 3),
-                super::super::shingles(&super::super::normalize(&p), 3),
+                crate::duplicates::shingles(&crate::duplicates::normalize(name), 3),
+                crate::duplicates::shingles(&crate::duplicates::normalize(&p), 3),
             );
-            assert!(super::super::jaccard(&x, &y) >= 0.5, "{p}");
+            assert!(crate::duplicates::jaccard(&x, &y) >= 0.5, "{p}");
         }
     }
 }

@@ -8,16 +8,16 @@ use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::middleware::CatchPanic;
 use poem::{Endpoint, EndpointExt, IntoResponse, Route, Server, get};
 
-use super::{assets, health, middleware};
-use crate::app::AppState;
-use crate::portal;
+use crate::boot::AppState;
+use crate::showcase;
+use crate::web::{assets, health, middleware};
 
 pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
     let routes = Route::new()
         .at("/healthz", get(health::healthz))
         .at("/readyz", get(health::readyz))
         .at("/assets/*path", get(assets::asset));
-    let routes = portal::routes::routes(routes);
+    let routes = showcase::routes::routes(routes);
     let routes = crate::identity::routes::routes(routes);
     let routes = crate::identity::admin::routes(routes);
     let routes = crate::identity::claims::routes(routes);
@@ -36,7 +36,7 @@ pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
     let routes = crate::contracts::certificate::download::routes(routes);
     let routes = crate::contracts::reclassify::routes(routes);
     let routes = crate::jobs::routes::routes(routes);
-    let routes = crate::alerts::notice_routes::routes(routes);
+    let routes = crate::contracts::notice_routes::routes(routes);
     let routes = crate::contracts::apply_routes::routes(routes);
     let routes = crate::contracts::review_routes::routes(routes);
     let routes = crate::integrity::routes::routes(routes);

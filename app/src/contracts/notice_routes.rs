@@ -15,13 +15,13 @@ use techreg_entities::identity::{app_user, sms_message};
 use techreg_views::components::{Crumb, Flash, FlashKind};
 use techreg_views::pages::notices::{self as pages, Quota, ReminderRow, SettingRow};
 
-use super::messages::{SMS_FAILED, SMS_PENDING, SMS_PURPOSE, SMS_SENDING, SMS_SENT};
-use super::outbox;
-use crate::clock::{shanghai_date, shanghai_minute};
-use crate::http::{AppError, Ctx};
+use crate::alerts::messages::{SMS_FAILED, SMS_PENDING, SMS_PURPOSE, SMS_SENDING, SMS_SENT};
+use crate::alerts::outbox;
+use crate::core::clock::{shanghai_date, shanghai_minute};
 use crate::identity::auth::AuthUser;
 use crate::security::rbac::perm;
 use crate::settings::{self, SettingKind};
+use crate::web::{AppError, Ctx};
 
 type Fields = Form<Vec<(String, String)>>;
 

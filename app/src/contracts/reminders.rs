@@ -23,14 +23,14 @@ use sea_orm::{
 use techreg_entities::alerts::deadline_reminder;
 use techreg_entities::contract::contract;
 
-use super::messages::{self, Kind, NewMessage};
-use crate::app::AppState;
+use crate::alerts::messages::{self, Kind, NewMessage};
+use crate::boot::AppState;
 use crate::calendar::WorkCalendar;
 use crate::contracts::casework::holders;
 use crate::contracts::service::position_for;
 use crate::contracts::state::Status;
-use crate::http::AppError;
 use crate::settings::fill;
+use crate::web::AppError;
 
 const BATCH: u64 = 500;
 
@@ -99,14 +99,14 @@ async fn points(state: &AppState) -> Points {
 /// Sends today's reminders; returns how many were sent.
 pub async fn run(state: &AppState) -> Result<u64, AppError> {
     let now = state.clock.now();
-    let today = crate::clock::shanghai_date(now);
+    let today = crate::core::clock::shanghai_date(now);
     let calendar = state.calendar.snapshot().await?;
     let hour = state
         .settings
         .get_i64("reminders.send_hour")
         .await
         .unwrap_or(9);
-    if !calendar.is_working_day(today) || i64::from(crate::clock::shanghai_hour(now)) < hour {
+    if !calendar.is_working_day(today) || i64::from(crate::core::clock::shanghai_hour(now)) < hour {
         return Ok(0);
     }
     let points = points(state).await;
@@ -143,7 +143,7 @@ pub async fn run(state: &AppState) -> Result<u64, AppError> {
         }
     }
     if sent > 0 {
-        super::outbox::deliver_pending(state).await?;
+        crate::alerts::outbox::deliver_pending(state).await?;
     }
     Ok(sent)
 }

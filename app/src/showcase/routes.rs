@@ -4,7 +4,7 @@ use poem::{Response, Route, get, handler};
 use serde::Deserialize;
 use techreg_views::pages::portal::{self, VerifyForm, VerifyOutcome};
 
-use crate::http::Ctx;
+use crate::web::Ctx;
 
 pub fn routes(route: Route) -> Route {
     route
@@ -76,8 +76,8 @@ async fn verify_page(ctx: Ctx, Query(q): Query<VerifyQuery>) -> Response {
             .await;
     }
     // Full-width digits and letters are normalised, as everywhere else.
-    let number = crate::text::normalize_code(q.number.as_deref().unwrap_or(""));
-    let code = crate::text::normalize_code(q.code.as_deref().unwrap_or(""));
+    let number = crate::core::text::normalize_code(q.number.as_deref().unwrap_or(""));
+    let code = crate::core::text::normalize_code(q.code.as_deref().unwrap_or(""));
     let form = VerifyForm {
         number: &number,
         code: &code,

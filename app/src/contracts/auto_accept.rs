@@ -6,16 +6,16 @@
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use techreg_entities::contract::contract;
 
-use crate::app::AppState;
+use crate::boot::AppState;
 use crate::contracts::service::{self, ActInput};
 use crate::contracts::state::{Action, Status};
-use crate::http::AppError;
+use crate::web::AppError;
 
 /// Cases handled per run; the next run takes the rest.
 const BATCH: u64 = 500;
 
 pub async fn run(state: &AppState) -> Result<u64, AppError> {
-    let today = crate::clock::shanghai_date(state.clock.now());
+    let today = crate::core::clock::shanghai_date(state.clock.now());
     let due = contract::Entity::find()
         .filter(contract::Column::Status.eq(Status::Submitted.as_str()))
         .filter(contract::Column::StageDeadline.lt(today))

@@ -11,7 +11,7 @@ use techreg_entities::contract::{contract, event, party};
 use techreg_entities::identity::app_user;
 use techreg_entities::org::{enterprise, enterprise_assignment, office};
 
-use crate::app::AppState;
+use crate::boot::AppState;
 use crate::contracts::state::{Action, Status};
 
 /// The actions that lead from a draft to each demo state.
@@ -101,7 +101,7 @@ pub async fn seed(state: &AppState) -> Result<(), DbErr> {
         return Ok(());
     }
     let now = Utc::now();
-    let today = crate::clock::shanghai_date(now);
+    let today = crate::core::clock::shanghai_date(now);
     let calendar = state.calendar.snapshot().await?;
     let demo_applicant = app_user::Entity::find()
         .filter(app_user::Column::Username.eq("demo_enterprise"))
@@ -111,7 +111,7 @@ pub async fn seed(state: &AppState) -> Result<(), DbErr> {
         .order_by_asc(office::Column::Id)
         .all(db)
         .await?;
-    let txn = crate::db::begin(db).await?;
+    let txn = crate::core::db::begin(db).await?;
     let mut n = 0usize;
     for o in &offices {
         let assigned: Vec<i64> = enterprise_assignment::Entity::find()

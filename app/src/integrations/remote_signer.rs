@@ -11,8 +11,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::crypto::{FieldCipher, sm2_verify};
-use super::keys::{KeyName, KeyProvider, LocalKeyFiles, SignError};
+use crate::security::crypto::{FieldCipher, sm2_verify};
+use crate::security::keys::{KeyName, KeyProvider, LocalKeyFiles, SignError};
 
 pub struct RemoteSigner {
     local: LocalKeyFiles,
@@ -42,7 +42,7 @@ impl RemoteSigner {
         token: &str,
         key_id: &str,
     ) -> Result<Self, SignError> {
-        crate::http_client::install_crypto_provider();
+        crate::integrations::http_client::install_crypto_provider();
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
             .build()

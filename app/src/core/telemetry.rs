@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 
-use crate::config::{LogConfig, LogFormat};
+use crate::core::config::{LogConfig, LogFormat};
 
 pub fn init(config: &LogConfig) {
     let builder = tracing_subscriber::fmt()

@@ -7,7 +7,7 @@ use std::time::Duration;
 use rand::RngCore;
 use serde_json::json;
 
-use super::sms::{DeliveryError, SmsGateway};
+use super::{DeliveryError, SmsGateway};
 use crate::security::crypto::hmac_sm3;
 
 pub const SIGNATURE_HEADER: &str = "X-Techreg-Signature";
@@ -21,7 +21,7 @@ pub struct HttpGateway {
 
 impl HttpGateway {
     pub fn new(url: &str, secret: &str) -> Self {
-        crate::http_client::install_crypto_provider();
+        crate::integrations::http_client::install_crypto_provider();
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
             .connect_timeout(Duration::from_secs(3))

@@ -1,13 +1,16 @@
 //! Demo data for `serve --demo` and `seed --demo`. It grows with every
 //! module, so a newcomer can click through everything that exists.
 
+pub mod contracts;
+pub mod generate;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait};
 use serde_json::json;
 use techreg_entities::org::enterprise;
 use techreg_entities::system::system_marker::{self, DEMO_DATA};
 
-use crate::config::Config;
+use crate::core::config::Config;
 use crate::identity::register::ENTERPRISE_VERIFIED;
 use crate::identity::roles;
 use crate::identity::users::{
@@ -148,7 +151,7 @@ pub async fn seed(
     if has_demo_data(db).await? {
         return ensure_staff_demo(db, Utc::now()).await;
     }
-    let txn = crate::db::begin(db).await?;
+    let txn = crate::core::db::begin(db).await?;
     system_marker::Entity::insert(system_marker::ActiveModel {
         name: Set(DEMO_DATA.to_owned()),
         value: Set("true".to_owned()),
@@ -340,7 +343,7 @@ async fn ensure_staff_demo(db: &DatabaseConnection, now: DateTime<Utc>) -> Resul
     use techreg_entities::identity::{role, role_assignment};
     use techreg_entities::org::{office, service_point, staff_posting};
 
-    let txn = crate::db::begin(db).await?;
+    let txn = crate::core::db::begin(db).await?;
     for (code, name, address) in DEMO_SERVICE_POINTS {
         let Some(o) = office::Entity::find()
             .filter(office::Column::Code.eq(*code))
@@ -416,7 +419,7 @@ async fn ensure_staff_demo(db: &DatabaseConnection, now: DateTime<Utc>) -> Resul
                     office_id,
                     sp,
                     a.role,
-                    crate::clock::shanghai_date(held.created_at),
+                    crate::core::clock::shanghai_date(held.created_at),
                     "演示数据",
                     "system",
                     now,
@@ -528,7 +531,7 @@ async fn demo_integrity_entry<C: sea_orm::ConnectionTrait>(
     enterprise_id: i64,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), sea_orm::DbErr> {
-    let today = crate::clock::shanghai_date(now);
+    let today = crate::core::clock::shanghai_date(now);
     techreg_entities::org::integrity_entry::ActiveModel {
         enterprise_id: Set(enterprise_id),
         reason: Set("演示：近三年技术合同登记无不良记录，纳税信用 A 级".into()),
@@ -551,7 +554,7 @@ async fn demo_anomaly<C: sea_orm::ConnectionTrait>(
     blocking: bool,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), sea_orm::DbErr> {
-    let today = crate::clock::shanghai_date(now);
+    let today = crate::core::clock::shanghai_date(now);
     let (type_code, description) = if blocking {
         (
             "abnormal_operation",

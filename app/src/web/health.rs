@@ -9,8 +9,8 @@ use poem::web::{Data, Json};
 use poem::{IntoResponse, Response, handler};
 use serde_json::{Map, Value, json};
 
-use crate::app::AppState;
-use crate::db;
+use crate::boot::AppState;
+use crate::core::db;
 
 #[handler]
 pub fn healthz() -> Json<Value> {

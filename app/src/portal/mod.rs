@@ -1,3 +1,0 @@
-//! The public portal: home, guide, certificate verification.
-
-pub mod routes;

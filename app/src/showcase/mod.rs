@@ -1,0 +1,3 @@
+//! The public site (showcase): home, guide, certificate verification.
+
+pub mod routes;
