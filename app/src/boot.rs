@@ -2,10 +2,11 @@
 
 use std::sync::Arc;
 
-use sea_orm::DatabaseConnection;
 use techreg_views::layout::AssetUrls;
 
 use crate::calendar::Calendar;
+use crate::core::Core;
+pub use crate::core::RunMode;
 use crate::core::clock::ShiftableClock;
 use crate::core::config::{Config, SmsDriver};
 use crate::core::db;
@@ -16,29 +17,14 @@ use crate::security::keys::{KeyProvider, LocalKeyFiles};
 use crate::settings::Settings;
 use crate::{demo, web};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RunMode {
-    /// The default: refuses demo data, the logging SMS driver and keys
-    /// generated on the fly.
-    Production,
-    /// `serve --demo`: seeds demo data, generates keys, prints passwords.
-    Demo,
-    /// Whole-app tests: generated keys and the logging SMS driver, no seed.
-    Test,
-}
-
 pub struct AppState {
-    pub config: Arc<Config>,
-    pub mode: RunMode,
-    pub db: DatabaseConnection,
+    pub core: Core,
     pub settings: Settings,
     pub dictionaries: Dictionaries,
     pub calendar: Calendar,
     pub keys: Arc<dyn KeyProvider>,
-    pub redis: Option<redis::Client>,
     pub sessions: SessionStore,
     pub sms: Arc<dyn SmsGateway>,
-    pub clock: Arc<ShiftableClock>,
     pub assets: AssetUrls,
 }
 
@@ -139,16 +125,18 @@ pub async fn boot(config: Config, mode: RunMode) -> Result<Arc<AppState>, BootEr
     let assets = web::assets::urls();
     let state = Arc::new(AppState {
         sms: sms::gateway(&config),
-        config,
-        mode,
-        db,
+        core: Core {
+            config,
+            mode,
+            db,
+            redis,
+            clock: Arc::new(ShiftableClock::default()),
+        },
         settings,
         dictionaries,
         calendar,
         keys,
-        redis,
         sessions,
-        clock: Arc::new(ShiftableClock::default()),
         assets,
     });
     if mode == RunMode::Demo {

@@ -65,6 +65,7 @@ pub enum FileError {
 
 fn path_of(state: &AppState, digest: &str) -> PathBuf {
     state
+        .core
         .config
         .data_dir
         .join("files")
@@ -114,7 +115,7 @@ pub async fn store<C: ConnectionTrait>(
 /// Reads and decrypts a stored file, checking its digest.
 pub async fn load(state: &AppState, digest: &str) -> Result<Option<(Vec<u8>, String)>, FileError> {
     let Some(meta) = stored_file::Entity::find_by_id(digest.to_owned())
-        .one(&state.db)
+        .one(&state.core.db)
         .await?
     else {
         return Ok(None);

@@ -9,6 +9,7 @@ pub mod boot;
 pub mod cli;
 pub mod demo;
 pub mod jobs;
+pub mod nav;
 pub mod server;
 
 // The domains, highest first.

@@ -9,7 +9,11 @@ use poem::middleware::CatchPanic;
 use poem::{Endpoint, EndpointExt, IntoResponse, Route, Server, get};
 
 use crate::boot::AppState;
+use crate::identity::auth::SessionAuthenticator;
+use crate::nav::Navigation;
 use crate::showcase;
+use crate::web::auth::Authentication;
+use crate::web::site::Site;
 use crate::web::{assets, health, middleware};
 
 pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
@@ -54,6 +58,18 @@ pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
         .around(middleware::render_errors)
         .around(middleware::security_headers)
         .around(middleware::trace)
+        .data(Authentication(Arc::new(SessionAuthenticator(
+            state.clone(),
+        ))))
+        .data(Site {
+            core: state.core.clone(),
+            keys: state.keys.clone(),
+            assets: state.assets.clone(),
+            chrome: Arc::new(Navigation {
+                core: state.core.clone(),
+                settings: state.settings.clone(),
+            }),
+        })
         .data(state)
 }
 
@@ -78,7 +94,7 @@ pub async fn start(state: Arc<AppState>, addr: SocketAddr) -> std::io::Result<Ru
     let dictionary_poller = state.dictionaries.spawn_poller();
     let calendar_poller = state.calendar.spawn_poller();
     let sealer = crate::audit::spawn_sealer(
-        state.db.clone(),
+        state.core.db.clone(),
         std::sync::Arc::new(
             state
                 .keys

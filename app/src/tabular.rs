@@ -34,14 +34,14 @@ pub struct Upload {
 /// is the Chinese message the form shows: no file, too large, unreadable.
 pub async fn read_upload(
     multipart: poem::Result<poem::web::Multipart>,
-) -> Result<Result<Upload, String>, crate::web::AppError> {
-    use crate::web::AppError;
-    let mut multipart = multipart.map_err(|e| AppError::BadRequest(e.to_string()))?;
+) -> Result<Result<Upload, String>, crate::web::WebError> {
+    use crate::web::WebError;
+    let mut multipart = multipart.map_err(|e| WebError::BadRequest(e.to_string()))?;
     let mut file: Option<(String, Vec<u8>)> = None;
     while let Some(field) = multipart
         .next_field()
         .await
-        .map_err(|e| AppError::BadRequest(e.to_string()))?
+        .map_err(|e| WebError::BadRequest(e.to_string()))?
     {
         if field.name() != Some("file") {
             continue;
@@ -50,7 +50,7 @@ pub async fn read_upload(
         let bytes = field
             .bytes()
             .await
-            .map_err(|e| AppError::BadRequest(e.to_string()))?;
+            .map_err(|e| WebError::BadRequest(e.to_string()))?;
         if bytes.len() > MAX_UPLOAD_BYTES {
             return Ok(Err("文件过大：最大 10 MB".into()));
         }

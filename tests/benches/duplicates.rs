@@ -59,7 +59,7 @@ fn main() {
         .unwrap_or(1000);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let app = rt.block_on(TestApp::spawn());
-    let db = app.state.db.clone();
+    let db = app.state.core.db.clone();
     let postgres = db.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
     rt.block_on(async {
         for d in techreg::org::districts::SHANGHAI {

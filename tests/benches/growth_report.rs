@@ -25,7 +25,7 @@ async fn main() {
     for d in districts {
         app.create_office(d, &format!("{d}登记处")).await;
     }
-    let db = &app.state.db;
+    let db = &app.state.core.db;
     let postgres = db.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
     // 2022-01-01T00:00:00Z; enterprises every 500 s, contracts every 150 s.
     let base = 1_640_995_200_i64;

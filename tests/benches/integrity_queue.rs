@@ -28,7 +28,7 @@ async fn main() {
     ] {
         app.create_office(d, &format!("{d}登记处")).await;
     }
-    let db = &app.state.db;
+    let db = &app.state.core.db;
     let postgres = db.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
     // Open cases (1 in 10 submitted, 1 in 10 reviewing) have deadlines over
     // 40 days; the rest are registered.

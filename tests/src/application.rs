@@ -6,7 +6,7 @@ use chrono::{Days, NaiveDate};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use techreg::contracts::application::{Amounts, Basics, Party, Technology};
 use techreg::contracts::service;
-use techreg::identity::auth::AuthUser;
+use techreg::core::Caller;
 use techreg_entities::identity::app_user;
 
 use crate::TestApp;
@@ -59,32 +59,33 @@ impl<'a> Application<'a> {
 }
 
 /// The user as the service sees a signed-in request.
-pub async fn auth_user(app: &TestApp, username: &str) -> AuthUser {
+pub async fn auth_user(app: &TestApp, username: &str) -> Caller {
     let user = app_user::Entity::find()
         .filter(app_user::Column::Username.eq(username))
-        .one(&app.state.db)
+        .one(&app.state.core.db)
         .await
         .unwrap()
         .unwrap();
     let (grants, tampered) =
-        techreg::identity::roles::load_grants(&app.state.db, app.state.keys.as_ref(), user.id)
+        techreg::identity::roles::load_grants(&app.state.core.db, app.state.keys.as_ref(), user.id)
             .await
             .unwrap();
     assert!(tampered.is_empty());
-    AuthUser {
-        user,
+    Caller {
+        user: (&user).into(),
         grants,
         session_key: String::new(),
         client_ip: "127.0.0.1".into(),
+        acting_for: None,
     }
 }
 
 /// Saves every step of `a` as a new draft of `user`; returns its id, ready
 /// to submit at version 5.
-pub async fn fill(app: &TestApp, user: &AuthUser, a: &Application<'_>) -> i64 {
+pub async fn fill(app: &TestApp, user: &Caller, a: &Application<'_>) -> i64 {
     let state = &app.state;
     let c = service::create_draft(state, user).await.unwrap();
-    let today = techreg::core::clock::shanghai_date(state.clock.now());
+    let today = techreg::core::clock::shanghai_date(state.core.clock.now());
     let basics = Basics {
         category: "development".into(),
         subtype: "entrusted".into(),
@@ -154,7 +155,7 @@ pub async fn fill(app: &TestApp, user: &AuthUser, a: &Application<'_>) -> i64 {
 /// [`fill`], then submits it; returns the submitted case.
 pub async fn submit(
     app: &TestApp,
-    user: &AuthUser,
+    user: &Caller,
     a: &Application<'_>,
 ) -> techreg_entities::contract::contract::Model {
     let id = fill(app, user, a).await;

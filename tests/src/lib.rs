@@ -103,7 +103,7 @@ impl TestApp {
     /// A second app node on the same database and key files, as behind the
     /// load balancer in production.
     pub async fn spawn_node(&self) -> TestApp {
-        let config = (*self.state.config).clone();
+        let config = (*self.state.core.config).clone();
         let pg = self.pg.clone().map(|p| PgDatabase { owner: false, ..p });
         Self::start(config, self.data_dir.clone(), pg).await
     }
@@ -152,7 +152,7 @@ impl TestApp {
                     .expect("drop database");
                 admin.close().await.ok();
             }
-            None => self.state.db.close_by_ref().await.expect("close pool"),
+            None => self.state.core.db.close_by_ref().await.expect("close pool"),
         }
     }
 
@@ -224,7 +224,7 @@ impl TestApp {
         let row = sms_message::Entity::find()
             .filter(sms_message::Column::MobileIndex.eq(index))
             .order_by_desc(sms_message::Column::Id)
-            .one(&self.state.db)
+            .one(&self.state.core.db)
             .await
             .unwrap()?;
         self.state.keys.fields().decrypt(&row.body_enc).ok()
@@ -245,17 +245,17 @@ impl TestApp {
         username: &str,
         mobile: &str,
         role: &str,
-        scope: techreg::security::rbac::Scope,
+        scope: techreg::core::Scope,
         must_change_password: bool,
     ) -> i64 {
         use sea_orm::TransactionTrait;
         use techreg::identity::{roles, users};
-        let now = self.state.clock.now();
-        let txn = self.state.db.begin().await.unwrap();
+        let now = self.state.core.clock.now();
+        let txn = self.state.core.db.begin().await.unwrap();
         let user = users::create(
             &txn,
             self.state.keys.as_ref(),
-            self.state.config.security.pbkdf2_iterations,
+            self.state.core.config.security.pbkdf2_iterations,
             users::NewUser {
                 username,
                 display_name: username,
@@ -350,7 +350,7 @@ impl TestApp {
             .await;
         assert_eq!(r.status, 303, "{}", r.body);
         // The login code is a second SMS to the same number.
-        self.state.clock.advance(chrono::Duration::seconds(61));
+        self.state.core.clock.advance(chrono::Duration::seconds(61));
         let r = self.login(&c, username, PASSWORD, mobile).await;
         assert_eq!(r.status, 303);
         c
@@ -399,7 +399,7 @@ impl TestApp {
     pub async fn create_office(&self, district: &str, name: &str) -> i64 {
         use techreg::org::service::{KIND_DISTRICT, NewOffice, create_office};
         create_office(
-            &self.state.db,
+            &self.state.core.db,
             NewOffice {
                 code: &format!("SH{district}"),
                 name,
@@ -410,7 +410,7 @@ impl TestApp {
                 head_name: "负责人",
                 handles: "",
             },
-            self.state.clock.now(),
+            self.state.core.clock.now(),
         )
         .await
         .unwrap()
@@ -420,9 +420,10 @@ impl TestApp {
     /// Counts rows of a table.
     pub async fn count(&self, table: &str) -> i64 {
         use sea_orm::{ConnectionTrait, Statement};
-        let backend = self.state.db.get_database_backend();
+        let backend = self.state.core.db.get_database_backend();
         let row = self
             .state
+            .core
             .db
             .query_one_raw(Statement::from_string(
                 backend,

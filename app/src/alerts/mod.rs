@@ -6,7 +6,7 @@
 //! commit:
 //!
 //! ```ignore
-//! let txn = crate::core::db::begin(&state.db).await?;
+//! let txn = crate::core::db::begin(&state.core.db).await?;
 //! // … change the case, audit::record(…) …
 //! messages::send_with_sms(&txn, &state, &notice, "您的技术合同已登记。", now).await?;
 //! txn.commit().await?;

@@ -73,21 +73,21 @@ pub async fn deliver_pending(state: &AppState) -> Result<Delivery, DbErr> {
 }
 
 async fn release_stale(state: &AppState) -> Result<(), DbErr> {
-    let before = state.clock.now() - STALE_CLAIM;
+    let before = state.core.clock.now() - STALE_CLAIM;
     sms_message::Entity::update_many()
         .col_expr(sms_message::Column::Status, Expr::value(SMS_PENDING))
         .filter(sms_message::Column::Purpose.eq(SMS_PURPOSE))
         .filter(sms_message::Column::Status.eq(SMS_SENDING))
         .filter(sms_message::Column::ClaimedAt.lt(before))
-        .exec(&state.db)
+        .exec(&state.core.db)
         .await?;
     Ok(())
 }
 
 /// Takes up to `BATCH` due rows for this node.
 async fn claim(state: &AppState) -> Result<Vec<sms_message::Model>, DbErr> {
-    let db = &state.db;
-    let now = state.clock.now();
+    let db = &state.core.db;
+    let now = state.core.clock.now();
     if db.get_database_backend() == DatabaseBackend::Postgres {
         let stmt = Statement::from_sql_and_values(
             DatabaseBackend::Postgres,
@@ -163,7 +163,7 @@ async fn deliver_one(
             "cannot decrypt the stored SMS".into(),
         )),
     };
-    let now = state.clock.now();
+    let now = state.core.clock.now();
     let update = sms_message::Entity::update_many()
         .filter(sms_message::Column::Id.eq(sms.id))
         .filter(sms_message::Column::Status.eq(SMS_SENDING));
@@ -200,7 +200,7 @@ async fn deliver_one(
             }
         }
     };
-    update.exec(&state.db).await?;
+    update.exec(&state.core.db).await?;
     Ok(())
 }
 
@@ -243,14 +243,14 @@ pub async fn quota(state: &AppState) -> (u64, u64) {
 
 /// Once per year: tells the system admins that the share has been reached.
 async fn warn_on_quota(state: &AppState) -> Result<(), DbErr> {
-    let now = state.clock.now();
+    let now = state.core.clock.now();
     let (quota, percent) = quota(state).await;
-    let sent = sent_this_year(&state.db, now).await?;
+    let sent = sent_this_year(&state.core.db, now).await?;
     if sent * 100 < quota * percent {
         return Ok(());
     }
     let year = crate::core::clock::shanghai_date(now).year();
-    let txn = crate::core::db::begin(&state.db).await?;
+    let txn = crate::core::db::begin(&state.core.db).await?;
     let first = alert_once::Entity::insert(alert_once::ActiveModel {
         key: Set(format!("sms_quota:{year}:{percent}")),
         created_at: Set(now),

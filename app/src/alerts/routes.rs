@@ -12,9 +12,9 @@ use techreg_views::components::{Crumb, Flash, FlashKind, badge, badge_oob};
 use techreg_views::pages::messages::{self as pages, ListView, MessageRow, messages_badge};
 
 use super::messages::{self, Filter, Kind, is_in_app_path};
-use crate::identity::auth::AuthUser;
+use crate::core::Caller;
 use crate::identity::register::form_from;
-use crate::web::{AppError, Ctx};
+use crate::web::{Ctx, WebError};
 
 type Fields = Form<Vec<(String, String)>>;
 
@@ -70,9 +70,9 @@ struct ListQuery {
 #[handler]
 async fn list_page(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Query(q): Query<ListQuery>,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let unread_only = q.filter.as_deref() == Some("unread");
     let filter = if unread_only {
         Filter::Unread
@@ -90,7 +90,7 @@ async fn list_page(
         .await
         .unwrap_or(20)
         .clamp(10, 200) as u64;
-    let db = &ctx.state.db;
+    let db = &ctx.state.core.db;
     let mut found = messages::page(db, user.user.id, filter, before, size + 1).await?;
     let next_before = (found.len() as u64 > size).then(|| {
         found.truncate(size as usize);
@@ -118,26 +118,26 @@ async fn list_page(
 /// The navigation badge alone, for htmx to swap in; a plain request (no
 /// script) has nothing to show here and goes to the list.
 #[handler]
-async fn badge_fragment(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
+async fn badge_fragment(ctx: Ctx, user: Caller) -> Result<Response, WebError> {
     if !ctx.fragment {
         return Ok(ctx.redirect("/messages", None));
     }
-    let unread = messages::unread_count(&ctx.state.db, user.user.id).await?;
+    let unread = messages::unread_count(&ctx.state.core.db, user.user.id).await?;
     Ok(Html(badge(&messages_badge(unread)).into_string()).into_response())
 }
 
 #[handler]
 async fn read_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path(id): Path<i64>,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let unread_only = form_from(&fields).value("filter") == "unread";
-    let now = ctx.state.clock.now();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let now = ctx.state.core.clock.now();
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     let Some(read) = messages::mark_read(&txn, user.user.id, id, now).await? else {
-        return Err(AppError::NotFound);
+        return Err(WebError::NotFound);
     };
     let unread = messages::unread_count(&txn, user.user.id).await?;
     txn.commit().await?;
@@ -154,16 +154,12 @@ async fn read_post(
 }
 
 #[handler]
-async fn read_all_post(
-    ctx: Ctx,
-    user: AuthUser,
-    Form(fields): Fields,
-) -> Result<Response, AppError> {
+async fn read_all_post(ctx: Ctx, user: Caller, Form(fields): Fields) -> Result<Response, WebError> {
     let form = form_from(&fields);
     let unread_only = form.value("filter") == "unread";
     let up_to = form.value("up_to").trim().parse::<i64>().ok();
-    let now = ctx.state.clock.now();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let now = ctx.state.core.clock.now();
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     let changed = messages::mark_all_read(&txn, user.user.id, up_to, now).await?;
     txn.commit().await?;
     let flash = Flash {
@@ -180,11 +176,11 @@ async fn read_all_post(
 /// Opening a message marks it read and goes to its link, which must be a
 /// path of this application (checked again here, not only when sent).
 #[handler]
-async fn open_post(ctx: Ctx, user: AuthUser, Path(id): Path<i64>) -> Result<Response, AppError> {
-    let now = ctx.state.clock.now();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+async fn open_post(ctx: Ctx, user: Caller, Path(id): Path<i64>) -> Result<Response, WebError> {
+    let now = ctx.state.core.clock.now();
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     let Some(read) = messages::mark_read(&txn, user.user.id, id, now).await? else {
-        return Err(AppError::NotFound);
+        return Err(WebError::NotFound);
     };
     txn.commit().await?;
     let to = read

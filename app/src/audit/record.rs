@@ -1,40 +1,9 @@
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
 use serde_json::Value;
+
+pub use crate::core::Actor;
 use techreg_entities::audit::audit_log;
-
-/// Who acted: a user, or `system` for automatic actions.
-#[derive(Clone, Debug)]
-pub struct Actor {
-    pub user_id: Option<i64>,
-    pub name: String,
-    pub role: Option<String>,
-    pub client_ip: Option<String>,
-    /// The party acted for (the enterprise a service point files for).
-    pub on_behalf_of: Option<String>,
-}
-
-impl Actor {
-    pub fn system() -> Self {
-        Actor {
-            user_id: None,
-            name: "system".into(),
-            role: None,
-            client_ip: None,
-            on_behalf_of: None,
-        }
-    }
-
-    pub fn anonymous(client_ip: Option<String>) -> Self {
-        Actor {
-            user_id: None,
-            name: "anonymous".into(),
-            role: None,
-            client_ip,
-            on_behalf_of: None,
-        }
-    }
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {

@@ -8,9 +8,9 @@ use techreg_entities::audit::audit_log;
 use techreg_views::components::Crumb;
 use techreg_views::pages::admin::{self as pages, AuditFilter, AuditRow};
 
-use crate::identity::auth::AuthUser;
+use crate::core::Caller;
 use crate::security::rbac::perm;
-use crate::web::{AppError, Ctx};
+use crate::web::{Ctx, WebError};
 
 pub fn routes(route: Route) -> Route {
     route.at("/audit/log", get(audit_page))
@@ -28,11 +28,7 @@ struct Filter {
 const PAGE: u64 = 50;
 
 #[handler]
-async fn audit_page(
-    ctx: Ctx,
-    user: AuthUser,
-    Query(f): Query<Filter>,
-) -> Result<Response, AppError> {
+async fn audit_page(ctx: Ctx, user: Caller, Query(f): Query<Filter>) -> Result<Response, WebError> {
     user.require(perm::AUDIT_VIEW)?;
     let mut q = audit_log::Entity::find()
         .order_by_desc(audit_log::Column::Id)
@@ -52,7 +48,7 @@ async fn audit_page(
     if let Some(before) = f.before {
         q = q.filter(audit_log::Column::Id.lt(before));
     }
-    let mut rows = q.all(&ctx.state.db).await?;
+    let mut rows = q.all(&ctx.state.core.db).await?;
     let more = rows.len() as u64 > PAGE;
     rows.truncate(PAGE as usize);
     let next = more.then(|| {

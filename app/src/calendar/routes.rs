@@ -24,10 +24,10 @@ use super::arith::{DayKind, WorkCalendar, weekday_label};
 use super::import::{self, MAX_FILE_BYTES, MAX_YEAR, MIN_YEAR, Parsed, Verdict};
 use super::service;
 use crate::audit::{self, Entry, Outcome};
-use crate::identity::auth::AuthUser;
+use crate::core::Caller;
 use crate::identity::register::form_from;
 use crate::security::rbac::perm;
-use crate::web::{AppError, Ctx};
+use crate::web::{Ctx, WebError};
 
 type Fields = Form<Vec<(String, String)>>;
 
@@ -55,7 +55,7 @@ fn crumbs() -> Vec<Crumb> {
 }
 
 fn this_year(ctx: &Ctx) -> i32 {
-    crate::core::clock::shanghai_date(ctx.state.clock.now()).year()
+    crate::core::clock::shanghai_date(ctx.state.core.clock.now()).year()
 }
 
 fn parse_year(input: &str) -> Option<i32> {
@@ -190,7 +190,7 @@ struct YearQuery {
 }
 
 /// The calculator's answer from the cached snapshot: what deadlines use.
-async fn try_out(ctx: &Ctx, q: &YearQuery) -> Result<TryOut, AppError> {
+async fn try_out(ctx: &Ctx, q: &YearQuery) -> Result<TryOut, WebError> {
     let from = q.from.clone().unwrap_or_default();
     let days = q.days.clone().unwrap_or_default();
     let mut out = TryOut {
@@ -226,20 +226,20 @@ async fn try_out(ctx: &Ctx, q: &YearQuery) -> Result<TryOut, AppError> {
 
 async fn year_view(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     year: i32,
     form: &FormState,
     query: &YearQuery,
     status: StatusCode,
-) -> Result<Response, AppError> {
-    let db = &ctx.state.db;
+) -> Result<Response, WebError> {
+    let db = &ctx.state.core.db;
     let rows = service::year_rows(db, year).await?;
     // The grid shows the table as it is now, not this node's snapshot.
     let cal: WorkCalendar = rows
         .iter()
         .filter_map(|r| Some((r.day, DayKind::from_code(&r.kind)?)))
         .collect();
-    let today = crate::core::clock::shanghai_date(ctx.state.clock.now());
+    let today = crate::core::clock::shanghai_date(ctx.state.core.clock.now());
     let cells = year_cells(&cal, &rows, year);
     let months: Vec<Month> = (1..=12)
         .map(|m| month_of(&cal, &cells, year, m, today))
@@ -296,14 +296,14 @@ async fn year_view(
 #[handler]
 async fn year_page(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Query(q): Query<YearQuery>,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     user.require(perm::CALENDAR_MANAGE)?;
     let year = match q.year.as_deref().filter(|y| !y.trim().is_empty()) {
         None => this_year(&ctx),
         Some(y) => parse_year(y)
-            .ok_or_else(|| AppError::BadRequest(format!("年份应在 {MIN_YEAR}–{MAX_YEAR} 之间")))?,
+            .ok_or_else(|| WebError::BadRequest(format!("年份应在 {MIN_YEAR}–{MAX_YEAR} 之间")))?,
     };
     let form = FormState {
         values: vec![("kind".into(), "holiday".into())],
@@ -320,7 +320,7 @@ fn success(message: String) -> Option<Flash> {
 }
 
 #[handler]
-async fn set_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<Response, AppError> {
+async fn set_post(ctx: Ctx, user: Caller, Form(fields): Fields) -> Result<Response, WebError> {
     user.require(perm::CALENDAR_MANAGE)?;
     let mut form = form_from(&fields);
     let day = import::parse_date(form.value("date"));
@@ -367,8 +367,8 @@ async fn set_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<Resp
         )
         .await;
     }
-    let now = ctx.state.clock.now();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let now = ctx.state.core.clock.now();
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     let before = service::set_day(&txn, day, kind, &name, &user.user.username, now).await?;
     audit::record(
         &txn,
@@ -396,15 +396,15 @@ async fn set_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<Resp
 }
 
 #[handler]
-async fn remove_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<Response, AppError> {
+async fn remove_post(ctx: Ctx, user: Caller, Form(fields): Fields) -> Result<Response, WebError> {
     user.require(perm::CALENDAR_MANAGE)?;
     let form = form_from(&fields);
     let day = import::parse_date(form.value("date"))
-        .ok_or_else(|| AppError::BadRequest("invalid date".into()))?;
-    let now = ctx.state.clock.now();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+        .ok_or_else(|| WebError::BadRequest("invalid date".into()))?;
+    let now = ctx.state.core.clock.now();
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     let Some(before) = service::remove_day(&txn, day).await? else {
-        return Err(AppError::NotFound);
+        return Err(WebError::NotFound);
     };
     audit::record(
         &txn,
@@ -433,11 +433,13 @@ async fn remove_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<R
 
 async fn preview(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     parsed: &Parsed,
     encoding: &str,
-) -> Result<Response, AppError> {
-    let replaces = service::year_rows(&ctx.state.db, parsed.year).await?.len();
+) -> Result<Response, WebError> {
+    let replaces = service::year_rows(&ctx.state.core.db, parsed.year)
+        .await?
+        .len();
     let rows: Vec<PreviewRow> = parsed
         .rows
         .iter()
@@ -493,24 +495,24 @@ fn refused(year: i32, problem: String) -> Parsed {
 #[handler]
 async fn import_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     multipart: poem::Result<Multipart>,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     // Permission first: a wrong content type must not answer before it.
     user.require(perm::CALENDAR_MANAGE)?;
-    let mut multipart = multipart.map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let mut multipart = multipart.map_err(|e| WebError::BadRequest(e.to_string()))?;
     let mut year_input = String::new();
     let mut file: Option<Vec<u8>> = None;
     while let Some(field) = multipart
         .next_field()
         .await
-        .map_err(|e| AppError::BadRequest(e.to_string()))?
+        .map_err(|e| WebError::BadRequest(e.to_string()))?
     {
         let name = field.name().unwrap_or_default().to_owned();
         let bytes = field
             .bytes()
             .await
-            .map_err(|e| AppError::BadRequest(e.to_string()))?;
+            .map_err(|e| WebError::BadRequest(e.to_string()))?;
         match name.as_str() {
             "year" => year_input = String::from_utf8_lossy(&bytes).into_owned(),
             "file" => file = Some(bytes),
@@ -541,11 +543,7 @@ async fn import_post(
 }
 
 #[handler]
-async fn confirm_post(
-    ctx: Ctx,
-    user: AuthUser,
-    Form(fields): Fields,
-) -> Result<Response, AppError> {
+async fn confirm_post(ctx: Ctx, user: Caller, Form(fields): Fields) -> Result<Response, WebError> {
     user.require(perm::CALENDAR_MANAGE)?;
     let form = form_from(&fields);
     let Some(year) = parse_year(form.value("year")) else {
@@ -561,8 +559,8 @@ async fn confirm_post(
         return preview(&ctx, &user, &parsed, "UTF-8").await;
     }
     let days = parsed.kept();
-    let now = ctx.state.clock.now();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let now = ctx.state.core.clock.now();
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     let before = service::replace_year(&txn, year, &days, &user.user.username, now).await?;
     let after: Vec<Value> = days
         .iter()

@@ -32,14 +32,15 @@ use super::money::{format_fen, input_fen, parse_yuan};
 use super::queues::{Due, deadline_mark};
 use super::service::{self, ATTACHMENT_KINDS, ActInput, Full, SubmitError, status_of};
 use super::state::{Action, Status};
+use crate::core::Caller;
+use crate::core::Scope;
 use crate::core::clock::{shanghai_date, shanghai_minute};
 use crate::dictionary::{
     DICT_IP_TYPE, DICT_LEGAL_FORM, DICT_SOCIO_GOAL, DICT_TECH_FIELD, Dictionaries,
 };
-use crate::identity::auth::AuthUser;
 use crate::org::districts::SHANGHAI;
-use crate::security::rbac::{Scope, perm};
-use crate::web::{AppError, Ctx};
+use crate::security::rbac::perm;
+use crate::web::{Ctx, WebError};
 
 type Fields = Form<Vec<(String, String)>>;
 
@@ -120,7 +121,7 @@ fn next_step(c: &contract::Model) -> (String, String) {
 }
 
 /// Enterprises whose applications the user sees besides their own.
-fn enterprise_scopes(user: &AuthUser) -> Vec<i64> {
+fn enterprise_scopes(user: &Caller) -> Vec<i64> {
     user.grants
         .0
         .iter()
@@ -132,7 +133,7 @@ fn enterprise_scopes(user: &AuthUser) -> Vec<i64> {
         .collect()
 }
 
-fn mine_condition(user: &AuthUser) -> Condition {
+fn mine_condition(user: &Caller) -> Condition {
     let mut cond = Condition::any().add(contract::Column::ApplicantUserId.eq(user.user.id));
     let ents = enterprise_scopes(user);
     if !ents.is_empty() {
@@ -149,9 +150,9 @@ struct ListQuery {
 #[handler]
 async fn list_page(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Query(query): Query<ListQuery>,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     user.require(perm::CONTRACT_APPLY)?;
     let (today, due_by, _) = super::queues::due_window(&ctx.state).await?;
     let due = Due::parse(query.due.as_deref());
@@ -164,7 +165,7 @@ async fn list_page(
         let count = contract::Entity::find()
             .filter(mine_condition(&user))
             .filter(d.condition(today, due_by))
-            .count(&ctx.state.db)
+            .count(&ctx.state.core.db)
             .await?;
         filters.push(DueFilter {
             href: match d {
@@ -181,7 +182,7 @@ async fn list_page(
         .filter(due.condition(today, due_by))
         .order_by_desc(contract::Column::Id)
         .limit(LIST_LIMIT)
-        .all(&ctx.state.db)
+        .all(&ctx.state.core.db)
         .await?
         .into_iter()
         .map(|c| {
@@ -212,20 +213,20 @@ async fn list_page(
 }
 
 #[handler]
-async fn create_post(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
+async fn create_post(ctx: Ctx, user: Caller) -> Result<Response, WebError> {
     let c = service::create_draft(&ctx.state, &user).await?;
     Ok(ctx.redirect(&format!("/my/contracts/{}/step/1", c.id), None))
 }
 
-async fn load_own(ctx: &Ctx, user: &AuthUser, id: i64) -> Result<Full, AppError> {
-    service::own(&ctx.state.db, user, id).await?;
-    service::load(&ctx.state.db, id)
+async fn load_own(ctx: &Ctx, user: &Caller, id: i64) -> Result<Full, WebError> {
+    service::own(&ctx.state.core.db, user, id).await?;
+    service::load(&ctx.state.core.db, id)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(WebError::NotFound)
 }
 
 /// The reviewer's comments of the round that was returned.
-async fn comments_of(ctx: &Ctx, c: &contract::Model) -> Result<Vec<(String, String)>, AppError> {
+async fn comments_of(ctx: &Ctx, c: &contract::Model) -> Result<Vec<(String, String)>, WebError> {
     if status_of(c) != Status::Returned {
         return Ok(Vec::new());
     }
@@ -233,7 +234,7 @@ async fn comments_of(ctx: &Ctx, c: &contract::Model) -> Result<Vec<(String, Stri
         .filter(comment::Column::ContractId.eq(c.id))
         .filter(comment::Column::Round.eq(c.round))
         .order_by_asc(comment::Column::Id)
-        .all(&ctx.state.db)
+        .all(&ctx.state.core.db)
         .await?
         .into_iter()
         .map(|m| (m.field, m.comment))
@@ -255,7 +256,7 @@ fn step_of_field(field: &str) -> u8 {
     }
 }
 
-async fn options(d: &Dictionaries, dict: &str) -> Result<Vec<Opt>, AppError> {
+async fn options(d: &Dictionaries, dict: &str) -> Result<Vec<Opt>, WebError> {
     Ok(d.active(dict)
         .await?
         .iter()
@@ -559,10 +560,12 @@ fn saved_values(full: &Full, n: u8) -> Vec<(String, String)> {
 }
 
 /// The applicant's own side as the first party of a new draft.
-async fn prefill_party(ctx: &Ctx, user: &AuthUser, full: &Full) -> Result<Party, AppError> {
+async fn prefill_party(ctx: &Ctx, user: &Caller, full: &Full) -> Result<Party, WebError> {
     let side = full.contract.applicant_side.clone();
     if let Some(e) = full.contract.enterprise_id
-        && let Some(e) = enterprise::Entity::find_by_id(e).one(&ctx.state.db).await?
+        && let Some(e) = enterprise::Entity::find_by_id(e)
+            .one(&ctx.state.core.db)
+            .await?
     {
         return Ok(Party {
             role: side,
@@ -588,7 +591,7 @@ async fn prefill_party(ctx: &Ctx, user: &AuthUser, full: &Full) -> Result<Party,
 /// Counterparties of the applicant's earlier contracts (smart filling,
 /// F36): distinct by credit code (or name), newest first, without the
 /// applicant's own side.
-async fn party_history(ctx: &Ctx, user: &AuthUser, id: i64) -> Result<Vec<Party>, AppError> {
+async fn party_history(ctx: &Ctx, user: &Caller, id: i64) -> Result<Vec<Party>, WebError> {
     let sides: HashMap<i64, String> = contract::Entity::find()
         .select_only()
         .column(contract::Column::Id)
@@ -598,7 +601,7 @@ async fn party_history(ctx: &Ctx, user: &AuthUser, id: i64) -> Result<Vec<Party>
         .order_by_desc(contract::Column::Id)
         .limit(200)
         .into_tuple::<(i64, String)>()
-        .all(&ctx.state.db)
+        .all(&ctx.state.core.db)
         .await?
         .into_iter()
         .collect();
@@ -611,7 +614,7 @@ async fn party_history(ctx: &Ctx, user: &AuthUser, id: i64) -> Result<Vec<Party>
         .filter(party::Column::ContractId.is_in(sides.keys().copied()))
         .order_by_desc(party::Column::ContractId)
         .order_by_asc(party::Column::Seq)
-        .all(&ctx.state.db)
+        .all(&ctx.state.core.db)
         .await?
     {
         if sides.get(&p.contract_id) == Some(&p.role) {
@@ -639,9 +642,9 @@ async fn party_history(ctx: &Ctx, user: &AuthUser, id: i64) -> Result<Vec<Party>
 /// Distinct (leader, phone, field) of earlier contracts, newest first.
 async fn leader_history(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     id: i64,
-) -> Result<Vec<(String, String, Option<String>)>, AppError> {
+) -> Result<Vec<(String, String, Option<String>)>, WebError> {
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
     for c in contract::Entity::find()
@@ -650,7 +653,7 @@ async fn leader_history(
         .filter(contract::Column::ProjectLeader.ne(""))
         .order_by_desc(contract::Column::Id)
         .limit(200)
-        .all(&ctx.state.db)
+        .all(&ctx.state.core.db)
         .await?
     {
         if seen.insert((c.project_leader.clone(), c.leader_phone.clone())) {
@@ -667,11 +670,7 @@ async fn leader_history(
 // Pages
 
 #[handler]
-async fn contract_page(
-    ctx: Ctx,
-    user: AuthUser,
-    Path(id): Path<i64>,
-) -> Result<Response, AppError> {
+async fn contract_page(ctx: Ctx, user: Caller, Path(id): Path<i64>) -> Result<Response, WebError> {
     let full = load_own(&ctx, &user, id).await?;
     let c = &full.contract;
     if editable(c) {
@@ -683,11 +682,11 @@ async fn contract_page(
 
 async fn summary_view(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     full: &service::Full,
     form: &FormState,
     status: StatusCode,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let c = &full.contract;
     let id = c.id;
     let header = Header {
@@ -729,11 +728,11 @@ async fn summary_view(
 /// duplicate explanation) shown again.
 pub async fn summary_with(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     id: i64,
     form: &FormState,
     status: StatusCode,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let full = load_own(ctx, user, id).await?;
     summary_view(ctx, user, &full, form, status).await
 }
@@ -742,14 +741,14 @@ pub async fn summary_with(
 /// reason; the city office decides.
 async fn after_registration(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     id: i64,
     fields: Vec<(String, String)>,
     action: Action,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let full = load_own(&ctx, &user, id).await?;
     if status_of(&full.contract) != Status::Registered {
-        return Err(AppError::Conflict(
+        return Err(WebError::Conflict(
             "只有已登记的合同可以申请变更或注销；已有申请在审核中时请等待结果。".into(),
         ));
     }
@@ -793,29 +792,29 @@ async fn after_registration(
 #[handler]
 async fn request_change_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path(id): Path<i64>,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     after_registration(ctx, user, id, fields, Action::RequestChange).await
 }
 
 #[handler]
 async fn request_cancel_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path(id): Path<i64>,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     after_registration(ctx, user, id, fields, Action::RequestCancel).await
 }
 
-async fn events_of(ctx: &Ctx, id: i64) -> Result<Vec<EventRow>, AppError> {
+async fn events_of(ctx: &Ctx, id: i64) -> Result<Vec<EventRow>, WebError> {
     let label = |s: &str| Status::parse(s).map(|s| s.label()).unwrap_or("—");
     Ok(event::Entity::find()
         .filter(event::Column::ContractId.eq(id))
         .order_by_asc(event::Column::Id)
-        .all(&ctx.state.db)
+        .all(&ctx.state.core.db)
         .await?
         .into_iter()
         .map(|e| EventRow {
@@ -861,7 +860,7 @@ fn attachment_rows(full: &Full, editable: bool) -> Vec<AttachmentRow> {
 }
 
 /// The whole application read-only, by step.
-async fn summary_sections(ctx: &Ctx, full: &Full) -> Result<Vec<Section>, AppError> {
+async fn summary_sections(ctx: &Ctx, full: &Full) -> Result<Vec<Section>, WebError> {
     let d = &ctx.state.dictionaries;
     let labels = |v: std::sync::Arc<Vec<crate::dictionary::Entry>>| {
         v.iter()
@@ -1004,20 +1003,20 @@ async fn summary_sections(ctx: &Ctx, full: &Full) -> Result<Vec<Section>, AppErr
     ])
 }
 
-fn step_number(n: u8) -> Result<u8, AppError> {
+fn step_number(n: u8) -> Result<u8, WebError> {
     if (1..=6).contains(&n) {
         Ok(n)
     } else {
-        Err(AppError::NotFound)
+        Err(WebError::NotFound)
     }
 }
 
 #[handler]
 async fn step_page(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path((id, n)): Path<(i64, u8)>,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let n = step_number(n)?;
     let full = load_own(&ctx, &user, id).await?;
     if !editable(&full.contract) {
@@ -1042,12 +1041,12 @@ fn rows_in(form: &FormState, prefix: &str) -> usize {
 /// Renders step `n` with `form` (values and inline errors).
 async fn render(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     full: &Full,
     n: u8,
     form: &FormState,
     status: StatusCode,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let c = &full.contract;
     let comments = comments_of(ctx, c).await?;
     let comments: Vec<(String, String)> = comments
@@ -1149,7 +1148,7 @@ async fn render(
         }
         _ => {
             let codes = service::codes(&ctx.state).await?;
-            let today = shanghai_date(ctx.state.clock.now());
+            let today = shanghai_date(ctx.state.core.clock.now());
             let mut problems: Vec<ProblemRow> = service::check_all(full, &codes, today)
                 .into_iter()
                 .map(|p| ProblemRow {
@@ -1191,11 +1190,11 @@ fn with_problems(values: Vec<(String, String)>, problems: &[Problem]) -> FormSta
     form
 }
 
-fn version_of(fields: &[(String, String)]) -> Result<i32, AppError> {
+fn version_of(fields: &[(String, String)]) -> Result<i32, WebError> {
     value(fields, "version")
         .trim()
         .parse()
-        .map_err(|_| AppError::BadRequest("version".into()))
+        .map_err(|_| WebError::BadRequest("version".into()))
 }
 
 /// Applies a row operation (`add`, `remove:N`); true when it was one.
@@ -1219,29 +1218,29 @@ fn row_op(op: &str, rows: &mut Vec<Row>, new_row: Row) -> bool {
 #[handler]
 async fn step_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path((id, n)): Path<(i64, u8)>,
     req: &poem::Request,
     body: poem::Body,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let n = step_number(n)?;
     if n == 5 {
         let multipart = Multipart::from_request(req, &mut poem::RequestBody::new(body))
             .await
-            .map_err(|e| AppError::BadRequest(e.to_string()))?;
+            .map_err(|e| WebError::BadRequest(e.to_string()))?;
         return attachments_post(ctx, user, id, multipart).await;
     }
     let Form(fields): Fields = Form::from_request(req, &mut poem::RequestBody::new(body))
         .await
-        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+        .map_err(|e| WebError::BadRequest(e.to_string()))?;
     let full = load_own(&ctx, &user, id).await?;
     if !editable(&full.contract) && n != 6 {
-        return Err(AppError::Conflict(
+        return Err(WebError::Conflict(
             "该申请已提交，不能再修改；如需修改请等待退回补正或申请撤回。".into(),
         ));
     }
     let op = value(&fields, "op").to_owned();
-    let today = shanghai_date(ctx.state.clock.now());
+    let today = shanghai_date(ctx.state.core.clock.now());
     let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
     match n {
         1 => {
@@ -1390,10 +1389,11 @@ async fn step_post(
             return match service::submit(&ctx.state, &user, id, version, declared).await {
                 // F30: refused at once for a blocking anomaly; say why.
                 Ok(c) if c.status == Status::NotAccepted.as_str() => {
-                    let reason = crate::integrity::submission::automatic_refusal(&ctx.state.db, id)
-                        .await?
-                        .map(|e| e.reason)
-                        .unwrap_or_else(|| "系统自动不予受理。".into());
+                    let reason =
+                        crate::integrity::submission::automatic_refusal(&ctx.state.core.db, id)
+                            .await?
+                            .map(|e| e.reason)
+                            .unwrap_or_else(|| "系统自动不予受理。".into());
                     Ok(ctx.redirect(
                         &format!("/my/contracts/{id}"),
                         Some(Flash {
@@ -1406,12 +1406,12 @@ async fn step_post(
                     ))
                 }
                 Ok(c) => {
-                    let after = service::load(&ctx.state.db, id)
+                    let after = service::load(&ctx.state.core.db, id)
                         .await?
-                        .ok_or(AppError::NotFound)?;
+                        .ok_or(WebError::NotFound)?;
                     let dups = crate::duplicates::routes::exact_for_applicant(
                         &ctx.state,
-                        &ctx.state.db,
+                        &ctx.state.core.db,
                         &after,
                     )
                     .await?;
@@ -1462,10 +1462,10 @@ async fn step_post(
 
 async fn attachments_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     id: i64,
     mut multipart: Multipart,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let mut version = None;
     let mut kind = String::new();
     let mut op = String::new();
@@ -1473,14 +1473,14 @@ async fn attachments_post(
     while let Some(field) = multipart
         .next_field()
         .await
-        .map_err(|e| AppError::BadRequest(e.to_string()))?
+        .map_err(|e| WebError::BadRequest(e.to_string()))?
     {
         let name = field.name().unwrap_or_default().to_owned();
         let file_name = field.file_name().map(str::to_owned);
         let bytes = field
             .bytes()
             .await
-            .map_err(|e| AppError::BadRequest(e.to_string()))?;
+            .map_err(|e| WebError::BadRequest(e.to_string()))?;
         let text = || String::from_utf8_lossy(&bytes).trim().to_owned();
         match name.as_str() {
             "version" => version = text().parse::<i32>().ok(),
@@ -1490,7 +1490,7 @@ async fn attachments_post(
             _ => {}
         }
     }
-    let version = version.ok_or_else(|| AppError::BadRequest("version".into()))?;
+    let version = version.ok_or_else(|| WebError::BadRequest("version".into()))?;
     if let Some(aid) = op
         .strip_prefix("remove:")
         .and_then(|a| a.parse::<i64>().ok())
@@ -1550,13 +1550,13 @@ async fn attachments_post(
 #[handler]
 async fn withdraw_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path(id): Path<i64>,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
-    let c = service::own(&ctx.state.db, &user, id).await?;
+) -> Result<Response, WebError> {
+    let c = service::own(&ctx.state.core.db, &user, id).await?;
     if status_of(&c) != Status::Submitted {
-        return Err(AppError::Conflict(
+        return Err(WebError::Conflict(
             "只有登记处受理前的申请可以撤回。".into(),
         ));
     }
@@ -1582,19 +1582,19 @@ async fn withdraw_post(
 #[handler]
 async fn attachment_get(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path((id, aid)): Path<(i64, i64)>,
-) -> Result<Response, AppError> {
-    service::own(&ctx.state.db, &user, id).await?;
+) -> Result<Response, WebError> {
+    service::own(&ctx.state.core.db, &user, id).await?;
     let a = attachment::Entity::find_by_id(aid)
-        .one(&ctx.state.db)
+        .one(&ctx.state.core.db)
         .await?
         .filter(|a| a.contract_id == id)
-        .ok_or(AppError::NotFound)?;
+        .ok_or(WebError::NotFound)?;
     let (bytes, content_type) = crate::files::load(&ctx.state, &a.digest)
         .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!(e.to_string())))?
-        .ok_or(AppError::NotFound)?;
+        .map_err(|e| WebError::Internal(anyhow::anyhow!(e.to_string())))?
+        .ok_or(WebError::NotFound)?;
     let ascii: String = a
         .file_name
         .chars()

@@ -9,20 +9,20 @@ use techreg_entities::contract::contract;
 use crate::boot::AppState;
 use crate::contracts::service::{self, ActInput};
 use crate::contracts::state::{Action, Status};
-use crate::web::AppError;
+use crate::web::WebError;
 
 /// Cases handled per run; the next run takes the rest.
 const BATCH: u64 = 500;
 
-pub async fn run(state: &AppState) -> Result<u64, AppError> {
-    let today = crate::core::clock::shanghai_date(state.clock.now());
+pub async fn run(state: &AppState) -> Result<u64, WebError> {
+    let today = crate::core::clock::shanghai_date(state.core.clock.now());
     let due = contract::Entity::find()
         .filter(contract::Column::Status.eq(Status::Submitted.as_str()))
         .filter(contract::Column::StageDeadline.lt(today))
         .order_by_asc(contract::Column::StageDeadline)
         .order_by_asc(contract::Column::Id)
         .limit(BATCH)
-        .all(&state.db)
+        .all(&state.core.db)
         .await?;
     let mut accepted = 0;
     for c in due {
@@ -36,7 +36,7 @@ pub async fn run(state: &AppState) -> Result<u64, AppError> {
         match service::act(state, None, c.id, c.version, Action::AutoAccept, input).await {
             Ok(_) => accepted += 1,
             // Someone (a person or another node) acted first.
-            Err(AppError::Conflict(_)) => {}
+            Err(WebError::Conflict(_)) => {}
             Err(e) => return Err(e),
         }
     }

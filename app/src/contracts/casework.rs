@@ -17,9 +17,10 @@ use super::service::{object_scope, position_for, status_of};
 use super::state::Status;
 use crate::audit::{self, Actor, Entry, Outcome};
 use crate::boot::AppState;
-use crate::identity::auth::AuthUser;
-use crate::security::rbac::{Scope, perm};
-use crate::web::AppError;
+use crate::core::Caller;
+use crate::core::Scope;
+use crate::security::rbac::perm;
+use crate::web::WebError;
 
 /// Conclusions an expert may reach: (code, label).
 pub const EXPERT_CONCLUSIONS: &[(&str, &str)] = &[
@@ -36,8 +37,8 @@ pub fn conclusion_label(code: &str) -> &str {
         .unwrap_or(code)
 }
 
-fn conflict() -> AppError {
-    AppError::Conflict("该申请已由他人处理或已在其他窗口中修改，请刷新后查看最新状态。".into())
+fn conflict() -> WebError {
+    WebError::Conflict("该申请已由他人处理或已在其他窗口中修改，请刷新后查看最新状态。".into())
 }
 
 /// Staff of the office holding `position` (role code): (user id, name),
@@ -78,7 +79,7 @@ pub async fn holders<C: ConnectionTrait>(
 }
 
 /// Whether `user` holds the position that works the case now, at its office.
-pub fn holds_position(user: &AuthUser, c: &contract::Model) -> bool {
+pub fn holds_position(user: &Caller, c: &contract::Model) -> bool {
     match (position_for(status_of(c)), c.office_id) {
         (Some(p), Some(o)) => user
             .grants
@@ -91,7 +92,7 @@ pub fn holds_position(user: &AuthUser, c: &contract::Model) -> bool {
 
 /// Whether `user` may reassign the office's cases: the head (staff
 /// management) who also works cases there.
-pub fn may_reassign(user: &AuthUser, c: &contract::Model) -> bool {
+pub fn may_reassign(user: &Caller, c: &contract::Model) -> bool {
     let scope = object_scope(c);
     let id = user.user.id;
     user.grants.covers(perm::STAFF_MANAGE, &scope, id)
@@ -111,7 +112,7 @@ async fn record<C: ConnectionTrait>(
     detail: Value,
     now: DateTime<Utc>,
     assignee: Option<Option<i64>>,
-) -> Result<(), AppError> {
+) -> Result<(), WebError> {
     let mut update = contract::Entity::update_many()
         .col_expr(contract::Column::UpdatedAt, Expr::value(now))
         .col_expr(contract::Column::Version, Expr::value(version + 1));
@@ -163,31 +164,26 @@ async fn record<C: ConnectionTrait>(
     Ok(())
 }
 
-async fn current<C: ConnectionTrait>(txn: &C, id: i64) -> Result<contract::Model, AppError> {
+async fn current<C: ConnectionTrait>(txn: &C, id: i64) -> Result<contract::Model, WebError> {
     contract::Entity::find_by_id(id)
         .one(txn)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(WebError::NotFound)
 }
 
 /// A holder of the stage's position at the office takes the case.
-pub async fn claim(
-    state: &AppState,
-    user: &AuthUser,
-    id: i64,
-    version: i32,
-) -> Result<(), AppError> {
-    let now = state.clock.now();
-    let txn = crate::core::db::begin(&state.db).await?;
+pub async fn claim(state: &AppState, user: &Caller, id: i64, version: i32) -> Result<(), WebError> {
+    let now = state.core.clock.now();
+    let txn = crate::core::db::begin(&state.core.db).await?;
     let c = current(&txn, id).await?;
     if c.version != version {
         return Err(conflict());
     }
     if !holds_position(user, &c) {
-        return Err(AppError::Forbidden("not a holder of the stage's position"));
+        return Err(WebError::Forbidden("not a holder of the stage's position"));
     }
     if c.assigned_user_id == Some(user.user.id) {
-        return Err(AppError::Conflict("该申请已由您办理。".into()));
+        return Err(WebError::Conflict("该申请已由您办理。".into()));
     }
     let detail = json!({ "from_user": c.assigned_user_id, "to_user": user.user.id });
     record(
@@ -211,11 +207,11 @@ pub async fn claim(
 pub enum AssignError {
     /// The target does not hold the stage's position at the office.
     NotAHolder,
-    Web(AppError),
+    Web(WebError),
 }
 
-impl From<AppError> for AssignError {
-    fn from(e: AppError) -> Self {
+impl From<WebError> for AssignError {
+    fn from(e: WebError) -> Self {
         AssignError::Web(e)
     }
 }
@@ -230,23 +226,23 @@ impl From<DbErr> for AssignError {
 /// position at the office.
 pub async fn reassign(
     state: &AppState,
-    user: &AuthUser,
+    user: &Caller,
     id: i64,
     version: i32,
     to_user: i64,
     reason: &str,
 ) -> Result<(), AssignError> {
-    let now = state.clock.now();
-    let txn = crate::core::db::begin(&state.db).await?;
+    let now = state.core.clock.now();
+    let txn = crate::core::db::begin(&state.core.db).await?;
     let c = current(&txn, id).await?;
     if !may_reassign(user, &c) {
-        return Err(AppError::Forbidden("office head only").into());
+        return Err(WebError::Forbidden("office head only").into());
     }
     if c.version != version {
         return Err(conflict().into());
     }
     let (Some(position), Some(office)) = (position_for(status_of(&c)), c.office_id) else {
-        return Err(AppError::Forbidden("no position works this stage").into());
+        return Err(WebError::Forbidden("no position works this stage").into());
     };
     if !holders(&txn, office, position)
         .await?
@@ -282,20 +278,20 @@ pub struct Opinion<'a> {
 
 pub async fn record_opinion(
     state: &AppState,
-    user: &AuthUser,
+    user: &Caller,
     id: i64,
     version: i32,
     o: &Opinion<'_>,
-) -> Result<(), AppError> {
-    let now = state.clock.now();
-    let txn = crate::core::db::begin(&state.db).await?;
+) -> Result<(), WebError> {
+    let now = state.core.clock.now();
+    let txn = crate::core::db::begin(&state.core.db).await?;
     let c = current(&txn, id).await?;
     user.require_on(perm::CONTRACT_REVIEW, &object_scope(&c))?;
     if c.version != version {
         return Err(conflict());
     }
     if status_of(&c) != Status::ExpertReview {
-        return Err(AppError::Conflict(format!(
+        return Err(WebError::Conflict(format!(
             "当前状态（{}）下不能记录专家意见",
             status_of(&c).label()
         )));

@@ -15,12 +15,12 @@ use super::service::Full;
 use super::state::{Action, Status};
 use crate::alerts::messages::{self, Kind, NewMessage};
 use crate::boot::AppState;
-use crate::web::AppError;
+use crate::web::WebError;
 
-fn internal(e: CertError) -> AppError {
+fn internal(e: CertError) -> WebError {
     match e {
         CertError::Db(e) => e.into(),
-        other => AppError::Internal(anyhow::anyhow!(other.to_string())),
+        other => WebError::Internal(anyhow::anyhow!(other.to_string())),
     }
 }
 
@@ -29,7 +29,7 @@ pub async fn certified<C: ConnectionTrait>(
     db: &C,
     full: &Full,
     registered_on: NaiveDate,
-) -> Result<CertifiedData, AppError> {
+) -> Result<CertifiedData, WebError> {
     let c = &full.contract;
     let office = match c.office_id {
         Some(id) => office::Entity::find_by_id(id).one(db).await?,
@@ -52,7 +52,7 @@ pub async fn certified<C: ConnectionTrait>(
             .collect()
     };
     let missing =
-        || AppError::Internal(anyhow::anyhow!("registered contract {} lacks dates", c.id));
+        || WebError::Internal(anyhow::anyhow!("registered contract {} lacks dates", c.id));
     Ok(CertifiedData {
         registration_number: c.registration_number.clone().ok_or_else(missing)?,
         approval_code: c.approval_code.clone(),
@@ -82,12 +82,12 @@ pub async fn certificate<C: ConnectionTrait>(
     action: Action,
     reason: &str,
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
+) -> Result<(), WebError> {
     let status = match action {
         Action::Approve => {
             let full = super::service::load(db, c.id)
                 .await?
-                .ok_or(AppError::NotFound)?;
+                .ok_or(WebError::NotFound)?;
             let data = certified(db, &full, crate::core::clock::shanghai_date(now)).await?;
             certificates::issue(db, state, c.id, &data, now)
                 .await
@@ -129,7 +129,7 @@ pub async fn notify<C: ConnectionTrait>(
     action: Action,
     actor_user_id: Option<i64>,
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
+) -> Result<(), WebError> {
     let to = super::service::status_of(after);
     let name = if after.name.is_empty() {
         "技术合同登记申请"

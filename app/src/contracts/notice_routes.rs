@@ -17,11 +17,11 @@ use techreg_views::pages::notices::{self as pages, Quota, ReminderRow, SettingRo
 
 use crate::alerts::messages::{SMS_FAILED, SMS_PENDING, SMS_PURPOSE, SMS_SENDING, SMS_SENT};
 use crate::alerts::outbox;
+use crate::core::Caller;
 use crate::core::clock::{shanghai_date, shanghai_minute};
-use crate::identity::auth::AuthUser;
 use crate::security::rbac::perm;
 use crate::settings::{self, SettingKind};
-use crate::web::{AppError, Ctx};
+use crate::web::{Ctx, WebError};
 
 type Fields = Form<Vec<(String, String)>>;
 
@@ -49,7 +49,7 @@ fn crumbs() -> [Crumb; 1] {
     }]
 }
 
-async fn setting_rows(ctx: &Ctx) -> Result<Vec<SettingRow>, AppError> {
+async fn setting_rows(ctx: &Ctx) -> Result<Vec<SettingRow>, WebError> {
     let mut rows = Vec::new();
     for key in KEYS {
         let def = settings::find(key).expect("registered");
@@ -58,7 +58,7 @@ async fn setting_rows(ctx: &Ctx) -> Result<Vec<SettingRow>, AppError> {
             .settings
             .get(key)
             .await
-            .map_err(|e| AppError::Internal(anyhow::anyhow!(e.to_string())))?;
+            .map_err(|e| WebError::Internal(anyhow::anyhow!(e.to_string())))?;
         rows.push(SettingRow {
             key: def.key,
             label: def.label,
@@ -97,9 +97,9 @@ fn sms_label(status: &str) -> &'static str {
     }
 }
 
-async fn quota(ctx: &Ctx) -> Result<Quota, AppError> {
-    let db = &ctx.state.db;
-    let now = ctx.state.clock.now();
+async fn quota(ctx: &Ctx) -> Result<Quota, WebError> {
+    let db = &ctx.state.core.db;
+    let now = ctx.state.core.clock.now();
     let (quota, warn_percent) = outbox::quota(&ctx.state).await;
     let count = |status: &'static str| {
         sms_message::Entity::find()
@@ -117,8 +117,8 @@ async fn quota(ctx: &Ctx) -> Result<Quota, AppError> {
     })
 }
 
-async fn recent(ctx: &Ctx) -> Result<Vec<ReminderRow>, AppError> {
-    let db = &ctx.state.db;
+async fn recent(ctx: &Ctx) -> Result<Vec<ReminderRow>, WebError> {
+    let db = &ctx.state.core.db;
     let list = deadline_reminder::Entity::find()
         .order_by_desc(deadline_reminder::Column::Id)
         .limit(100)
@@ -168,10 +168,10 @@ async fn recent(ctx: &Ctx) -> Result<Vec<ReminderRow>, AppError> {
 
 async fn render(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     status: StatusCode,
     rows: &[SettingRow],
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let body = pages::page(
         &ctx.csrf_token,
         rows,
@@ -184,18 +184,14 @@ async fn render(
 }
 
 #[handler]
-async fn notices_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
+async fn notices_page(ctx: Ctx, user: Caller) -> Result<Response, WebError> {
     user.require(perm::JOBS_MANAGE)?;
     let rows = setting_rows(&ctx).await?;
     render(&ctx, &user, StatusCode::OK, &rows).await
 }
 
 #[handler]
-async fn notices_post(
-    ctx: Ctx,
-    user: AuthUser,
-    Form(fields): Fields,
-) -> Result<Response, AppError> {
+async fn notices_post(ctx: Ctx, user: Caller, Form(fields): Fields) -> Result<Response, WebError> {
     user.require(perm::JOBS_MANAGE)?;
     let mut rows = setting_rows(&ctx).await?;
     let mut changes = Vec::new();
@@ -218,7 +214,7 @@ async fn notices_post(
     ctx.state
         .settings
         .store_form(
-            ctx.state.clock.now(),
+            ctx.state.core.clock.now(),
             &user.actor(),
             Some("notices"),
             &changes,

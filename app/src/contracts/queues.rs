@@ -11,9 +11,10 @@ use sea_orm::{
 use techreg_entities::contract::{contract, party};
 
 use super::state::Status;
-use crate::identity::auth::AuthUser;
-use crate::security::rbac::{ObjectScope, Scope, perm};
-use crate::web::AppError;
+use crate::core::Caller;
+use crate::core::{ObjectScope, Scope};
+use crate::security::rbac::perm;
+use crate::web::WebError;
 
 /// Permissions that make someone review staff.
 pub const STAFF_PERMS: [&str; 4] = [
@@ -127,7 +128,7 @@ pub enum Visible {
 }
 
 /// 403 for someone who is not review staff of any office.
-pub fn visible(user: &AuthUser) -> Result<Visible, AppError> {
+pub fn visible(user: &Caller) -> Result<Visible, WebError> {
     let mut offices = Vec::new();
     for g in &user.grants.0 {
         if !STAFF_PERMS.iter().any(|p| g.permissions.contains(*p)) {
@@ -140,7 +141,7 @@ pub fn visible(user: &AuthUser) -> Result<Visible, AppError> {
         }
     }
     if offices.is_empty() {
-        Err(AppError::Forbidden("missing permission"))
+        Err(WebError::Forbidden("missing permission"))
     } else {
         Ok(Visible::Offices(offices))
     }
@@ -148,7 +149,7 @@ pub fn visible(user: &AuthUser) -> Result<Visible, AppError> {
 
 /// Whether the viewer may open a contract: a staff permission whose scope
 /// covers the contract's office. Drafts are nobody's business here.
-pub fn may_see(user: &AuthUser, c: &contract::Model) -> bool {
+pub fn may_see(user: &Caller, c: &contract::Model) -> bool {
     let scope = ObjectScope {
         office_id: c.office_id,
         ..Default::default()
@@ -160,7 +161,7 @@ pub fn may_see(user: &AuthUser, c: &contract::Model) -> bool {
             .any(|p| user.grants.covers(p, &scope, user.user.id))
 }
 
-pub fn queues_for(user: &AuthUser) -> Vec<&'static Queue> {
+pub fn queues_for(user: &Caller) -> Vec<&'static Queue> {
     QUEUES
         .iter()
         .filter(|q| q.perms.iter().any(|p| user.grants.has(p)))
@@ -198,7 +199,7 @@ pub fn of_queue(kind: Kind, user_id: i64, due_by: NaiveDate) -> Condition {
 /// The counters of the viewer's queues.
 pub async fn counts<C: ConnectionTrait>(
     db: &C,
-    user: &AuthUser,
+    user: &Caller,
     vis: &Visible,
     due_by: NaiveDate,
 ) -> Result<Vec<(&'static Queue, u64)>, DbErr> {
@@ -287,7 +288,7 @@ pub async fn due_window(
     ),
     DbErr,
 > {
-    let today = crate::core::clock::shanghai_date(state.clock.now());
+    let today = crate::core::clock::shanghai_date(state.core.clock.now());
     let calendar = state.calendar.snapshot().await?;
     let n = state
         .settings
@@ -485,7 +486,7 @@ pub async fn my_open_count<C: sea_orm::ConnectionTrait>(
 }
 
 /// Whether the user works cases at all (and so sees the counter).
-pub fn is_review_staff(user: &AuthUser) -> bool {
+pub fn is_review_staff(user: &Caller) -> bool {
     STAFF_PERMS.iter().any(|p| user.grants.has(p))
 }
 

@@ -16,10 +16,10 @@ use techreg_views::pages::reclassify::{self as pages, Pending};
 
 use super::categories::RULES_2001;
 use crate::audit::{self, Entry, Outcome};
-use crate::identity::auth::AuthUser;
+use crate::core::Caller;
 use crate::identity::register::form_from;
 use crate::security::rbac::perm;
-use crate::web::{AppError, Ctx};
+use crate::web::{Ctx, WebError};
 
 pub fn routes(route: Route) -> Route {
     route
@@ -29,23 +29,23 @@ pub fn routes(route: Route) -> Route {
 
 async fn view(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     form: &FormState,
     failed: Option<i64>,
     status: StatusCode,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let pending = contract::Entity::find()
         .filter(contract::Column::RuleVersion.eq(RULES_2001))
         .filter(contract::Column::FiveCategory.is_null())
         .order_by_asc(contract::Column::Id)
-        .all(&ctx.state.db)
+        .all(&ctx.state.core.db)
         .await?;
     let mut rows = Vec::with_capacity(pending.len());
     for c in pending {
         let parties: Vec<String> = party::Entity::find()
             .filter(party::Column::ContractId.eq(c.id))
             .order_by_asc(party::Column::Seq)
-            .all(&ctx.state.db)
+            .all(&ctx.state.core.db)
             .await?
             .into_iter()
             .map(|p| p.name)
@@ -78,7 +78,7 @@ async fn view(
 }
 
 #[handler]
-async fn list_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
+async fn list_page(ctx: Ctx, user: Caller) -> Result<Response, WebError> {
     user.require(perm::CONTRACT_APPROVE)?;
     view(&ctx, &user, &FormState::default(), None, StatusCode::OK).await
 }
@@ -86,16 +86,16 @@ async fn list_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
 #[handler]
 async fn decide_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path(id): Path<i64>,
     Form(fields): Form<Vec<(String, String)>>,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     user.require(perm::CONTRACT_APPROVE)?;
     let c = contract::Entity::find_by_id(id)
-        .one(&ctx.state.db)
+        .one(&ctx.state.core.db)
         .await?
         .filter(|c| c.rule_version == RULES_2001 && c.five_category.is_none())
-        .ok_or(AppError::NotFound)?;
+        .ok_or(WebError::NotFound)?;
     let mut form = form_from(&fields);
     let target = match form.value("choice") {
         "transfer" => Some(("transfer", "know_how")),
@@ -123,8 +123,8 @@ async fn decide_post(
         .await;
     };
     let version: i32 = form.value("version").parse().unwrap_or(-1);
-    let now = ctx.state.clock.now();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let now = ctx.state.core.clock.now();
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     let n = contract::Entity::update_many()
         .col_expr(contract::Column::FiveCategory, Expr::value(Some(category)))
         .col_expr(contract::Column::FiveSubtype, Expr::value(Some(subtype)))
@@ -137,7 +137,7 @@ async fn decide_post(
         .await?
         .rows_affected;
     if n == 0 {
-        return Err(AppError::Conflict(
+        return Err(WebError::Conflict(
             "该合同已由他人确认，请刷新后查看。".into(),
         ));
     }

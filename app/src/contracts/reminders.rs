@@ -30,7 +30,7 @@ use crate::contracts::casework::holders;
 use crate::contracts::service::position_for;
 use crate::contracts::state::Status;
 use crate::settings::fill;
-use crate::web::AppError;
+use crate::web::WebError;
 
 const BATCH: u64 = 500;
 
@@ -97,8 +97,8 @@ async fn points(state: &AppState) -> Points {
 }
 
 /// Sends today's reminders; returns how many were sent.
-pub async fn run(state: &AppState) -> Result<u64, AppError> {
-    let now = state.clock.now();
+pub async fn run(state: &AppState) -> Result<u64, WebError> {
+    let now = state.core.clock.now();
     let today = crate::core::clock::shanghai_date(now);
     let calendar = state.calendar.snapshot().await?;
     let hour = state
@@ -125,7 +125,7 @@ pub async fn run(state: &AppState) -> Result<u64, AppError> {
             .filter(contract::Column::Id.gt(after))
             .order_by_asc(contract::Column::Id)
             .limit(BATCH)
-            .all(&state.db)
+            .all(&state.core.db)
             .await?;
         let Some(last) = cases.last() else { break };
         after = last.id;
@@ -149,10 +149,10 @@ pub async fn run(state: &AppState) -> Result<u64, AppError> {
 }
 
 /// The person working the case and the office heads, each once.
-async fn recipients(state: &AppState, c: &contract::Model) -> Result<Vec<i64>, AppError> {
+async fn recipients(state: &AppState, c: &contract::Model) -> Result<Vec<i64>, WebError> {
     let mut ids: Vec<i64> = c.assigned_user_id.into_iter().collect();
     if let Some(office) = c.office_id {
-        for (id, _) in holders(&state.db, office, "office_head").await? {
+        for (id, _) in holders(&state.core.db, office, "office_head").await? {
             if !ids.contains(&id) {
                 ids.push(id);
             }
@@ -166,7 +166,7 @@ async fn remind(
     c: &contract::Model,
     deadline: NaiveDate,
     point: &Point,
-) -> Result<u64, AppError> {
+) -> Result<u64, WebError> {
     let (template_key, title, days) = match point {
         Point::Before(n) => ("reminders.template_before", "办理期限将到", *n),
         Point::Due => ("reminders.template_due", "今日到期", 0),
@@ -176,7 +176,7 @@ async fn remind(
         .settings
         .get_string(template_key)
         .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!(e.to_string())))?;
+        .map_err(|e| WebError::Internal(anyhow::anyhow!(e.to_string())))?;
     let stage = Status::parse(&c.status)
         .map(|s| s.label())
         .unwrap_or("办理");
@@ -198,10 +198,10 @@ async fn remind(
     );
     let title = format!("{title}：{}", c.approval_code);
     let link = format!("/review/contracts/{}", c.id);
-    let now = state.clock.now();
+    let now = state.core.clock.now();
     let mut sent = 0;
     for user_id in recipients(state, c).await? {
-        let txn = state.db.begin().await?;
+        let txn = state.core.db.begin().await?;
         let out = messages::send_with_sms(
             &txn,
             state,

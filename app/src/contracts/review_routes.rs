@@ -38,15 +38,15 @@ use super::queues::{self, Cursor, Filters, Kind, Visible};
 use super::service::{self, ActInput, Full, object_scope, permission_for, status_of};
 use super::state::{self, Action, Guards, Status};
 use crate::calendar::arith::WorkCalendar;
+use crate::core::Caller;
 use crate::dictionary::service::label_in;
 use crate::dictionary::{
     DICT_IP_TYPE, DICT_LEGAL_FORM, DICT_NON_ACCEPT_REASON, DICT_REFUSAL_REASON, DICT_RETURN_REASON,
     DICT_SOCIO_GOAL, DICT_TECH_FIELD,
 };
-use crate::identity::auth::AuthUser;
 use crate::identity::register::form_from;
 use crate::security::rbac::perm;
-use crate::web::{AppError, Ctx};
+use crate::web::{Ctx, WebError};
 
 type Fields = Form<Vec<(String, String)>>;
 
@@ -137,18 +137,18 @@ fn crumbs(current: Option<&str>) -> Vec<Crumb> {
 /// Today, the last day that counts as "due soon", and the calendar.
 async fn clock(
     ctx: &Ctx,
-) -> Result<(NaiveDate, NaiveDate, std::sync::Arc<WorkCalendar>), AppError> {
+) -> Result<(NaiveDate, NaiveDate, std::sync::Arc<WorkCalendar>), WebError> {
     Ok(queues::due_window(&ctx.state).await?)
 }
 
 async fn tabs(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     vis: &Visible,
     current: Option<&str>,
-) -> Result<Vec<Tab>, AppError> {
+) -> Result<Vec<Tab>, WebError> {
     let (_, due_by, _) = clock(ctx).await?;
-    Ok(queues::counts(&ctx.state.db, user, vis, due_by)
+    Ok(queues::counts(&ctx.state.core.db, user, vis, due_by)
         .await?
         .into_iter()
         .map(|(q, count)| Tab {
@@ -169,10 +169,10 @@ async fn page_size(ctx: &Ctx) -> u64 {
         .clamp(10, 200) as u64
 }
 
-async fn office_map(ctx: &Ctx) -> Result<BTreeMap<i64, office::Model>, AppError> {
+async fn office_map(ctx: &Ctx) -> Result<BTreeMap<i64, office::Model>, WebError> {
     Ok(office::Entity::find()
         .order_by_asc(office::Column::Code)
-        .all(&ctx.state.db)
+        .all(&ctx.state.core.db)
         .await?
         .into_iter()
         .map(|o| (o.id, o))
@@ -182,14 +182,14 @@ async fn office_map(ctx: &Ctx) -> Result<BTreeMap<i64, office::Model>, AppError>
 async fn user_names(
     ctx: &Ctx,
     ids: impl IntoIterator<Item = i64>,
-) -> Result<BTreeMap<i64, String>, AppError> {
+) -> Result<BTreeMap<i64, String>, WebError> {
     let ids: BTreeSet<i64> = ids.into_iter().collect();
     if ids.is_empty() {
         return Ok(BTreeMap::new());
     }
     Ok(app_user::Entity::find()
         .filter(app_user::Column::Id.is_in(ids))
-        .all(&ctx.state.db)
+        .all(&ctx.state.core.db)
         .await?
         .into_iter()
         .map(|u| (u.id, u.display_name))
@@ -216,11 +216,11 @@ struct QueueQuery {
 
 async fn queue_view(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     query: &QueueQuery,
     result: Option<&BatchResult>,
     status: StatusCode,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let vis = queues::visible(user)?;
     let mine = queues::queues_for(user);
     let queue = query
@@ -228,7 +228,7 @@ async fn queue_view(
         .as_deref()
         .and_then(|k| mine.iter().find(|q| q.key == k))
         .or(mine.first())
-        .ok_or(AppError::Forbidden("missing permission"))?;
+        .ok_or(WebError::Forbidden("missing permission"))?;
     let (today, due_by, _) = clock(ctx).await?;
     let offices = office_map(ctx).await?;
     let office_choice: Vec<Option2> = match &vis {
@@ -270,7 +270,7 @@ async fn queue_view(
             .filter(cond.clone())
             .filter(queues::filtered(&filters))
             .filter(d.condition(today, due_by))
-            .count(&ctx.state.db)
+            .count(&ctx.state.core.db)
             .await?;
         due_options.push(Option2 {
             value: d.as_str().into(),
@@ -279,7 +279,8 @@ async fn queue_view(
     }
     let cond = cond.add(due.condition(today, due_by));
     let size = page_size(ctx).await;
-    let (found, next) = queues::page(&ctx.state.db, cond, &filters, after.as_ref(), size).await?;
+    let (found, next) =
+        queues::page(&ctx.state.core.db, cond, &filters, after.as_ref(), size).await?;
     let ids: Vec<i64> = found.iter().map(|c| c.id).collect();
     let parties = if ids.is_empty() {
         Vec::new()
@@ -287,7 +288,7 @@ async fn queue_view(
         party::Entity::find()
             .filter(party::Column::ContractId.is_in(ids))
             .order_by_asc(party::Column::Seq)
-            .all(&ctx.state.db)
+            .all(&ctx.state.core.db)
             .await?
     };
     let names = user_names(ctx, found.iter().filter_map(|c| c.assigned_user_id)).await?;
@@ -389,28 +390,28 @@ async fn queue_view(
 #[handler]
 async fn queue_page(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Query(q): Query<QueueQuery>,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     queue_view(&ctx, &user, &q, None, StatusCode::OK).await
 }
 
 /// The contract with everything on it, if the viewer may see it (403
 /// without a review permission, 404 outside their offices).
-async fn viewable(ctx: &Ctx, user: &AuthUser, id: i64) -> Result<Full, AppError> {
+async fn viewable(ctx: &Ctx, user: &Caller, id: i64) -> Result<Full, WebError> {
     queues::visible(user)?;
-    let full = service::load(&ctx.state.db, id)
+    let full = service::load(&ctx.state.core.db, id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(WebError::NotFound)?;
     if queues::may_see(user, &full.contract) {
         Ok(full)
     } else {
-        Err(AppError::NotFound)
+        Err(WebError::NotFound)
     }
 }
 
 /// The action panels the viewer may use now.
-fn available(user: &AuthUser, c: &contract::Model) -> Vec<&'static str> {
+fn available(user: &Caller, c: &contract::Model) -> Vec<&'static str> {
     let from = status_of(c);
     let scope = object_scope(c);
     ACTIONS
@@ -479,7 +480,7 @@ struct Labels {
     refusals: std::sync::Arc<Vec<crate::dictionary::Entry>>,
 }
 
-async fn labels(ctx: &Ctx) -> Result<Labels, AppError> {
+async fn labels(ctx: &Ctx) -> Result<Labels, WebError> {
     let d = &ctx.state.dictionaries;
     Ok(Labels {
         legal_forms: d.entries(DICT_LEGAL_FORM).await?,
@@ -612,14 +613,14 @@ async fn diff_view(
     c: &contract::Model,
     labels: &Labels,
     comments: &[comment::Model],
-) -> Result<Option<DiffView>, AppError> {
+) -> Result<Option<DiffView>, WebError> {
     if c.round < 2 {
         return Ok(None);
     }
     let snaps = snapshot::Entity::find()
         .filter(snapshot::Column::ContractId.eq(c.id))
         .filter(snapshot::Column::Round.is_in([c.round - 1, c.round]))
-        .all(&ctx.state.db)
+        .all(&ctx.state.core.db)
         .await?;
     let parse = |round: i32| {
         snaps
@@ -709,10 +710,10 @@ impl Show<'_> {
 
 async fn render_case(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     id: i64,
     show: Show<'_>,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let full = viewable(ctx, user, id).await?;
     let c = &full.contract;
     let vis = queues::visible(user)?;
@@ -722,14 +723,14 @@ async fn render_case(
     let events = event::Entity::find()
         .filter(event::Column::ContractId.eq(id))
         .order_by_asc(event::Column::Id)
-        .all(&ctx.state.db)
+        .all(&ctx.state.core.db)
         .await?;
     let comments = comment::Entity::find()
         .filter(comment::Column::ContractId.eq(id))
         .order_by_asc(comment::Column::Id)
-        .all(&ctx.state.db)
+        .all(&ctx.state.core.db)
         .await?;
-    let opinions = casework::opinions(&ctx.state.db, id).await?;
+    let opinions = casework::opinions(&ctx.state.core.db, id).await?;
     let names = user_names(ctx, c.assigned_user_id).await?;
     let status = status_of(c);
     let deadline = c
@@ -767,7 +768,7 @@ async fn render_case(
         ("大额合同", if c.large { "是" } else { "否" }.into()),
     ];
     // F27/F29: the enterprise's integrity listing and anomalies today.
-    header.extend(crate::integrity::routes::case_marks(&ctx.state.db, c, today).await?);
+    header.extend(crate::integrity::routes::case_marks(&ctx.state.core.db, c, today).await?);
     if let Some(p) = &c.proposal {
         header.push((
             "登记处审查建议",
@@ -920,7 +921,7 @@ async fn render_case(
     let refusals = choices(&ctx.state.dictionaries.active(DICT_REFUSAL_REASON).await?);
     let assign_to = match (service::position_for(status), c.office_id) {
         (Some(p), Some(o)) if casework::may_reassign(user, c) => {
-            casework::holders(&ctx.state.db, o, p)
+            casework::holders(&ctx.state.core.db, o, p)
                 .await?
                 .into_iter()
                 .filter(|(u, _)| Some(*u) != c.assigned_user_id)
@@ -1001,7 +1002,7 @@ async fn render_case(
     }
     if ctx.fragment {
         // The navigation counter changes with the case: swap it out of band.
-        let mine = queues::my_open_count(&ctx.state.db, user.user.id).await?;
+        let mine = queues::my_open_count(&ctx.state.core.db, user.user.id).await?;
         body = maud::html! {
             (body)
             (techreg_views::components::badge_oob(&techreg_views::pages::review::work_badge(mine)))
@@ -1019,7 +1020,7 @@ async fn render_case(
 }
 
 #[handler]
-async fn case_page(ctx: Ctx, user: AuthUser, Path(id): Path<i64>) -> Result<Response, AppError> {
+async fn case_page(ctx: Ctx, user: Caller, Path(id): Path<i64>) -> Result<Response, WebError> {
     render_case(&ctx, &user, id, Show::ok()).await
 }
 
@@ -1041,19 +1042,19 @@ fn content_disposition(name: &str) -> String {
 #[handler]
 async fn attachment_get(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path((id, aid)): Path<(i64, i64)>,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let full = viewable(&ctx, &user, id).await?;
     let a = full
         .attachments
         .iter()
         .find(|a| a.id == aid)
-        .ok_or(AppError::NotFound)?;
+        .ok_or(WebError::NotFound)?;
     let (bytes, content_type) = crate::files::load(&ctx.state, &a.digest)
         .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!(e.to_string())))?
-        .ok_or(AppError::NotFound)?;
+        .map_err(|e| WebError::Internal(anyhow::anyhow!(e.to_string())))?
+        .ok_or(WebError::NotFound)?;
     Ok(bytes
         .with_content_type(content_type)
         .with_header("content-disposition", content_disposition(&a.file_name))
@@ -1061,17 +1062,17 @@ async fn attachment_get(
         .into_response())
 }
 
-fn version_of(fields: &[(String, String)]) -> Result<i32, AppError> {
+fn version_of(fields: &[(String, String)]) -> Result<i32, WebError> {
     fields
         .iter()
         .find(|(k, _)| k == "version")
         .and_then(|(_, v)| v.trim().parse().ok())
-        .ok_or_else(|| AppError::BadRequest("version".into()))
+        .ok_or_else(|| WebError::BadRequest("version".into()))
 }
 
 /// After a successful write: htmx gets the case with the counters out of
 /// band; a plain form post is redirected to the case (post/redirect/get).
-async fn done(ctx: &Ctx, user: &AuthUser, id: i64, message: String) -> Result<Response, AppError> {
+async fn done(ctx: &Ctx, user: &Caller, id: i64, message: String) -> Result<Response, WebError> {
     if ctx.fragment {
         render_case(
             ctx,
@@ -1098,10 +1099,10 @@ async fn done(ctx: &Ctx, user: &AuthUser, id: i64, message: String) -> Result<Re
 /// on): the case as it is now, with a clear message, status 409.
 async fn handled_elsewhere(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     id: i64,
     message: String,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     render_case(
         ctx,
         user,
@@ -1120,11 +1121,11 @@ async fn handled_elsewhere(
 
 async fn invalid(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     id: i64,
     open: &str,
     form: FormState,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     render_case(
         ctx,
         user,
@@ -1142,13 +1143,13 @@ async fn invalid(
 /// Conflicts become the 409 page; other errors pass through.
 async fn outcome(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     id: i64,
-    result: Result<String, AppError>,
-) -> Result<Response, AppError> {
+    result: Result<String, WebError>,
+) -> Result<Response, WebError> {
     match result {
         Ok(message) => done(ctx, user, id, message).await,
-        Err(AppError::Conflict(m)) => handled_elsewhere(ctx, user, id, m).await,
+        Err(WebError::Conflict(m)) => handled_elsewhere(ctx, user, id, m).await,
         Err(e) => Err(e),
     }
 }
@@ -1164,7 +1165,7 @@ async fn check_action(
     key: &str,
     full: &Full,
     fields: &[(String, String)],
-) -> Result<Result<ActInput, FormState>, AppError> {
+) -> Result<Result<ActInput, FormState>, WebError> {
     let mut form = form_from(fields);
     let reason = form.value("reason").trim().to_owned();
     if too_long(&reason, REASON_MAX) {
@@ -1227,7 +1228,7 @@ async fn check_action(
             form.add_error("reason", "请填写审查意见")
         }
         "finish_experts"
-            if casework::opinions(&ctx.state.db, full.contract.id)
+            if casework::opinions(&ctx.state.core.db, full.contract.id)
                 .await?
                 .is_empty() =>
         {
@@ -1293,12 +1294,12 @@ fn success_message(action: Action, c: &contract::Model) -> String {
 #[handler]
 async fn action_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path((id, key)): Path<(i64, String)>,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let Some(&(key, action)) = ACTIONS.iter().find(|(k, _)| *k == key) else {
-        return Err(AppError::NotFound);
+        return Err(WebError::NotFound);
     };
     let full = viewable(&ctx, &user, id).await?;
     let version = version_of(&fields)?;
@@ -1328,10 +1329,10 @@ async fn action_post(
 #[handler]
 async fn claim_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path(id): Path<i64>,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     viewable(&ctx, &user, id).await?;
     let version = version_of(&fields)?;
     let result = casework::claim(&ctx.state, &user, id, version)
@@ -1343,13 +1344,13 @@ async fn claim_post(
 #[handler]
 async fn assign_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path(id): Path<i64>,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let full = viewable(&ctx, &user, id).await?;
     if !casework::may_reassign(&user, &full.contract) {
-        return Err(AppError::Forbidden("office head only"));
+        return Err(WebError::Forbidden("office head only"));
     }
     let version = version_of(&fields)?;
     let mut form = form_from(&fields);
@@ -1379,10 +1380,10 @@ async fn assign_post(
 #[handler]
 async fn opinion_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path(id): Path<i64>,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let full = viewable(&ctx, &user, id).await?;
     user.require_on(perm::CONTRACT_REVIEW, &object_scope(&full.contract))?;
     let version = version_of(&fields)?;
@@ -1423,9 +1424,9 @@ async fn opinion_post(
 #[handler]
 async fn batch_approve_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     user.require(perm::CONTRACT_APPROVE)?;
     let picks: Vec<(i64, i32)> = fields
         .iter()
@@ -1460,7 +1461,10 @@ async fn batch_approve_post(
         failed: Vec::new(),
     };
     for (id, version) in picks {
-        let Some(c) = contract::Entity::find_by_id(id).one(&ctx.state.db).await? else {
+        let Some(c) = contract::Entity::find_by_id(id)
+            .one(&ctx.state.core.db)
+            .await?
+        else {
             result.failed.push(format!("#{id}"));
             continue;
         };
@@ -1483,8 +1487,8 @@ async fn batch_approve_post(
                 done.approval_code,
                 done.registration_number.unwrap_or_default()
             )),
-            Err(AppError::Conflict(_)) => result.handled.push(c.approval_code),
-            Err(AppError::Forbidden(_) | AppError::NotFound) => result.failed.push(c.approval_code),
+            Err(WebError::Conflict(_)) => result.handled.push(c.approval_code),
+            Err(WebError::Forbidden(_) | WebError::NotFound) => result.failed.push(c.approval_code),
             Err(e) => return Err(e),
         }
     }
@@ -1514,12 +1518,12 @@ async fn batch_approve_post(
 
 /// The navigation counter, refreshed by htmx.
 #[handler]
-async fn badge_fragment(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
+async fn badge_fragment(ctx: Ctx, user: Caller) -> Result<Response, WebError> {
     queues::visible(&user)?;
     if !ctx.fragment {
         return Ok(ctx.redirect("/review/contracts?queue=mine", None));
     }
-    let n = queues::my_open_count(&ctx.state.db, user.user.id).await?;
+    let n = queues::my_open_count(&ctx.state.core.db, user.user.id).await?;
     Ok(poem::web::Html(
         techreg_views::components::badge(&techreg_views::pages::review::work_badge(n))
             .into_string(),

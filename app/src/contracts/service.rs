@@ -24,10 +24,11 @@ use super::application::{self, Amounts, Basics, IpItem, Party, Problem, Technolo
 use super::state::{self, Action, Guards, Status};
 use crate::audit::{self, Actor, Entry, Outcome};
 use crate::boot::AppState;
+use crate::core::Caller;
+use crate::core::ObjectScope;
 use crate::core::clock::shanghai_date;
-use crate::identity::auth::AuthUser;
-use crate::security::rbac::{ObjectScope, perm};
-use crate::web::AppError;
+use crate::security::rbac::perm;
+use crate::web::WebError;
 
 /// A contract with everything that hangs off it.
 #[derive(Debug, Clone)]
@@ -230,19 +231,19 @@ pub fn check_all(full: &Full, codes: &Codes, today: NaiveDate) -> Vec<Problem> {
     p
 }
 
-fn conflict() -> AppError {
-    AppError::Conflict("该申请已由他人处理或已在其他窗口中修改，请刷新后查看最新状态。".into())
+fn conflict() -> WebError {
+    WebError::Conflict("该申请已由他人处理或已在其他窗口中修改，请刷新后查看最新状态。".into())
 }
 
 /// A random approval code that cannot collide with the one-stop
 /// platform's: the configured prefix (never used by the platform), the date
 /// and ten random digits.
-async fn new_approval_code(state: &AppState, now: DateTime<Utc>) -> Result<String, AppError> {
+async fn new_approval_code(state: &AppState, now: DateTime<Utc>) -> Result<String, WebError> {
     let prefix = state
         .settings
         .get_string("contracts.approval_code_prefix")
         .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+        .map_err(|e| WebError::Internal(e.into()))?;
     let n: u64 = rand::rng().random_range(0..10_000_000_000);
     Ok(format!(
         "{prefix}{}{n:010}",
@@ -251,11 +252,11 @@ async fn new_approval_code(state: &AppState, now: DateTime<Utc>) -> Result<Strin
 }
 
 /// A new, empty application of the signed-in applicant.
-pub async fn create_draft(state: &AppState, user: &AuthUser) -> Result<contract::Model, AppError> {
+pub async fn create_draft(state: &AppState, user: &Caller) -> Result<contract::Model, WebError> {
     user.require(perm::CONTRACT_APPLY)?;
-    let now = state.clock.now();
+    let now = state.core.clock.now();
     let code = new_approval_code(state, now).await?;
-    let txn = crate::core::db::begin(&state.db).await?;
+    let txn = crate::core::db::begin(&state.core.db).await?;
     let c = contract::ActiveModel {
         approval_code: Set(code),
         rule_version: Set(super::categories::RULES_2026.into()),
@@ -300,24 +301,24 @@ pub async fn create_draft(state: &AppState, user: &AuthUser) -> Result<contract:
 /// The applicant's own contract, or 404 (403 without the permission).
 pub async fn own<C: ConnectionTrait>(
     db: &C,
-    user: &AuthUser,
+    user: &Caller,
     id: i64,
-) -> Result<contract::Model, AppError> {
+) -> Result<contract::Model, WebError> {
     user.require(perm::CONTRACT_APPLY)?;
     let c = contract::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(WebError::NotFound)?;
     if is_own(user, &c) {
         Ok(c)
     } else {
-        Err(AppError::NotFound)
+        Err(WebError::NotFound)
     }
 }
 
 /// Whether `c` is the user's own application or one of an enterprise the
 /// user applies for.
-pub fn is_own(user: &AuthUser, c: &contract::Model) -> bool {
+pub fn is_own(user: &Caller, c: &contract::Model) -> bool {
     c.applicant_user_id == user.user.id
         || c.enterprise_id.is_some_and(|e| {
             user.grants.covers(
@@ -336,9 +337,9 @@ pub fn is_own(user: &AuthUser, c: &contract::Model) -> bool {
 /// contract role at all, 404 outside their scope.
 pub async fn readable<C: ConnectionTrait>(
     db: &C,
-    user: &AuthUser,
+    user: &Caller,
     id: i64,
-) -> Result<contract::Model, AppError> {
+) -> Result<contract::Model, WebError> {
     const STAFF: [&str; 4] = [
         perm::CONTRACT_ACCEPT,
         perm::CONTRACT_REVIEW,
@@ -352,15 +353,15 @@ pub async fn readable<C: ConnectionTrait>(
     }
     if !STAFF.iter().any(|p| user.grants.has(p)) {
         return if user.grants.has(perm::CONTRACT_APPLY) {
-            Err(AppError::NotFound)
+            Err(WebError::NotFound)
         } else {
-            Err(AppError::Forbidden("missing permission"))
+            Err(WebError::Forbidden("missing permission"))
         };
     }
     let c = contract::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(WebError::NotFound)?;
     let scope = object_scope(&c);
     if STAFF
         .iter()
@@ -368,20 +369,20 @@ pub async fn readable<C: ConnectionTrait>(
     {
         Ok(c)
     } else {
-        Err(AppError::NotFound)
+        Err(WebError::NotFound)
     }
 }
 
 /// Opens a write on a draft or returned application at `version`.
 async fn editable<C: ConnectionTrait>(
     txn: &C,
-    user: &AuthUser,
+    user: &Caller,
     id: i64,
     version: i32,
-) -> Result<contract::Model, AppError> {
+) -> Result<contract::Model, WebError> {
     let c = own(txn, user, id).await?;
     if !matches!(status_of(&c), Status::Draft | Status::Returned) {
-        return Err(AppError::Conflict(
+        return Err(WebError::Conflict(
             "该申请已提交，不能再修改；如需修改请等待退回补正或申请撤回。".into(),
         ));
     }
@@ -397,7 +398,7 @@ async fn touch<C: ConnectionTrait>(
     c: &contract::Model,
     step: u8,
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
+) -> Result<(), WebError> {
     let done = c.steps_done | (1 << (step - 1));
     let n = contract::Entity::update_many()
         .col_expr(contract::Column::StepsDone, Expr::value(done))
@@ -418,14 +419,14 @@ async fn touch<C: ConnectionTrait>(
 /// application at `version`, which then moves on and marks `step` done.
 async fn save_step(
     state: &AppState,
-    user: &AuthUser,
+    user: &Caller,
     id: i64,
     version: i32,
     step: u8,
-    write: impl AsyncFnOnce(&sea_orm::DatabaseTransaction) -> Result<(), AppError>,
-) -> Result<(), AppError> {
-    let now = state.clock.now();
-    let txn = crate::core::db::begin(&state.db).await?;
+    write: impl AsyncFnOnce(&sea_orm::DatabaseTransaction) -> Result<(), WebError>,
+) -> Result<(), WebError> {
+    let now = state.core.clock.now();
+    let txn = crate::core::db::begin(&state.core.db).await?;
     let c = editable(&txn, user, id, version).await?;
     write(&txn).await?;
     touch(&txn, &c, step, now).await?;
@@ -435,11 +436,11 @@ async fn save_step(
 
 pub async fn save_basics(
     state: &AppState,
-    user: &AuthUser,
+    user: &Caller,
     id: i64,
     version: i32,
     b: &Basics,
-) -> Result<(), AppError> {
+) -> Result<(), WebError> {
     save_step(state, user, id, version, 1, async |txn| {
         contract::Entity::update_many()
             .col_expr(
@@ -480,11 +481,11 @@ pub async fn save_basics(
 
 pub async fn save_parties(
     state: &AppState,
-    user: &AuthUser,
+    user: &Caller,
     id: i64,
     version: i32,
     parties: &[Party],
-) -> Result<(), AppError> {
+) -> Result<(), WebError> {
     save_step(state, user, id, version, 2, async |txn| {
         party::Entity::delete_many()
             .filter(party::Column::ContractId.eq(id))
@@ -515,11 +516,11 @@ pub async fn save_parties(
 
 pub async fn save_amounts(
     state: &AppState,
-    user: &AuthUser,
+    user: &Caller,
     id: i64,
     version: i32,
     a: &Amounts,
-) -> Result<(), AppError> {
+) -> Result<(), WebError> {
     save_step(state, user, id, version, 3, async |txn| {
         contract::Entity::update_many()
             .col_expr(contract::Column::DealAmount, Expr::value(a.deal_amount))
@@ -559,11 +560,11 @@ pub async fn save_amounts(
 
 pub async fn save_technology(
     state: &AppState,
-    user: &AuthUser,
+    user: &Caller,
     id: i64,
     version: i32,
     t: &Technology,
-) -> Result<(), AppError> {
+) -> Result<(), WebError> {
     save_step(state, user, id, version, 4, async |txn| {
         contract::Entity::update_many()
             .col_expr(
@@ -622,17 +623,17 @@ pub const ATTACHMENT_KINDS: &[(&str, &str)] = &[
 /// under its SM3 digest) and attaches it.
 pub async fn add_attachment(
     state: &AppState,
-    user: &AuthUser,
+    user: &Caller,
     id: i64,
     version: i32,
     kind: &str,
     file_name: &str,
     bytes: &[u8],
-) -> Result<Result<(), String>, AppError> {
+) -> Result<Result<(), String>, WebError> {
     if !ATTACHMENT_KINDS.iter().any(|(k, _)| *k == kind) {
         return Ok(Err("请选择附件类别".into()));
     }
-    let socket = &state.config.antivirus.clamd_socket;
+    let socket = &state.core.config.antivirus.clamd_socket;
     if !socket.is_empty() && !bytes.is_empty() {
         match crate::integrations::antivirus::scan(std::path::Path::new(socket), bytes).await {
             Ok(crate::integrations::antivirus::Verdict::Clean) => {}
@@ -646,12 +647,12 @@ pub async fn add_attachment(
             }
         }
     }
-    let now = state.clock.now();
-    let txn = crate::core::db::begin(&state.db).await?;
+    let now = state.core.clock.now();
+    let txn = crate::core::db::begin(&state.core.db).await?;
     let c = editable(&txn, user, id, version).await?;
     let digest = match crate::files::store(state, &txn, bytes).await {
         Ok(d) => d,
-        Err(crate::files::FileError::Io(e)) => return Err(AppError::Internal(e.into())),
+        Err(crate::files::FileError::Io(e)) => return Err(WebError::Internal(e.into())),
         Err(crate::files::FileError::Db(e)) => return Err(e.into()),
         Err(e) => return Ok(Err(e.to_string())),
     };
@@ -691,21 +692,21 @@ pub async fn add_attachment(
 
 pub async fn remove_attachment(
     state: &AppState,
-    user: &AuthUser,
+    user: &Caller,
     id: i64,
     version: i32,
     attachment_id: i64,
-) -> Result<(), AppError> {
-    let now = state.clock.now();
-    let txn = crate::core::db::begin(&state.db).await?;
+) -> Result<(), WebError> {
+    let now = state.core.clock.now();
+    let txn = crate::core::db::begin(&state.core.db).await?;
     let c = editable(&txn, user, id, version).await?;
     let a = attachment::Entity::find_by_id(attachment_id)
         .one(&txn)
         .await?
         .filter(|a| a.contract_id == id)
-        .ok_or(AppError::NotFound)?;
+        .ok_or(WebError::NotFound)?;
     if a.round < c.round {
-        return Err(AppError::Conflict(
+        return Err(WebError::Conflict(
             "已提交过的附件不能删除，可以上传新的版本。".into(),
         ));
     }
@@ -844,12 +845,12 @@ async fn route<C: ConnectionTrait>(
     })
 }
 
-async fn setting_i64(state: &AppState, key: &str) -> Result<i64, AppError> {
+async fn setting_i64(state: &AppState, key: &str) -> Result<i64, WebError> {
     state
         .settings
         .get_i64(key)
         .await
-        .map_err(|e| AppError::Internal(e.into()))
+        .map_err(|e| WebError::Internal(e.into()))
 }
 
 #[derive(Debug)]
@@ -858,11 +859,11 @@ pub enum SubmitError {
     Problems(Vec<Problem>),
     /// No office serves the applicant.
     NoOffice,
-    Web(AppError),
+    Web(WebError),
 }
 
-impl From<AppError> for SubmitError {
-    fn from(e: AppError) -> Self {
+impl From<WebError> for SubmitError {
+    fn from(e: WebError) -> Self {
         SubmitError::Web(e)
     }
 }
@@ -876,21 +877,21 @@ impl From<DbErr> for SubmitError {
 /// Submits (or resubmits after correction) an application.
 pub async fn submit(
     state: &AppState,
-    user: &AuthUser,
+    user: &Caller,
     id: i64,
     version: i32,
     declared: bool,
 ) -> Result<contract::Model, SubmitError> {
-    let now = state.clock.now();
+    let now = state.core.clock.now();
     let today = shanghai_date(now);
     let codes = codes(state).await?;
     let calendar = state.calendar.snapshot().await?;
     let acceptance_days = setting_i64(state, "contracts.acceptance_days").await?;
     let threshold = setting_i64(state, "contracts.large_threshold_yuan").await? * 100;
     let duplicate_thresholds = crate::duplicates::check::thresholds(state).await;
-    let txn = crate::core::db::begin(&state.db).await?;
+    let txn = crate::core::db::begin(&state.core.db).await?;
     let c = editable(&txn, user, id, version).await?;
-    let full = load(&txn, id).await?.ok_or(AppError::NotFound)?;
+    let full = load(&txn, id).await?.ok_or(WebError::NotFound)?;
     let mut problems = check_all(&full, &codes, today);
     if !declared {
         problems.push(Problem {
@@ -907,7 +908,7 @@ pub async fn submit(
         .ok_or(SubmitError::NoOffice)?;
     let from = status_of(&c);
     let to = state::next(from, Action::Submit, Guards::default())
-        .map_err(|e| AppError::Conflict(e.to_string()))?;
+        .map_err(|e| WebError::Conflict(e.to_string()))?;
     let round = c.round + 1;
     let large = full.contract.tech_amount.is_some_and(|t| t >= threshold);
     let assignee = least_loaded(&txn, office_id, "office_clerk").await?;
@@ -975,7 +976,7 @@ pub async fn submit(
     let after = contract::Entity::find_by_id(id)
         .one(&txn)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(WebError::NotFound)?;
     // F28/F30: integrity priority; a blocking anomaly refuses at once.
     let after =
         match crate::integrity::submission::on_submit(&txn, state, after, today, now).await? {
@@ -1053,13 +1054,13 @@ pub(crate) async fn record_event<C: ConnectionTrait>(
 /// `user` is `None`), moving it through the state machine.
 pub async fn act(
     state: &AppState,
-    user: Option<&AuthUser>,
+    user: Option<&Caller>,
     id: i64,
     version: i32,
     action: Action,
     input: ActInput,
-) -> Result<contract::Model, AppError> {
-    let now = state.clock.now();
+) -> Result<contract::Model, WebError> {
+    let now = state.core.clock.now();
     let today = shanghai_date(now);
     let calendar = state.calendar.snapshot().await?;
     let review_days = setting_i64(state, "contracts.review_days").await?;
@@ -1070,17 +1071,17 @@ pub async fn act(
         .settings
         .get_string("contracts.return_clock")
         .await
-        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| WebError::Internal(e.into()))?
         == "pause";
-    let txn = crate::core::db::begin(&state.db).await?;
+    let txn = crate::core::db::begin(&state.core.db).await?;
     let c = contract::Entity::find_by_id(id)
         .one(&txn)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(WebError::NotFound)?;
     let from = status_of(&c);
     let actor = match user {
         Some(u) => {
-            let needed = permission_for(action, from).ok_or(AppError::Forbidden("system only"))?;
+            let needed = permission_for(action, from).ok_or(WebError::Forbidden("system only"))?;
             if needed == perm::CONTRACT_APPLY {
                 own(&txn, u, id).await?;
             } else {
@@ -1099,7 +1100,7 @@ pub async fn act(
         || (matches!(action, Action::ProposeRegister | Action::ProposeRefuse)
             && input.adjusted_tech_amount.is_some_and(|t| t >= threshold));
     let to = state::next(from, action, Guards { large })
-        .map_err(|e| AppError::Conflict(e.to_string()))?;
+        .map_err(|e| WebError::Conflict(e.to_string()))?;
     let mut update = contract::Entity::update_many()
         .col_expr(contract::Column::Status, Expr::value(to.as_str()))
         .col_expr(contract::Column::Large, Expr::value(large))
@@ -1208,7 +1209,7 @@ pub async fn act(
     let after = contract::Entity::find_by_id(id)
         .one(&txn)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(WebError::NotFound)?;
     super::effects::certificate(&txn, state, &after, action, &input.reason, now).await?;
     super::effects::notify(&txn, state, &c, &after, action, actor.user_id, now).await?;
     txn.commit().await?;
@@ -1227,7 +1228,7 @@ pub(crate) async fn next_registration_number<C: ConnectionTrait>(
     txn: &C,
     c: &contract::Model,
     today: NaiveDate,
-) -> Result<String, AppError> {
+) -> Result<String, WebError> {
     use chrono::Datelike;
     let office_code = match c.office_id {
         Some(o) => office::Entity::find_by_id(o)
@@ -1270,7 +1271,7 @@ pub(crate) async fn next_registration_number<C: ConnectionTrait>(
         .settings
         .get_string("contracts.number_format")
         .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+        .map_err(|e| WebError::Internal(e.into()))?;
     Ok(format
         .replace("{year}", &year.to_string())
         .replace("{office}", &office_code)

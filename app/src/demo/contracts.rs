@@ -91,7 +91,7 @@ const TITLES: &[(&str, &str, &str)] = &[
 ];
 
 pub async fn seed(state: &AppState) -> Result<(), DbErr> {
-    let db = &state.db;
+    let db = &state.core.db;
     if contract::Entity::find()
         .filter(contract::Column::ApprovalCode.starts_with("DEMO"))
         .count(db)

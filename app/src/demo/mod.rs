@@ -10,6 +10,7 @@ use serde_json::json;
 use techreg_entities::org::enterprise;
 use techreg_entities::system::system_marker::{self, DEMO_DATA};
 
+use crate::core::Scope;
 use crate::core::config::Config;
 use crate::identity::register::ENTERPRISE_VERIFIED;
 use crate::identity::roles;
@@ -18,7 +19,6 @@ use crate::identity::users::{
 };
 use crate::identity::validate::{credit_check_char, id_card_check_char};
 use crate::security::keys::KeyProvider;
-use crate::security::rbac::Scope;
 use crate::settings::store_value;
 
 /// One demo account: username, display name, role, scope kind, mobile.

@@ -22,10 +22,10 @@ use techreg_views::pages::identity::FormState;
 use super::references;
 use super::service::{self, EntryEdit, LABEL_MAX, NewEntry, ancestors, load_entries};
 use crate::audit::{self, Entry, Outcome};
-use crate::identity::auth::AuthUser;
+use crate::core::Caller;
 use crate::identity::register::form_from;
 use crate::security::rbac::perm;
-use crate::web::{AppError, Ctx};
+use crate::web::{Ctx, WebError};
 
 type Fields = Form<Vec<(String, String)>>;
 
@@ -100,16 +100,16 @@ fn version_of(form: &FormState) -> i32 {
     form.value("version").trim().parse().unwrap_or(-1)
 }
 
-async fn find_dictionary(ctx: &Ctx, code: &str) -> Result<dictionary::Model, AppError> {
-    service::find_dictionary(&ctx.state.db, code)
+async fn find_dictionary(ctx: &Ctx, code: &str) -> Result<dictionary::Model, WebError> {
+    service::find_dictionary(&ctx.state.core.db, code)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(WebError::NotFound)
 }
 
-async fn find_entry(ctx: &Ctx, dict: &str, id: i64) -> Result<dictionary_entry::Model, AppError> {
-    service::find_entry(&ctx.state.db, dict, id)
+async fn find_entry(ctx: &Ctx, dict: &str, id: i64) -> Result<dictionary_entry::Model, WebError> {
+    service::find_entry(&ctx.state.core.db, dict, id)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(WebError::NotFound)
 }
 
 /// Entries that may become the parent of `of` (all but itself and its
@@ -183,15 +183,18 @@ fn check_common(
 }
 
 #[handler]
-async fn list_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
+async fn list_page(ctx: Ctx, user: Caller) -> Result<Response, WebError> {
     user.require(perm::DICTIONARY_MANAGE)?;
     let dicts = dictionary::Entity::find()
         .order_by_asc(dictionary::Column::SortOrder)
         .order_by_asc(dictionary::Column::Code)
-        .all(&ctx.state.db)
+        .all(&ctx.state.core.db)
         .await?;
     let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    for e in dictionary_entry::Entity::find().all(&ctx.state.db).await? {
+    for e in dictionary_entry::Entity::find()
+        .all(&ctx.state.core.db)
+        .await?
+    {
         let c = counts.entry(e.dictionary_code).or_default();
         c.0 += 1;
         if e.active {
@@ -224,13 +227,13 @@ struct EntryQuery {
 
 async fn dictionary_view(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     dict: &dictionary::Model,
     query: &EntryQuery,
     form: &FormState,
     status: StatusCode,
-) -> Result<Response, AppError> {
-    let all = load_entries(&ctx.state.db, &dict.code).await?;
+) -> Result<Response, WebError> {
+    let all = load_entries(&ctx.state.core.db, &dict.code).await?;
     let q = query.q.clone().unwrap_or_default();
     let needle = q.trim().to_lowercase();
     let st = query.status.clone().unwrap_or_default();
@@ -281,10 +284,10 @@ async fn dictionary_view(
 #[handler]
 async fn dictionary_page(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path(code): Path<String>,
     Query(q): Query<EntryQuery>,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     user.require(perm::DICTIONARY_MANAGE)?;
     let dict = find_dictionary(&ctx, &code).await?;
     dictionary_view(
@@ -301,13 +304,13 @@ async fn dictionary_page(
 #[handler]
 async fn add_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path(code): Path<String>,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     user.require(perm::DICTIONARY_MANAGE)?;
     let dict = find_dictionary(&ctx, &code).await?;
-    let all = load_entries(&ctx.state.db, &dict.code).await?;
+    let all = load_entries(&ctx.state.core.db, &dict.code).await?;
     let mut form = form_from(&fields);
     let entry_code = crate::core::text::normalize_code(form.value("code"));
     if entry_code.is_empty() {
@@ -337,8 +340,8 @@ async fn add_post(
             .saturating_add(10)
             .min(SORT_MAX)
     });
-    let now = ctx.state.clock.now();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let now = ctx.state.core.clock.now();
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     let added = service::add_entry(
         &txn,
         &dict.code,
@@ -413,8 +416,8 @@ async fn blockers(
     ctx: &Ctx,
     e: &dictionary_entry::Model,
     all: &[dictionary_entry::Model],
-) -> Result<DeleteBlockers, AppError> {
-    let refs = references::count(&ctx.state.db, &e.dictionary_code, &e.code).await?;
+) -> Result<DeleteBlockers, WebError> {
+    let refs = references::count(&ctx.state.core.db, &e.dictionary_code, &e.code).await?;
     Ok(DeleteBlockers {
         built_in: e.built_in,
         references: refs.into_iter().map(|(l, n)| (l.to_owned(), n)).collect(),
@@ -427,13 +430,13 @@ async fn blockers(
 
 async fn entry_view(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     dict: &dictionary::Model,
     e: &dictionary_entry::Model,
     form: &FormState,
     status: StatusCode,
-) -> Result<Response, AppError> {
-    let all = load_entries(&ctx.state.db, &dict.code).await?;
+) -> Result<Response, WebError> {
+    let all = load_entries(&ctx.state.core.db, &dict.code).await?;
     let blockers = blockers(ctx, e, &all).await?;
     let detail = EntryDetail {
         id: e.id,
@@ -461,9 +464,9 @@ async fn entry_view(
 #[handler]
 async fn entry_page(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path((code, id)): Path<(String, i64)>,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     user.require(perm::DICTIONARY_MANAGE)?;
     let dict = find_dictionary(&ctx, &code).await?;
     let e = find_entry(&ctx, &dict.code, id).await?;
@@ -473,14 +476,14 @@ async fn entry_page(
 #[handler]
 async fn edit_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path((code, id)): Path<(String, i64)>,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     user.require(perm::DICTIONARY_MANAGE)?;
     let dict = find_dictionary(&ctx, &code).await?;
     let before = find_entry(&ctx, &dict.code, id).await?;
-    let all = load_entries(&ctx.state.db, &dict.code).await?;
+    let all = load_entries(&ctx.state.core.db, &dict.code).await?;
     let mut form = form_from(&fields);
     let common = check_common(&mut form, &all, Some(&before.code));
     if form.has_errors() {
@@ -494,8 +497,8 @@ async fn edit_post(
         )
         .await;
     }
-    let now = ctx.state.clock.now();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let now = ctx.state.core.clock.now();
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     let changed = service::edit_entry(
         &txn,
         id,
@@ -510,11 +513,11 @@ async fn edit_post(
     )
     .await?;
     if !changed {
-        return Err(AppError::Conflict(CONFLICT.into()));
+        return Err(WebError::Conflict(CONFLICT.into()));
     }
     let after = service::find_entry(&txn, &dict.code, id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(WebError::NotFound)?;
     audit::record(
         &txn,
         now,
@@ -541,18 +544,18 @@ async fn edit_post(
 
 async fn set_active(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     code: String,
     id: i64,
     fields: Vec<(String, String)>,
     active: bool,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     user.require(perm::DICTIONARY_MANAGE)?;
     let dict = find_dictionary(&ctx, &code).await?;
     let before = find_entry(&ctx, &dict.code, id).await?;
     let form = form_from(&fields);
-    let now = ctx.state.clock.now();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let now = ctx.state.core.clock.now();
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     if !service::set_active(
         &txn,
         id,
@@ -563,7 +566,7 @@ async fn set_active(
     )
     .await?
     {
-        return Err(AppError::Conflict(CONFLICT.into()));
+        return Err(WebError::Conflict(CONFLICT.into()));
     }
     audit::record(
         &txn,
@@ -600,39 +603,39 @@ async fn set_active(
 #[handler]
 async fn deactivate_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path((code, id)): Path<(String, i64)>,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     set_active(ctx, user, code, id, fields, false).await
 }
 
 #[handler]
 async fn reactivate_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path((code, id)): Path<(String, i64)>,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     set_active(ctx, user, code, id, fields, true).await
 }
 
 #[handler]
 async fn delete_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path((code, id)): Path<(String, i64)>,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     user.require(perm::DICTIONARY_MANAGE)?;
     let dict = find_dictionary(&ctx, &code).await?;
     let before = find_entry(&ctx, &dict.code, id).await?;
     let form = form_from(&fields);
     if version_of(&form) != before.version {
-        return Err(AppError::Conflict(CONFLICT.into()));
+        return Err(WebError::Conflict(CONFLICT.into()));
     }
-    let now = ctx.state.clock.now();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let now = ctx.state.core.clock.now();
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     let all = load_entries(&txn, &dict.code).await?;
     let refs = references::count(&txn, &dict.code, &before.code).await?;
     let blocked = DeleteBlockers {
@@ -650,7 +653,7 @@ async fn delete_post(
         return entry_view(&ctx, &user, &dict, &before, &shown, StatusCode::CONFLICT).await;
     }
     if !service::delete_entry(&txn, id, before.version).await? {
-        return Err(AppError::Conflict(CONFLICT.into()));
+        return Err(WebError::Conflict(CONFLICT.into()));
     }
     audit::record(
         &txn,

@@ -33,11 +33,12 @@ use crate::contracts::money::format_fen;
 use crate::contracts::queues;
 use crate::contracts::service::{self, Full, object_scope, status_of};
 use crate::contracts::state::Status;
-use crate::identity::auth::AuthUser;
+use crate::core::Caller;
+use crate::core::Scope;
 use crate::reports::Period;
 use crate::reports::growth::Coverage;
-use crate::security::rbac::{Scope, perm};
-use crate::web::{AppError, Ctx};
+use crate::security::rbac::perm;
+use crate::web::{Ctx, WebError};
 
 pub fn routes(route: Route) -> Route {
     route
@@ -70,7 +71,7 @@ fn decision_label(d: &str) -> &'static str {
 pub async fn explanation_of<C: sea_orm::ConnectionTrait>(
     db: &C,
     id: i64,
-) -> Result<Option<String>, AppError> {
+) -> Result<Option<String>, WebError> {
     let last = event::Entity::find()
         .filter(event::Column::ContractId.eq(id))
         .filter(event::Column::Action.is_in(["submit", "duplicate_explain"]))
@@ -83,14 +84,14 @@ pub async fn explanation_of<C: sea_orm::ConnectionTrait>(
 }
 
 /// The reviewer's panel on the case page.
-pub async fn review_panel(ctx: &Ctx, full: &Full) -> Result<Markup, AppError> {
+pub async fn review_panel(ctx: &Ctx, full: &Full) -> Result<Markup, WebError> {
     if status_of(&full.contract) == Status::Draft {
         return Ok(maud::html! {});
     }
     let t = check::thresholds(&ctx.state).await;
-    let found = check::check(&ctx.state.db, full, &t).await?;
+    let found = check::check(&ctx.state.core.db, full, &t).await?;
     let offices: BTreeMap<i64, String> = office::Entity::find()
-        .all(&ctx.state.db)
+        .all(&ctx.state.core.db)
         .await?
         .into_iter()
         .map(|o| (o.id, o.name))
@@ -131,7 +132,7 @@ pub async fn review_panel(ctx: &Ctx, full: &Full) -> Result<Markup, AppError> {
             ),
         })
         .collect();
-    let explanation = explanation_of(&ctx.state.db, full.contract.id).await?;
+    let explanation = explanation_of(&ctx.state.core.db, full.contract.id).await?;
     Ok(pages::review_panel(&rows, explanation.as_deref()))
 }
 
@@ -140,7 +141,7 @@ pub async fn exact_for_applicant<C: sea_orm::ConnectionTrait>(
     state: &crate::boot::AppState,
     db: &C,
     full: &Full,
-) -> Result<Vec<Match>, AppError> {
+) -> Result<Vec<Match>, WebError> {
     let t = check::thresholds(state).await;
     Ok(check::check(db, full, &t)
         .await?
@@ -153,15 +154,15 @@ pub async fn exact_for_applicant<C: sea_orm::ConnectionTrait>(
 /// duplicates; nothing otherwise.
 pub async fn applicant_notice(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     full: &Full,
     form: &FormState,
-) -> Result<Option<Markup>, AppError> {
+) -> Result<Option<Markup>, WebError> {
     let c = &full.contract;
     if !crate::duplicates::index::LIVE.contains(&status_of(c)) {
         return Ok(None);
     }
-    let found = exact_for_applicant(&ctx.state, &ctx.state.db, full).await?;
+    let found = exact_for_applicant(&ctx.state, &ctx.state.core.db, full).await?;
     if found.is_empty() {
         return Ok(None);
     }
@@ -176,7 +177,7 @@ pub async fn applicant_notice(
             status: status_of(&m.other).label().into(),
         })
         .collect();
-    let explanation = explanation_of(&ctx.state.db, c.id).await?;
+    let explanation = explanation_of(&ctx.state.core.db, c.id).await?;
     Ok(Some(pages::applicant_notice(
         &ctx.csrf_token,
         c.id,
@@ -190,30 +191,30 @@ pub async fn applicant_notice(
 #[handler]
 async fn explain_post(
     ctx: Ctx,
-    user: crate::identity::auth::AuthUser,
+    user: crate::core::Caller,
     Path(id): Path<i64>,
     Form(fields): Form<Vec<(String, String)>>,
-) -> Result<Response, AppError> {
-    let c = service::own(&ctx.state.db, &user, id).await?;
+) -> Result<Response, WebError> {
+    let c = service::own(&ctx.state.core.db, &user, id).await?;
     let status = status_of(&c);
     if !crate::duplicates::index::LIVE.contains(&status) {
-        return Err(AppError::Conflict(
+        return Err(WebError::Conflict(
             "该申请尚未提交或已办结，无需说明。".into(),
         ));
     }
-    let full = service::load(&ctx.state.db, id)
+    let full = service::load(&ctx.state.core.db, id)
         .await?
-        .ok_or(AppError::NotFound)?;
-    if exact_for_applicant(&ctx.state, &ctx.state.db, &full)
+        .ok_or(WebError::NotFound)?;
+    if exact_for_applicant(&ctx.state, &ctx.state.core.db, &full)
         .await?
         .is_empty()
     {
-        return Err(AppError::Conflict(
+        return Err(WebError::Conflict(
             "系统未发现与本申请重复的合同，无需说明。".into(),
         ));
     }
-    if explanation_of(&ctx.state.db, id).await?.is_some() {
-        return Err(AppError::Conflict("本申请的情况说明已经提交。".into()));
+    if explanation_of(&ctx.state.core.db, id).await?.is_some() {
+        return Err(WebError::Conflict("本申请的情况说明已经提交。".into()));
     }
     let text = fields
         .iter()
@@ -242,8 +243,8 @@ async fn explain_post(
         )
         .await;
     }
-    let now = ctx.state.clock.now();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let now = ctx.state.core.clock.now();
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     let actor = user.actor();
     event::ActiveModel {
         contract_id: Set(id),
@@ -285,32 +286,32 @@ async fn explain_post(
 }
 
 /// The case (which the user works on) and the other contract.
-async fn both(ctx: &Ctx, user: &AuthUser, id: i64, other: i64) -> Result<(Full, Full), AppError> {
+async fn both(ctx: &Ctx, user: &Caller, id: i64, other: i64) -> Result<(Full, Full), WebError> {
     queues::visible(user)?;
-    let a = service::load(&ctx.state.db, id)
+    let a = service::load(&ctx.state.core.db, id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(WebError::NotFound)?;
     if !queues::may_see(user, &a.contract) || id == other {
-        return Err(AppError::NotFound);
+        return Err(WebError::NotFound);
     }
-    let b = service::load(&ctx.state.db, other)
+    let b = service::load(&ctx.state.core.db, other)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(WebError::NotFound)?;
     if status_of(&b.contract) == Status::Draft {
-        return Err(AppError::NotFound);
+        return Err(WebError::NotFound);
     }
     // Another office's contract only as a match of this case (or a pair
     // already decided): an id typed into the address shows nothing.
     if !queues::may_see(user, &b.contract) && !related(ctx, &a, other).await? {
-        return Err(AppError::NotFound);
+        return Err(WebError::NotFound);
     }
     Ok((a, b))
 }
 
 /// Whether `other` is raised by the check of `a`, or the pair was decided.
-async fn related(ctx: &Ctx, a: &Full, other: i64) -> Result<bool, AppError> {
+async fn related(ctx: &Ctx, a: &Full, other: i64) -> Result<bool, WebError> {
     let t = check::thresholds(&ctx.state).await;
-    if check::check(&ctx.state.db, a, &t)
+    if check::check(&ctx.state.core.db, a, &t)
         .await?
         .iter()
         .any(|m| m.other.id == other)
@@ -321,12 +322,12 @@ async fn related(ctx: &Ctx, a: &Full, other: i64) -> Result<bool, AppError> {
     Ok(duplicate_decision::Entity::find()
         .filter(duplicate_decision::Column::ContractA.eq(x))
         .filter(duplicate_decision::Column::ContractB.eq(y))
-        .one(&ctx.state.db)
+        .one(&ctx.state.core.db)
         .await?
         .is_some())
 }
 
-fn may_decide(user: &AuthUser, c: &contract::Model) -> bool {
+fn may_decide(user: &Caller, c: &contract::Model) -> bool {
     let scope = object_scope(c);
     STAFF
         .iter()
@@ -386,17 +387,17 @@ fn lines(a: &Full, b: &Full) -> Vec<CompareLine> {
 
 async fn render_compare(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     id: i64,
     other: i64,
     form: &FormState,
     notice: Option<(&'static str, String)>,
     status: StatusCode,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let (a, b) = both(ctx, user, id, other).await?;
     let t = check::thresholds(&ctx.state).await;
     // The pair as the check sees it (exact reasons included).
-    let found = check::check(&ctx.state.db, &a, &t).await?;
+    let found = check::check(&ctx.state.core.db, &a, &t).await?;
     let (da, db_) = (doc_of_full(&a), doc_of_full(&b));
     let s = score(&da, &da.shingles(), &db_, &db_.shingles(), &t);
     let m = found.iter().find(|m| m.other.id == other);
@@ -405,13 +406,13 @@ async fn render_compare(
     let decision = duplicate_decision::Entity::find()
         .filter(duplicate_decision::Column::ContractA.eq(x))
         .filter(duplicate_decision::Column::ContractB.eq(y))
-        .one(&ctx.state.db)
+        .one(&ctx.state.core.db)
         .await?;
     if !queues::may_see(user, &b.contract) {
         // Another office's contract, shown for the comparison: recorded.
         audit::record(
-            &ctx.state.db,
-            ctx.state.clock.now(),
+            &ctx.state.core.db,
+            ctx.state.core.clock.now(),
             &user.actor(),
             Entry {
                 action: "duplicate.compare",
@@ -474,9 +475,9 @@ async fn render_compare(
 #[handler]
 async fn compare_page(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path((id, other)): Path<(i64, i64)>,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     render_compare(
         &ctx,
         &user,
@@ -492,13 +493,13 @@ async fn compare_page(
 #[handler]
 async fn decide_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path((id, other)): Path<(i64, i64)>,
     Form(fields): Form<Vec<(String, String)>>,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let (a, _) = both(&ctx, &user, id, other).await?;
     if !may_decide(&user, &a.contract) {
-        return Err(AppError::Forbidden("contract review"));
+        return Err(WebError::Forbidden("contract review"));
     }
     let value = |k: &str| {
         fields
@@ -511,9 +512,9 @@ async fn decide_post(
     let reason = value("reason");
     let version: i32 = value("version")
         .parse()
-        .map_err(|_| AppError::BadRequest("version".into()))?;
+        .map_err(|_| WebError::BadRequest("version".into()))?;
     if decision != DUPLICATE && decision != NOT_DUPLICATE {
-        return Err(AppError::BadRequest("decision".into()));
+        return Err(WebError::BadRequest("decision".into()));
     }
     let mut form = FormState {
         values: vec![("reason".into(), reason.clone())],
@@ -537,9 +538,9 @@ async fn decide_post(
         .await;
     }
     let (x, y) = pair(id, other);
-    let now = ctx.state.clock.now();
+    let now = ctx.state.core.clock.now();
     let actor = user.actor();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     let current = duplicate_decision::Entity::find()
         .filter(duplicate_decision::Column::ContractA.eq(x))
         .filter(duplicate_decision::Column::ContractB.eq(y))
@@ -653,7 +654,7 @@ struct ReportQuery {
 
 /// City-wide for a city-wide `supervision.sample` grant, otherwise the
 /// grant's offices.
-fn allowed(user: &AuthUser) -> Result<Coverage, AppError> {
+fn allowed(user: &Caller) -> Result<Coverage, WebError> {
     user.require(perm::SUPERVISION_SAMPLE)?;
     let mut ids = BTreeSet::new();
     for g in user
@@ -671,7 +672,7 @@ fn allowed(user: &AuthUser) -> Result<Coverage, AppError> {
         }
     }
     if ids.is_empty() {
-        return Err(AppError::Forbidden("supervision.sample without an office"));
+        return Err(WebError::Forbidden("supervision.sample without an office"));
     }
     Ok(Coverage::Offices(ids))
 }
@@ -681,7 +682,7 @@ fn resolve(
     allowed: &Coverage,
     q: &ReportQuery,
     today: NaiveDate,
-) -> Result<Result<(Period, Coverage), String>, AppError> {
+) -> Result<Result<(Period, Coverage), String>, WebError> {
     let parse = |s: &str, default: NaiveDate| {
         if s.trim().is_empty() {
             Ok(default)
@@ -709,7 +710,7 @@ fn resolve(
     if let Coverage::Offices(ids) = allowed
         && !ids.contains(&id)
     {
-        return Err(AppError::NotFound);
+        return Err(WebError::NotFound);
     }
     Ok(Ok((period, Coverage::Offices(BTreeSet::from([id])))))
 }
@@ -730,14 +731,14 @@ fn report_crumbs() -> Vec<Crumb> {
 #[handler]
 async fn report_page(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Query(q): Query<ReportQuery>,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let allowed = allowed(&user)?;
-    let today = crate::core::clock::shanghai_date(ctx.state.clock.now());
+    let today = crate::core::clock::shanghai_date(ctx.state.core.clock.now());
     let offices: Vec<(i64, String)> = office::Entity::find()
         .order_by_asc(office::Column::Code)
-        .all(&ctx.state.db)
+        .all(&ctx.state.core.db)
         .await?
         .into_iter()
         .filter(|o| match &allowed {
@@ -750,7 +751,7 @@ async fn report_page(
         Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, Some(e), None, None),
         Ok((period, coverage)) => {
             let t = check::thresholds(&ctx.state).await;
-            let clusters = report::clusters(&ctx.state.db, period, &coverage, &t).await?;
+            let clusters = report::clusters(&ctx.state.core.db, period, &coverage, &t).await?;
             let rows: Vec<ClusterRow> = clusters
                 .iter()
                 .enumerate()
@@ -806,21 +807,21 @@ async fn report_page(
 #[handler]
 async fn report_xlsx(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Query(q): Query<ReportQuery>,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let allowed = allowed(&user)?;
-    let today = crate::core::clock::shanghai_date(ctx.state.clock.now());
+    let today = crate::core::clock::shanghai_date(ctx.state.core.clock.now());
     let (period, coverage) = match resolve(&allowed, &q, today)? {
         Ok(x) => x,
-        Err(e) => return Err(AppError::BadRequest(e)),
+        Err(e) => return Err(WebError::BadRequest(e)),
     };
     let t = check::thresholds(&ctx.state).await;
-    let clusters = report::clusters(&ctx.state.db, period, &coverage, &t).await?;
-    let bytes = report::to_xlsx(period, &clusters).map_err(|e| AppError::Internal(e.into()))?;
+    let clusters = report::clusters(&ctx.state.core.db, period, &coverage, &t).await?;
+    let bytes = report::to_xlsx(period, &clusters).map_err(|e| WebError::Internal(e.into()))?;
     audit::record(
-        &ctx.state.db,
-        ctx.state.clock.now(),
+        &ctx.state.core.db,
+        ctx.state.core.clock.now(),
         &user.actor(),
         Entry {
             action: "report.export",

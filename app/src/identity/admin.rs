@@ -16,15 +16,17 @@ use techreg_views::pages::admin::{
 };
 use techreg_views::pages::identity::FormState;
 
-use super::auth::{self, AuthUser};
+use super::auth;
 use super::bootstrap::one_time_password;
 use super::register::form_from;
 use super::roles::{self, AssignError, load_grants};
 use super::users::{self, KIND_STAFF, NewUser, STATUS_ACTIVE, STATUS_DISABLED};
 use super::validate;
 use crate::audit::{self, Entry, Outcome};
-use crate::security::rbac::{Scope, perm};
-use crate::web::{AppError, Ctx};
+use crate::core::Caller;
+use crate::core::Scope;
+use crate::security::rbac::perm;
+use crate::web::{Ctx, WebError};
 
 type Fields = Form<Vec<(String, String)>>;
 
@@ -54,12 +56,12 @@ fn crumbs(label: &str) -> Vec<Crumb> {
     ]
 }
 
-async fn office_options(ctx: &Ctx) -> Result<Vec<OfficeOption>, AppError> {
+async fn office_options(ctx: &Ctx) -> Result<Vec<OfficeOption>, WebError> {
     use techreg_entities::org::office;
     Ok(office::Entity::find()
         .filter(office::Column::Status.eq(crate::org::service::STATUS_ACTIVE))
         .order_by_asc(office::Column::Id)
-        .all(&ctx.state.db)
+        .all(&ctx.state.core.db)
         .await?
         .into_iter()
         .map(|o| OfficeOption {
@@ -75,7 +77,7 @@ async fn scope_for(
     ctx: &Ctx,
     role_code: &str,
     form: &mut FormState,
-) -> Result<Option<Scope>, AppError> {
+) -> Result<Option<Scope>, WebError> {
     if !role_code.starts_with("office_") {
         return Ok(Some(Scope::All));
     }
@@ -92,7 +94,7 @@ async fn scope_for(
 
 /// Roles a system admin hands out here (enterprise roles come from
 /// registration and verification).
-async fn role_options(ctx: &Ctx) -> Result<Vec<RoleOption>, AppError> {
+async fn role_options(ctx: &Ctx) -> Result<Vec<RoleOption>, WebError> {
     Ok(role::Entity::find()
         // Enterprise roles come from registration and verification; service
         // point staff are scoped to a service point, given with service
@@ -103,7 +105,7 @@ async fn role_options(ctx: &Ctx) -> Result<Vec<RoleOption>, AppError> {
             "service_point_staff",
         ]))
         .order_by_asc(role::Column::Id)
-        .all(&ctx.state.db)
+        .all(&ctx.state.core.db)
         .await?
         .into_iter()
         .map(|r| RoleOption {
@@ -120,12 +122,12 @@ struct Search {
 
 async fn users_view(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     q: &str,
     form: &FormState,
     created: Option<(&str, &str)>,
     status: StatusCode,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let mut query = app_user::Entity::find()
         .order_by_asc(app_user::Column::Id)
         .limit(200);
@@ -137,10 +139,10 @@ async fn users_view(
                 .add(app_user::Column::DisplayName.like(like)),
         );
     }
-    let now = ctx.state.clock.now();
+    let now = ctx.state.core.clock.now();
     let mut rows = Vec::new();
-    for u in query.all(&ctx.state.db).await? {
-        let (grants, _) = load_grants(&ctx.state.db, ctx.state.keys.as_ref(), u.id).await?;
+    for u in query.all(&ctx.state.core.db).await? {
+        let (grants, _) = load_grants(&ctx.state.core.db, ctx.state.keys.as_ref(), u.id).await?;
         rows.push(UserRow {
             id: u.id,
             locked: u.locked_until.is_some_and(|t| t > now),
@@ -170,11 +172,7 @@ async fn users_view(
 }
 
 #[handler]
-async fn users_page(
-    ctx: Ctx,
-    user: AuthUser,
-    Query(s): Query<Search>,
-) -> Result<Response, AppError> {
+async fn users_page(ctx: Ctx, user: Caller, Query(s): Query<Search>) -> Result<Response, WebError> {
     user.require(perm::USER_MANAGE)?;
     users_view(
         &ctx,
@@ -190,9 +188,9 @@ async fn users_page(
 #[handler]
 async fn create_user_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     user.require(perm::USER_MANAGE)?;
     let mut form = form_from(&fields);
     let username = validate::username(form.value("username"));
@@ -200,7 +198,9 @@ async fn create_user_post(
         form.add_error("username", *e);
     }
     if let Ok(u) = &username
-        && users::find_by_username(&ctx.state.db, u).await?.is_some()
+        && users::find_by_username(&ctx.state.core.db, u)
+            .await?
+            .is_some()
     {
         form.add_error("username", "该用户名已被使用");
     }
@@ -234,12 +234,12 @@ async fn create_user_post(
     }
     let (username, mobile) = (username.expect("checked"), mobile.expect("checked"));
     let password = one_time_password();
-    let now = ctx.state.clock.now();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let now = ctx.state.core.clock.now();
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     let created = users::create(
         &txn,
         ctx.state.keys.as_ref(),
-        ctx.state.config.security.pbkdf2_iterations,
+        ctx.state.core.config.security.pbkdf2_iterations,
         NewUser {
             username: &username,
             display_name: &name,
@@ -317,24 +317,24 @@ async fn create_user_post(
     .await
 }
 
-async fn target(ctx: &Ctx, id: i64) -> Result<app_user::Model, AppError> {
+async fn target(ctx: &Ctx, id: i64) -> Result<app_user::Model, WebError> {
     app_user::Entity::find_by_id(id)
-        .one(&ctx.state.db)
+        .one(&ctx.state.core.db)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(WebError::NotFound)
 }
 
 async fn user_view(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     id: i64,
     form: &FormState,
     new_password: Option<&str>,
     status: StatusCode,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let t = target(ctx, id).await?;
-    let (grants, _) = load_grants(&ctx.state.db, ctx.state.keys.as_ref(), t.id).await?;
-    let now = ctx.state.clock.now();
+    let (grants, _) = load_grants(&ctx.state.core.db, ctx.state.keys.as_ref(), t.id).await?;
+    let now = ctx.state.core.clock.now();
     let detail = UserDetail {
         id: t.id,
         username: t.username.clone(),
@@ -372,7 +372,7 @@ async fn user_view(
 }
 
 #[handler]
-async fn user_page(ctx: Ctx, user: AuthUser, Path(id): Path<i64>) -> Result<Response, AppError> {
+async fn user_page(ctx: Ctx, user: Caller, Path(id): Path<i64>) -> Result<Response, WebError> {
     user.require(perm::USER_MANAGE)?;
     user_view(&ctx, &user, id, &FormState::default(), None, StatusCode::OK).await
 }
@@ -380,15 +380,15 @@ async fn user_page(ctx: Ctx, user: AuthUser, Path(id): Path<i64>) -> Result<Resp
 /// Applies a change to a user in one transaction with its audit row.
 async fn change_user(
     ctx: &Ctx,
-    admin: &AuthUser,
+    admin: &Caller,
     id: i64,
     action: &str,
     detail: serde_json::Value,
     apply: impl FnOnce(&mut app_user::ActiveModel),
-) -> Result<(), AppError> {
+) -> Result<(), WebError> {
     let t = target(ctx, id).await?;
-    let now = ctx.state.clock.now();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let now = ctx.state.core.clock.now();
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     let version = t.version;
     let mut m: app_user::ActiveModel = t.into();
     apply(&mut m);
@@ -422,7 +422,7 @@ fn done(ctx: &Ctx, id: i64, message: &str) -> Response {
 }
 
 #[handler]
-async fn unlock_post(ctx: Ctx, user: AuthUser, Path(id): Path<i64>) -> Result<Response, AppError> {
+async fn unlock_post(ctx: Ctx, user: Caller, Path(id): Path<i64>) -> Result<Response, WebError> {
     user.require(perm::USER_MANAGE)?;
     change_user(&ctx, &user, id, "account.unlock", json!({}), |m| {
         m.locked_until = Set(None);
@@ -435,19 +435,19 @@ async fn unlock_post(ctx: Ctx, user: AuthUser, Path(id): Path<i64>) -> Result<Re
 #[handler]
 async fn reset_password_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path(id): Path<i64>,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     user.require(perm::USER_MANAGE)?;
     let t = target(&ctx, id).await?;
     let password = one_time_password();
-    let now = ctx.state.clock.now();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let now = ctx.state.core.clock.now();
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     let updated = users::set_password(
         &txn,
         t,
         &password,
-        ctx.state.config.security.pbkdf2_iterations,
+        ctx.state.core.config.security.pbkdf2_iterations,
         true,
         now,
     )
@@ -487,10 +487,10 @@ async fn reset_password_post(
 #[handler]
 async fn disable_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path(id): Path<i64>,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     user.require(perm::USER_MANAGE)?;
     let mut form = form_from(&fields);
     let reason = form.value("reason").trim().to_owned();
@@ -529,12 +529,12 @@ async fn disable_post(
         },
     )
     .await?;
-    auth::end_others(&ctx.state, id, None, "disabled", ctx.state.clock.now()).await?;
+    auth::end_others(&ctx.state, id, None, "disabled", ctx.state.core.clock.now()).await?;
     Ok(done(&ctx, id, "已停用，该用户的会话已结束。"))
 }
 
 #[handler]
-async fn enable_post(ctx: Ctx, user: AuthUser, Path(id): Path<i64>) -> Result<Response, AppError> {
+async fn enable_post(ctx: Ctx, user: Caller, Path(id): Path<i64>) -> Result<Response, WebError> {
     user.require(perm::USER_MANAGE)?;
     // An enterprise user whose claim was never approved goes back to
     // waiting for verification, not straight to active.
@@ -542,7 +542,7 @@ async fn enable_post(ctx: Ctx, user: AuthUser, Path(id): Path<i64>) -> Result<Re
     let approved = enterprise_claim::Entity::find()
         .filter(enterprise_claim::Column::UserId.eq(id))
         .filter(enterprise_claim::Column::Status.eq(super::claims::CLAIM_APPROVED))
-        .one(&ctx.state.db)
+        .one(&ctx.state.core.db)
         .await?
         .is_some();
     let status = if t.kind == super::users::KIND_ENTERPRISE && t.is_enterprise_admin && !approved {
@@ -567,10 +567,10 @@ async fn enable_post(ctx: Ctx, user: AuthUser, Path(id): Path<i64>) -> Result<Re
 #[handler]
 async fn assign_role_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path(id): Path<i64>,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     user.require(perm::ROLE_MANAGE)?;
     let mut form = form_from(&fields);
     if id == user.user.id {
@@ -614,7 +614,7 @@ async fn assign_role_post(
         .await;
     };
     target(&ctx, id).await?;
-    if crate::org::staff_service::holds(&ctx.state.db, id, &role_code, scope).await? {
+    if crate::org::staff_service::holds(&ctx.state.core.db, id, &role_code, scope).await? {
         form.add_error("role", "该用户已在此范围担任该角色");
         return user_view(
             &ctx,
@@ -626,8 +626,8 @@ async fn assign_role_post(
         )
         .await;
     }
-    let now = ctx.state.clock.now();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let now = ctx.state.core.clock.now();
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     match roles::assign(
         &txn,
         ctx.state.keys.as_ref(),
@@ -683,7 +683,7 @@ async fn assign_role_post(
 }
 
 #[handler]
-async fn sessions_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
+async fn sessions_page(ctx: Ctx, user: Caller) -> Result<Response, WebError> {
     user.require(perm::SESSION_MANAGE)?;
     // Sessions idle past the timeout end at their next request; they are
     // not online.
@@ -693,18 +693,18 @@ async fn sessions_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
         .get_i64("security.session_idle_minutes")
         .await
         .unwrap_or(30);
-    let since = ctx.state.clock.now() - chrono::Duration::minutes(idle);
+    let since = ctx.state.core.clock.now() - chrono::Duration::minutes(idle);
     let rows = user_session::Entity::find()
         .filter(user_session::Column::EndedAt.is_null())
         .filter(user_session::Column::LastSeenAt.gt(since))
         .order_by_desc(user_session::Column::LastSeenAt)
         .limit(500)
-        .all(&ctx.state.db)
+        .all(&ctx.state.core.db)
         .await?;
     let mut out = Vec::new();
     for r in rows {
         let name = app_user::Entity::find_by_id(r.user_id)
-            .one(&ctx.state.db)
+            .one(&ctx.state.core.db)
             .await?
             .map(|u| u.username)
             .unwrap_or_default();
@@ -724,9 +724,9 @@ async fn sessions_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
 #[handler]
 async fn end_session_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     user.require(perm::SESSION_MANAGE)?;
     let key = fields
         .iter()
@@ -734,10 +734,10 @@ async fn end_session_post(
         .map(|(_, v)| v.clone())
         .unwrap_or_default();
     let row = user_session::Entity::find_by_id(key.clone())
-        .one(&ctx.state.db)
+        .one(&ctx.state.core.db)
         .await?
-        .ok_or(AppError::NotFound)?;
-    let now = ctx.state.clock.now();
+        .ok_or(WebError::NotFound)?;
+    let now = ctx.state.core.clock.now();
     auth::end_audited(
         &ctx.state,
         &key,

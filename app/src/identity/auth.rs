@@ -1,8 +1,8 @@
 //! Signed-in sessions: starting them (with a new session id), ending them,
-//! and the `AuthUser` extractor that every signed-in page uses.
+//! and the authenticator that turns a request into its `Caller`.
 
 use chrono::{DateTime, Duration, Utc};
-use poem::{FromRequest, Request, RequestBody};
+use poem::Request;
 use rand::RngCore;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
 use techreg_entities::identity::{app_user, user_session};
@@ -12,10 +12,11 @@ use super::session_store::{SessionData, Stage, session_key};
 use super::users::STATUS_DISABLED;
 use crate::audit::{self, Actor, Entry, Outcome};
 use crate::boot::AppState;
-use crate::security::rbac::{Grants, ObjectScope};
-use crate::web::AppError;
+use crate::core::{Caller, CallerUser};
+use crate::web::WebError;
+use crate::web::auth::Authenticator;
 use crate::web::client_ip::ClientIp;
-use crate::web::middleware::{SessionId, state};
+use crate::web::middleware::SessionId;
 
 /// Pages a user with an expired or one-time password may still open.
 const PASSWORD_CHANGE_PATHS: &[&str] = &["/account/password", "/logout"];
@@ -24,44 +25,6 @@ const PASSWORD_CHANGE_PATHS: &[&str] = &["/account/password", "/logout"];
 /// need a signed-in user but are not activity, so an unattended page still
 /// reaches the idle timeout.
 const PASSIVE_PATHS: &[&str] = &["/messages/badge", "/review/contracts/badge"];
-
-pub struct AuthUser {
-    pub user: app_user::Model,
-    pub grants: Grants,
-    pub session_key: String,
-    pub client_ip: String,
-}
-
-impl AuthUser {
-    pub fn actor(&self) -> Actor {
-        Actor {
-            user_id: Some(self.user.id),
-            name: self.user.username.clone(),
-            role: Some(self.grants.role_label()).filter(|r| !r.is_empty()),
-            client_ip: Some(self.client_ip.clone()),
-            on_behalf_of: None,
-        }
-    }
-
-    /// 403 without the permission.
-    pub fn require(&self, permission: &str) -> Result<(), AppError> {
-        if self.grants.has(permission) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden("missing permission"))
-        }
-    }
-
-    /// 403 without the permission; 404 for an object outside the scope.
-    pub fn require_on(&self, permission: &str, object: &ObjectScope) -> Result<(), AppError> {
-        self.require(permission)?;
-        if self.grants.covers(permission, object, self.user.id) {
-            Ok(())
-        } else {
-            Err(AppError::NotFound)
-        }
-    }
-}
 
 pub fn new_session_id() -> String {
     let mut bytes = [0u8; 32];
@@ -84,13 +47,13 @@ pub async fn start(
     user_id: i64,
     stage: Stage,
     now: DateTime<Utc>,
-) -> Result<String, AppError> {
+) -> Result<String, WebError> {
     if let Some(old) = old_cookie {
         state
             .sessions
             .delete(&session_key(old))
             .await
-            .map_err(|e| AppError::Unavailable(e.to_string()))?;
+            .map_err(|e| WebError::Unavailable(e.to_string()))?;
     }
     let sid = new_session_id();
     let data = SessionData {
@@ -104,7 +67,7 @@ pub async fn start(
         .sessions
         .put(&session_key(&sid), &data)
         .await
-        .map_err(|e| AppError::Unavailable(e.to_string()))?;
+        .map_err(|e| WebError::Unavailable(e.to_string()))?;
     Ok(sid)
 }
 
@@ -127,7 +90,7 @@ pub async fn record(
         ended_at: Set(None),
         end_reason: Set(None),
     }
-    .insert(&state.db)
+    .insert(&state.core.db)
     .await?;
     Ok(())
 }
@@ -138,20 +101,20 @@ pub async fn end(
     key: &str,
     reason: &str,
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
+) -> Result<(), WebError> {
     state
         .sessions
         .delete(key)
         .await
-        .map_err(|e| AppError::Unavailable(e.to_string()))?;
+        .map_err(|e| WebError::Unavailable(e.to_string()))?;
     let row = user_session::Entity::find_by_id(key.to_owned())
-        .one(&state.db)
+        .one(&state.core.db)
         .await?;
     if let Some(row) = row.filter(|r| r.ended_at.is_none()) {
         let mut m: user_session::ActiveModel = row.into();
         m.ended_at = Set(Some(now));
         m.end_reason = Set(Some(reason.to_owned()));
-        m.update(&state.db).await?;
+        m.update(&state.core.db).await?;
     }
     Ok(())
 }
@@ -166,8 +129,8 @@ pub async fn end_audited(
     actor: &crate::audit::Actor,
     action: &str,
     user_id: i64,
-) -> Result<(), AppError> {
-    let txn = crate::core::db::begin(&state.db).await?;
+) -> Result<(), WebError> {
+    let txn = crate::core::db::begin(&state.core.db).await?;
     let row = user_session::Entity::find_by_id(key.to_owned())
         .one(&txn)
         .await?;
@@ -195,7 +158,7 @@ pub async fn end_audited(
         .sessions
         .delete(key)
         .await
-        .map_err(|e| AppError::Unavailable(e.to_string()))
+        .map_err(|e| WebError::Unavailable(e.to_string()))
 }
 
 /// Ends every open session of a user except `keep` (after a password,
@@ -206,12 +169,12 @@ pub async fn end_others(
     keep: Option<&str>,
     reason: &str,
     now: DateTime<Utc>,
-) -> Result<u64, AppError> {
+) -> Result<u64, WebError> {
     use sea_orm::{ColumnTrait, QueryFilter};
     let open = user_session::Entity::find()
         .filter(user_session::Column::UserId.eq(user_id))
         .filter(user_session::Column::EndedAt.is_null())
-        .all(&state.db)
+        .all(&state.core.db)
         .await?;
     let mut ended = 0;
     for s in open.into_iter().filter(|s| Some(s.id.as_str()) != keep) {
@@ -225,7 +188,7 @@ pub async fn end_others(
 pub async fn current(
     state: &AppState,
     req: &Request,
-) -> Result<Option<(String, SessionData)>, AppError> {
+) -> Result<Option<(String, SessionData)>, WebError> {
     let Some(session) = req.extensions().get::<SessionId>() else {
         return Ok(None);
     };
@@ -237,24 +200,29 @@ pub async fn current(
         .sessions
         .get(&key)
         .await
-        .map_err(|e| AppError::Unavailable(e.to_string()))?;
+        .map_err(|e| WebError::Unavailable(e.to_string()))?;
     Ok(data.map(|d| (key, d)))
 }
 
-fn login_required(timed_out: bool) -> AppError {
-    AppError::LoginRequired { timed_out }
+fn login_required(timed_out: bool) -> WebError {
+    WebError::LoginRequired { timed_out }
 }
 
-impl<'a> FromRequest<'a> for AuthUser {
-    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
-        let state = state(req);
+/// Resolves the browser's session into its caller for every signed-in
+/// page (`web::auth::Authenticator`).
+pub struct SessionAuthenticator(pub std::sync::Arc<AppState>);
+
+#[async_trait::async_trait]
+impl Authenticator for SessionAuthenticator {
+    async fn caller(&self, req: &Request) -> Result<Caller, WebError> {
+        let state = &self.0;
         let Some((key, mut data)) = current(&state, req).await? else {
-            return Err(login_required(false).into());
+            return Err(login_required(false));
         };
         if data.stage != Stage::Authenticated {
-            return Err(login_required(false).into());
+            return Err(login_required(false));
         }
-        let now = state.clock.now();
+        let now = state.core.clock.now();
         let idle = state
             .settings
             .get_i64("security.session_idle_minutes")
@@ -269,33 +237,33 @@ impl<'a> FromRequest<'a> for AuthUser {
         let created = DateTime::from_timestamp(data.created_at, 0).unwrap_or(now);
         if now - last_seen > Duration::minutes(idle) {
             end(&state, &key, "idle_timeout", now).await?;
-            return Err(login_required(true).into());
+            return Err(login_required(true));
         }
         if now - created > Duration::hours(absolute) {
             end(&state, &key, "absolute_timeout", now).await?;
-            return Err(login_required(true).into());
+            return Err(login_required(true));
         }
         let record = user_session::Entity::find_by_id(key.clone())
-            .one(&state.db)
+            .one(&state.core.db)
             .await
-            .map_err(AppError::from)?;
+            .map_err(WebError::from)?;
         let Some(record) = record.filter(|r| r.ended_at.is_none()) else {
             // Ended elsewhere (forced logout, another node).
             let _ = state.sessions.delete(&key).await;
-            return Err(login_required(false).into());
+            return Err(login_required(false));
         };
         let user = app_user::Entity::find_by_id(data.user_id)
-            .one(&state.db)
+            .one(&state.core.db)
             .await
-            .map_err(AppError::from)?;
+            .map_err(WebError::from)?;
         let Some(user) = user.filter(|u| u.status != STATUS_DISABLED) else {
             end(&state, &key, "disabled", now).await?;
-            return Err(login_required(false).into());
+            return Err(login_required(false));
         };
         let ip = client_ip(req);
-        let (grants, tampered) = load_grants(&state.db, state.keys.as_ref(), user.id)
+        let (grants, tampered) = load_grants(&state.core.db, state.keys.as_ref(), user.id)
             .await
-            .map_err(AppError::from)?;
+            .map_err(WebError::from)?;
         if !tampered.is_empty() {
             let actor = Actor {
                 user_id: Some(user.id),
@@ -308,7 +276,7 @@ impl<'a> FromRequest<'a> for AuthUser {
                 "rows": tampered.iter().map(|t| format!("{}#{}", t.table, t.id)).collect::<Vec<_>>()
             });
             audit::record(
-                &state.db,
+                &state.core.db,
                 now,
                 &actor,
                 Entry {
@@ -320,9 +288,9 @@ impl<'a> FromRequest<'a> for AuthUser {
                 },
             )
             .await
-            .map_err(AppError::from)?;
+            .map_err(WebError::from)?;
             tracing::error!(user = user.id, ?tampered, "grant integrity check failed");
-            return Err(AppError::Forbidden("grant integrity").into());
+            return Err(WebError::Forbidden("grant integrity"));
         }
         let active = !PASSIVE_PATHS.contains(&req.uri().path());
         if active {
@@ -331,12 +299,12 @@ impl<'a> FromRequest<'a> for AuthUser {
                 .sessions
                 .put(&key, &data)
                 .await
-                .map_err(|e| AppError::Unavailable(e.to_string()))?;
+                .map_err(|e| WebError::Unavailable(e.to_string()))?;
         }
         if active && now - record.last_seen_at > Duration::seconds(60) {
             let mut m: user_session::ActiveModel = record.into();
             m.last_seen_at = Set(now);
-            m.update(&state.db).await.map_err(AppError::from)?;
+            m.update(&state.core.db).await.map_err(WebError::from)?;
         }
         let max_age = state
             .settings
@@ -347,13 +315,14 @@ impl<'a> FromRequest<'a> for AuthUser {
         if (user.must_change_password || expired)
             && !PASSWORD_CHANGE_PATHS.contains(&req.uri().path())
         {
-            return Err(AppError::PasswordChangeRequired.into());
+            return Err(WebError::PasswordChangeRequired);
         }
-        Ok(AuthUser {
-            user,
+        Ok(Caller {
+            user: CallerUser::from(&user),
             grants,
             session_key: key,
             client_ip: ip,
+            acting_for: None,
         })
     }
 }

@@ -10,8 +10,8 @@ use techreg_entities::identity::{role, role_assignment};
 use super::users::{self, KIND_STAFF, NewUser, STATUS_ACTIVE};
 use super::{roles, validate};
 use crate::audit::{self, Actor, Entry, Outcome};
+use crate::core::Scope;
 use crate::security::keys::KeyProvider;
-use crate::security::rbac::Scope;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BootstrapError {

@@ -18,14 +18,15 @@ use techreg_views::components::{Crumb, Flash, FlashKind};
 use techreg_views::pages::claims::{self as pages, ClaimView, QueueRow};
 use techreg_views::pages::identity::FormState;
 
-use super::auth::AuthUser;
 use super::register::{CLAIM_AWAITING_PROOF, ENTERPRISE_VERIFIED, form_from};
 use super::users::{STATUS_ACTIVE, STATUS_PENDING};
 use super::{login, roles, validate};
 use crate::audit::{self, Entry, Outcome};
+use crate::core::Caller;
+use crate::core::{ObjectScope, Scope};
 use crate::files::{self, FileError};
-use crate::security::rbac::{ObjectScope, Scope, perm};
-use crate::web::{AppError, Ctx};
+use crate::security::rbac::perm;
+use crate::web::{Ctx, WebError};
 
 pub const CLAIM_SUBMITTED: &str = "submitted";
 pub const CLAIM_APPROVED: &str = "approved";
@@ -51,11 +52,11 @@ fn label(status: &str) -> &'static str {
     }
 }
 
-async fn view_of(ctx: &Ctx, claim: &enterprise_claim::Model) -> Result<ClaimView, AppError> {
+async fn view_of(ctx: &Ctx, claim: &enterprise_claim::Model) -> Result<ClaimView, WebError> {
     let ent = enterprise::Entity::find_by_id(claim.enterprise_id)
-        .one(&ctx.state.db)
+        .one(&ctx.state.core.db)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(WebError::NotFound)?;
     Ok(ClaimView {
         id: claim.id,
         contested: claim.contested,
@@ -73,13 +74,13 @@ async fn view_of(ctx: &Ctx, claim: &enterprise_claim::Model) -> Result<ClaimView
 }
 
 /// The signed-in user's latest claim.
-async fn own_claim(ctx: &Ctx, user: &AuthUser) -> Result<enterprise_claim::Model, AppError> {
+async fn own_claim(ctx: &Ctx, user: &Caller) -> Result<enterprise_claim::Model, WebError> {
     enterprise_claim::Entity::find()
         .filter(enterprise_claim::Column::UserId.eq(user.user.id))
         .order_by_desc(enterprise_claim::Column::Id)
-        .one(&ctx.state.db)
+        .one(&ctx.state.core.db)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(WebError::NotFound)
 }
 
 fn my_crumbs() -> Vec<Crumb> {
@@ -96,7 +97,7 @@ fn my_crumbs() -> Vec<Crumb> {
 }
 
 #[handler]
-async fn my_claim_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
+async fn my_claim_page(ctx: Ctx, user: Caller) -> Result<Response, WebError> {
     let claim = own_claim(&ctx, &user).await?;
     let view = view_of(&ctx, &claim).await?;
     Ok(ctx
@@ -112,9 +113,9 @@ async fn my_claim_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
 #[handler]
 async fn my_claim_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     mut multipart: Multipart,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let claim = own_claim(&ctx, &user).await?;
     let mut form = FormState::default();
     let mut uploads: Vec<(String, Vec<u8>)> = Vec::new();
@@ -122,13 +123,13 @@ async fn my_claim_post(
     while let Some(field) = multipart
         .next_field()
         .await
-        .map_err(|e| AppError::BadRequest(e.to_string()))?
+        .map_err(|e| WebError::BadRequest(e.to_string()))?
     {
         let name = field.name().unwrap_or_default().to_owned();
         let bytes = field
             .bytes()
             .await
-            .map_err(|e| AppError::BadRequest(e.to_string()))?;
+            .map_err(|e| WebError::BadRequest(e.to_string()))?;
         match name.as_str() {
             "licence" | "letter" => uploads.push((name, bytes)),
             "version" => {
@@ -140,7 +141,7 @@ async fn my_claim_post(
         }
     }
     let mut digests = std::collections::BTreeMap::new();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     for name in ["licence", "letter"] {
         let bytes = uploads
             .iter()
@@ -151,7 +152,7 @@ async fn my_claim_post(
             Ok(d) => {
                 digests.insert(name, d);
             }
-            Err(FileError::Io(e)) => return Err(AppError::Internal(e.into())),
+            Err(FileError::Io(e)) => return Err(WebError::Internal(e.into())),
             Err(FileError::Db(e)) => return Err(e.into()),
             Err(e) => form.add_error(
                 name,
@@ -180,7 +181,7 @@ async fn my_claim_post(
             )
             .await);
     }
-    let now = ctx.state.clock.now();
+    let now = ctx.state.core.clock.now();
     let updated = enterprise_claim::Entity::update_many()
         .col_expr(
             enterprise_claim::Column::Status,
@@ -203,7 +204,7 @@ async fn my_claim_post(
         .exec(&txn)
         .await?;
     if updated.rows_affected == 0 {
-        return Err(AppError::Conflict(
+        return Err(WebError::Conflict(
             "材料已在其他页面提交，请刷新后查看。".into(),
         ));
     }
@@ -244,13 +245,13 @@ fn review_crumbs() -> Vec<Crumb> {
 }
 
 #[handler]
-async fn queue_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
+async fn queue_page(ctx: Ctx, user: Caller) -> Result<Response, WebError> {
     user.require(perm::ENTERPRISE_VERIFY)?;
     let mut rows = Vec::new();
     for c in enterprise_claim::Entity::find()
         .filter(enterprise_claim::Column::Status.eq(CLAIM_SUBMITTED))
         .order_by_asc(enterprise_claim::Column::Id)
-        .all(&ctx.state.db)
+        .all(&ctx.state.core.db)
         .await?
     {
         let scope = claim_scope(&ctx, c.enterprise_id).await?;
@@ -261,10 +262,10 @@ async fn queue_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
             continue;
         }
         let ent = enterprise::Entity::find_by_id(c.enterprise_id)
-            .one(&ctx.state.db)
+            .one(&ctx.state.core.db)
             .await?;
         let applicant = app_user::Entity::find_by_id(c.user_id)
-            .one(&ctx.state.db)
+            .one(&ctx.state.core.db)
             .await?;
         rows.push(QueueRow {
             id: c.id,
@@ -287,10 +288,10 @@ async fn queue_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
 
 /// A claim lives with its enterprise and the enterprise's responsible
 /// office today.
-async fn claim_scope(ctx: &Ctx, enterprise_id: i64) -> Result<ObjectScope, AppError> {
-    let today = crate::org::service::shanghai_date(ctx.state.clock.now());
+async fn claim_scope(ctx: &Ctx, enterprise_id: i64) -> Result<ObjectScope, WebError> {
+    let today = crate::org::service::shanghai_date(ctx.state.core.clock.now());
     let office =
-        crate::org::service::responsible_office(&ctx.state.db, enterprise_id, today).await?;
+        crate::org::service::responsible_office(&ctx.state.core.db, enterprise_id, today).await?;
     Ok(ObjectScope {
         office_id: office,
         enterprise_id: Some(enterprise_id),
@@ -302,14 +303,14 @@ async fn claim_scope(ctx: &Ctx, enterprise_id: i64) -> Result<ObjectScope, AppEr
 /// outside their scope).
 async fn reviewable(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     id: i64,
-) -> Result<enterprise_claim::Model, AppError> {
+) -> Result<enterprise_claim::Model, WebError> {
     user.require(perm::ENTERPRISE_VERIFY)?;
     let claim = enterprise_claim::Entity::find_by_id(id)
-        .one(&ctx.state.db)
+        .one(&ctx.state.core.db)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(WebError::NotFound)?;
     user.require_on(
         perm::ENTERPRISE_VERIFY,
         &claim_scope(ctx, claim.enterprise_id).await?,
@@ -319,16 +320,16 @@ async fn reviewable(
 
 async fn review_view(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     claim: &enterprise_claim::Model,
     form: &FormState,
     status: StatusCode,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let view = view_of(ctx, claim).await?;
     let applicant = app_user::Entity::find_by_id(claim.user_id)
-        .one(&ctx.state.db)
+        .one(&ctx.state.core.db)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(WebError::NotFound)?;
     let masked = login::mobile_of(&ctx.state, &applicant)
         .map(|m| validate::mask_mobile(&m))
         .unwrap_or_default();
@@ -345,7 +346,7 @@ async fn review_view(
 }
 
 #[handler]
-async fn review_page(ctx: Ctx, user: AuthUser, Path(id): Path<i64>) -> Result<Response, AppError> {
+async fn review_page(ctx: Ctx, user: Caller, Path(id): Path<i64>) -> Result<Response, WebError> {
     let claim = reviewable(&ctx, &user, id).await?;
     review_view(&ctx, &user, &claim, &FormState::default(), StatusCode::OK).await
 }
@@ -353,20 +354,20 @@ async fn review_page(ctx: Ctx, user: AuthUser, Path(id): Path<i64>) -> Result<Re
 #[handler]
 async fn file_get(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path((id, which)): Path<(i64, String)>,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let claim = reviewable(&ctx, &user, id).await?;
     let digest = match which.as_str() {
         "licence" => claim.licence_digest,
         "letter" => claim.letter_digest,
         _ => None,
     }
-    .ok_or(AppError::NotFound)?;
+    .ok_or(WebError::NotFound)?;
     let (bytes, content_type) = files::load(&ctx.state, &digest)
         .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!(e.to_string())))?
-        .ok_or(AppError::NotFound)?;
+        .map_err(|e| WebError::Internal(anyhow::anyhow!(e.to_string())))?
+        .ok_or(WebError::NotFound)?;
     Ok(bytes
         .with_content_type(content_type)
         .with_header(
@@ -387,14 +388,14 @@ fn version_of(fields: &[(String, String)]) -> Option<i32> {
 /// Moves a submitted claim on, once: the version must still match.
 async fn decide(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     claim: &enterprise_claim::Model,
     version: Option<i32>,
     approve: bool,
     reason: Option<String>,
-) -> Result<(), AppError> {
-    let now = ctx.state.clock.now();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+) -> Result<(), WebError> {
+    let now = ctx.state.core.clock.now();
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     let updated = enterprise_claim::Entity::update_many()
         .col_expr(
             enterprise_claim::Column::Status,
@@ -423,7 +424,7 @@ async fn decide(
         .exec(&txn)
         .await?;
     if updated.rows_affected == 0 {
-        return Err(AppError::Conflict(
+        return Err(WebError::Conflict(
             "该认领已由他人处理，请刷新后查看最新状态。".into(),
         ));
     }
@@ -433,14 +434,14 @@ async fn decide(
             .await?
             .is_some_and(|e| e.status == ENTERPRISE_VERIFIED);
         if verified && !claim.contested {
-            return Err(AppError::Conflict(
+            return Err(WebError::Conflict(
                 "该单位已由其他申请人完成认证，本认领不能再通过；请不予通过并告知申请人联系本单位企业管理员。".into(),
             ));
         }
         let applicant = app_user::Entity::find_by_id(claim.user_id)
             .one(&txn)
             .await?
-            .ok_or(AppError::NotFound)?;
+            .ok_or(WebError::NotFound)?;
         if applicant.status == STATUS_PENDING {
             let v = applicant.version;
             let mut m: app_user::ActiveModel = applicant.into();
@@ -451,7 +452,7 @@ async fn decide(
         let ent = enterprise::Entity::find_by_id(claim.enterprise_id)
             .one(&txn)
             .await?
-            .ok_or(AppError::NotFound)?;
+            .ok_or(WebError::NotFound)?;
         let mut e: enterprise::ActiveModel = ent.into();
         e.status = Set(ENTERPRISE_VERIFIED.into());
         e.updated_at = Set(now);
@@ -466,7 +467,7 @@ async fn decide(
             now,
         )
         .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!(e.to_string())))?;
+        .map_err(|e| WebError::Internal(anyhow::anyhow!(e.to_string())))?;
     }
     audit::record(&txn, now, &user.actor(), Entry {
         action: if approve { "claim.approve" } else { "claim.reject" },
@@ -483,10 +484,10 @@ async fn decide(
 #[handler]
 async fn approve_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path(id): Path<i64>,
     Form(fields): Form<Vec<(String, String)>>,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let claim = reviewable(&ctx, &user, id).await?;
     decide(&ctx, &user, &claim, version_of(&fields), true, None).await?;
     Ok(ctx.redirect(
@@ -501,10 +502,10 @@ async fn approve_post(
 #[handler]
 async fn reject_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path(id): Path<i64>,
     Form(fields): Form<Vec<(String, String)>>,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let claim = reviewable(&ctx, &user, id).await?;
     let mut form = form_from(&fields);
     let reason = form.value("reason").trim().to_owned();

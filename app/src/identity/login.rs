@@ -37,7 +37,7 @@ pub async fn check_password(
     password: &str,
     ip: &str,
 ) -> Result<PasswordCheck, DbErr> {
-    let now = state.clock.now();
+    let now = state.core.clock.now();
     let per_ip = state
         .settings
         .get_i64("security.login_rate_per_ip")
@@ -45,7 +45,7 @@ pub async fn check_password(
         .unwrap_or(50) as i32;
     let name = username.trim().to_ascii_lowercase();
     if !rate_limit::hit(
-        &state.db,
+        &state.core.db,
         &format!("login:ip:{ip}"),
         Duration::minutes(10),
         per_ip,
@@ -53,7 +53,7 @@ pub async fn check_password(
     )
     .await?
         || !rate_limit::hit(
-            &state.db,
+            &state.core.db,
             &format!("login:user:{name}"),
             Duration::minutes(10),
             20,
@@ -63,13 +63,13 @@ pub async fn check_password(
     {
         return Ok(PasswordCheck::RateLimited);
     }
-    let Some(user) = users::find_by_username(&state.db, &name).await? else {
+    let Some(user) = users::find_by_username(&state.core.db, &name).await? else {
         verify_password(
             password,
-            dummy_hash(state.config.security.pbkdf2_iterations),
+            dummy_hash(state.core.config.security.pbkdf2_iterations),
         );
         audit::record(
-            &state.db,
+            &state.core.db,
             now,
             &Actor::anonymous(Some(ip.to_owned())),
             Entry {
@@ -119,7 +119,7 @@ pub async fn record_failure(
     ip: &str,
     reason: &str,
 ) -> Result<Option<DateTime<Utc>>, DbErr> {
-    let now = state.clock.now();
+    let now = state.core.clock.now();
     let threshold = state
         .settings
         .get_i64("security.lockout_threshold")
@@ -130,7 +130,7 @@ pub async fn record_failure(
         .get_i64("security.lockout_minutes")
         .await
         .unwrap_or(30);
-    let txn = crate::core::db::begin(&state.db).await?;
+    let txn = crate::core::db::begin(&state.core.db).await?;
     // An atomic increment (a row lock on PostgreSQL, the write lock on
     // SQLite), so concurrent failures all count.
     app_user::Entity::update_many()
@@ -223,7 +223,7 @@ pub async fn check_second_factor(
     code: &str,
     ip: &str,
 ) -> Result<FactorCheck, DbErr> {
-    let now = state.clock.now();
+    let now = state.core.clock.now();
     if let Some(until) = user.locked_until.filter(|u| *u > now) {
         return Ok(FactorCheck::Locked(until));
     }
@@ -236,7 +236,7 @@ pub async fn check_second_factor(
     } else {
         match mobile_of(state, &user) {
             Some(mobile) => {
-                sms::check_code(state, &state.db, Purpose::Login, &mobile, code, now).await?
+                sms::check_code(state, &state.core.db, Purpose::Login, &mobile, code, now).await?
             }
             None => false,
         }
@@ -247,7 +247,7 @@ pub async fn check_second_factor(
             None => FactorCheck::Wrong,
         });
     }
-    let txn = crate::core::db::begin(&state.db).await?;
+    let txn = crate::core::db::begin(&state.core.db).await?;
     let user = app_user::Entity::find_by_id(user.id)
         .one(&txn)
         .await?

@@ -12,14 +12,15 @@ use techreg_views::components::Crumb;
 use techreg_views::pages::admin::{self as pages, MemberRow};
 use techreg_views::pages::identity::FormState;
 
-use super::auth::AuthUser;
 use super::bootstrap::one_time_password;
 use super::register::form_from;
 use super::users::{self, KIND_ENTERPRISE, NewUser, STATUS_ACTIVE};
 use super::{login, roles, validate};
 use crate::audit::{self, Entry, Outcome};
-use crate::security::rbac::{ObjectScope, Scope, perm};
-use crate::web::{AppError, Ctx};
+use crate::core::Caller;
+use crate::core::{ObjectScope, Scope};
+use crate::security::rbac::perm;
+use crate::web::{Ctx, WebError};
 
 pub fn routes(route: Route) -> Route {
     route.at(
@@ -29,9 +30,9 @@ pub fn routes(route: Route) -> Route {
 }
 
 /// The admin's enterprise, checked against the grant's scope.
-async fn own_enterprise(ctx: &Ctx, user: &AuthUser) -> Result<enterprise::Model, AppError> {
+async fn own_enterprise(ctx: &Ctx, user: &Caller) -> Result<enterprise::Model, WebError> {
     user.require(perm::ENTERPRISE_USERS)?;
-    let id = user.user.enterprise_id.ok_or(AppError::NotFound)?;
+    let id = user.user.enterprise_id.ok_or(WebError::NotFound)?;
     user.require_on(
         perm::ENTERPRISE_USERS,
         &ObjectScope {
@@ -40,23 +41,23 @@ async fn own_enterprise(ctx: &Ctx, user: &AuthUser) -> Result<enterprise::Model,
         },
     )?;
     enterprise::Entity::find_by_id(id)
-        .one(&ctx.state.db)
+        .one(&ctx.state.core.db)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(WebError::NotFound)
 }
 
 async fn view(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     ent: &enterprise::Model,
     form: &FormState,
     created: Option<(&str, &str)>,
     status: StatusCode,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let members = app_user::Entity::find()
         .filter(app_user::Column::EnterpriseId.eq(ent.id))
         .order_by_asc(app_user::Column::Id)
-        .all(&ctx.state.db)
+        .all(&ctx.state.core.db)
         .await?;
     let rows: Vec<MemberRow> = members
         .iter()
@@ -91,7 +92,7 @@ async fn view(
 }
 
 #[handler]
-async fn members_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
+async fn members_page(ctx: Ctx, user: Caller) -> Result<Response, WebError> {
     let ent = own_enterprise(&ctx, &user).await?;
     view(
         &ctx,
@@ -107,16 +108,19 @@ async fn members_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
 #[handler]
 async fn add_member_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Form(fields): Form<Vec<(String, String)>>,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let ent = own_enterprise(&ctx, &user).await?;
     let mut form = form_from(&fields);
     let username = validate::username(form.value("username"));
     match &username {
         Err(e) => form.add_error("username", *e),
         Ok(u) => {
-            if users::find_by_username(&ctx.state.db, u).await?.is_some() {
+            if users::find_by_username(&ctx.state.core.db, u)
+                .await?
+                .is_some()
+            {
                 form.add_error("username", "该用户名已被使用");
             }
         }
@@ -142,12 +146,12 @@ async fn add_member_post(
     }
     let (username, mobile) = (username.expect("checked"), mobile.expect("checked"));
     let password = one_time_password();
-    let now = ctx.state.clock.now();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let now = ctx.state.core.clock.now();
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     let member = users::create(
         &txn,
         ctx.state.keys.as_ref(),
-        ctx.state.config.security.pbkdf2_iterations,
+        ctx.state.core.config.security.pbkdf2_iterations,
         NewUser {
             username: &username,
             display_name: &name,
@@ -173,7 +177,7 @@ async fn add_member_post(
         now,
     )
     .await
-    .map_err(|e| AppError::Internal(anyhow::anyhow!(e.to_string())))?;
+    .map_err(|e| WebError::Internal(anyhow::anyhow!(e.to_string())))?;
     audit::record(
         &txn,
         now,

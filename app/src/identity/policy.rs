@@ -11,13 +11,14 @@ use techreg_entities::identity::{role, role_permission};
 use techreg_views::components::{Crumb, Flash, FlashKind};
 use techreg_views::pages::admin::{self as pages, MatrixRole, PolicyRow};
 
-use super::auth::AuthUser;
 use super::roles;
 use crate::audit::{self, Entry, Outcome};
+use crate::core::Caller;
+use crate::core::Duty;
 use crate::security::keys::KeyName;
-use crate::security::rbac::{Duty, perm};
+use crate::security::rbac::perm;
 use crate::settings;
-use crate::web::{AppError, Ctx};
+use crate::web::{Ctx, WebError};
 
 type Fields = Form<Vec<(String, String)>>;
 
@@ -57,16 +58,19 @@ fn crumbs(label: &str) -> Vec<Crumb> {
 
 async fn matrix_view(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     message: Option<&str>,
     status: StatusCode,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let all_roles = role::Entity::find()
         .order_by_asc(role::Column::Id)
-        .all(&ctx.state.db)
+        .all(&ctx.state.core.db)
         .await?;
     let mut granted = BTreeSet::new();
-    for p in role_permission::Entity::find().all(&ctx.state.db).await? {
+    for p in role_permission::Entity::find()
+        .all(&ctx.state.core.db)
+        .await?
+    {
         if let Some(r) = all_roles.iter().find(|r| r.id == p.role_id) {
             granted.insert(format!("{}|{}", p.permission, r.code));
         }
@@ -85,20 +89,20 @@ async fn matrix_view(
 }
 
 #[handler]
-async fn matrix_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
+async fn matrix_page(ctx: Ctx, user: Caller) -> Result<Response, WebError> {
     user.require(perm::ROLE_MANAGE)?;
     matrix_view(&ctx, &user, None, StatusCode::OK).await
 }
 
 #[handler]
-async fn matrix_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<Response, AppError> {
+async fn matrix_post(ctx: Ctx, user: Caller, Form(fields): Fields) -> Result<Response, WebError> {
     user.require(perm::ROLE_MANAGE)?;
     let wanted: BTreeSet<(String, String)> = fields
         .iter()
         .filter(|(k, _)| k == "grant")
         .filter_map(|(_, v)| v.split_once('|').map(|(p, r)| (p.to_owned(), r.to_owned())))
         .collect();
-    let all_roles = role::Entity::find().all(&ctx.state.db).await?;
+    let all_roles = role::Entity::find().all(&ctx.state.core.db).await?;
     for (p, r) in &wanted {
         let Some(role) = all_roles.iter().find(|x| &x.code == r) else {
             return matrix_view(
@@ -140,9 +144,9 @@ async fn matrix_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<R
             return matrix_view(&ctx, &user, Some(&msg), StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     }
-    let now = ctx.state.clock.now();
+    let now = ctx.state.core.clock.now();
     let key = ctx.state.keys.secret(KeyName::Integrity).to_vec();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     let current = role_permission::Entity::find().all(&txn).await?;
     let mut added = Vec::new();
     let mut removed = Vec::new();
@@ -193,7 +197,7 @@ async fn matrix_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<R
     ))
 }
 
-async fn policy_rows(ctx: &Ctx) -> Result<Vec<PolicyRow>, AppError> {
+async fn policy_rows(ctx: &Ctx) -> Result<Vec<PolicyRow>, WebError> {
     let mut rows = Vec::new();
     for def in settings::definitions()
         .iter()
@@ -204,7 +208,7 @@ async fn policy_rows(ctx: &Ctx) -> Result<Vec<PolicyRow>, AppError> {
             .settings
             .get(def.key)
             .await
-            .map_err(|e| AppError::Internal(anyhow::anyhow!(e.to_string())))?;
+            .map_err(|e| WebError::Internal(anyhow::anyhow!(e.to_string())))?;
         rows.push(PolicyRow {
             key: def.key,
             label: def.label,
@@ -219,7 +223,7 @@ async fn policy_rows(ctx: &Ctx) -> Result<Vec<PolicyRow>, AppError> {
 }
 
 #[handler]
-async fn policy_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
+async fn policy_page(ctx: Ctx, user: Caller) -> Result<Response, WebError> {
     user.require(perm::SECURITY_MANAGE)?;
     let rows = policy_rows(&ctx).await?;
     Ok(ctx
@@ -233,7 +237,7 @@ async fn policy_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
 }
 
 #[handler]
-async fn policy_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<Response, AppError> {
+async fn policy_post(ctx: Ctx, user: Caller, Form(fields): Fields) -> Result<Response, WebError> {
     user.require(perm::SECURITY_MANAGE)?;
     let mut rows = policy_rows(&ctx).await?;
     let mut changes = Vec::new();
@@ -264,7 +268,7 @@ async fn policy_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<R
     }
     ctx.state
         .settings
-        .store_form(ctx.state.clock.now(), &user.actor(), None, &changes)
+        .store_form(ctx.state.core.clock.now(), &user.actor(), None, &changes)
         .await?;
     Ok(ctx.redirect(
         "/admin/security",

@@ -15,7 +15,7 @@ use super::users::{
 use super::{roles, validate};
 use crate::audit::{self, Actor, Entry, Outcome};
 use crate::boot::AppState;
-use crate::security::rbac::Scope;
+use crate::core::Scope;
 
 pub const ENTERPRISE_UNVERIFIED: &str = "unverified";
 pub const ENTERPRISE_VERIFIED: &str = "verified";
@@ -40,7 +40,7 @@ async fn check_account_fields(
         }
     };
     if let Some(u) = &username
-        && users::find_by_username(&state.db, u).await?.is_some()
+        && users::find_by_username(&state.core.db, u).await?.is_some()
     {
         form.add_error("username", "该用户名已被使用，请换一个");
     }
@@ -82,11 +82,11 @@ async fn check_sms(state: &AppState, form: &mut FormState, mobile: &str) -> Resu
     }
     let ok = sms::check_code(
         state,
-        &state.db,
+        &state.core.db,
         Purpose::Register,
         mobile,
         form.value("sms_code"),
-        state.clock.now(),
+        state.core.clock.now(),
     )
     .await?;
     if !ok {
@@ -126,7 +126,7 @@ pub async fn enterprise(
         Some(c) => {
             enterprise::Entity::find()
                 .filter(enterprise::Column::CreditCode.eq(c.as_str()))
-                .one(&state.db)
+                .one(&state.core.db)
                 .await?
         }
         None => None,
@@ -149,8 +149,8 @@ pub async fn enterprise(
         return Ok(None);
     }
     let credit = credit.expect("validated");
-    let now = state.clock.now();
-    let txn = crate::core::db::begin(&state.db).await?;
+    let now = state.core.clock.now();
+    let txn = crate::core::db::begin(&state.core.db).await?;
     let ent = match existing {
         Some(e) => e,
         None => {
@@ -181,7 +181,7 @@ pub async fn enterprise(
     let user = users::create(
         &txn,
         state.keys.as_ref(),
-        state.config.security.pbkdf2_iterations,
+        state.core.config.security.pbkdf2_iterations,
         NewUser {
             username: &username,
             display_name: &contact,
@@ -252,7 +252,7 @@ pub async fn individual(
         let index = state.keys.fields().blind_index("id_card", id);
         if app_user::Entity::find()
             .filter(app_user::Column::IdCardIndex.eq(index))
-            .one(&state.db)
+            .one(&state.core.db)
             .await?
             .is_some()
         {
@@ -270,12 +270,12 @@ pub async fn individual(
     if form.has_errors() {
         return Ok(None);
     }
-    let now = state.clock.now();
-    let txn = crate::core::db::begin(&state.db).await?;
+    let now = state.core.clock.now();
+    let txn = crate::core::db::begin(&state.core.db).await?;
     let user = users::create(
         &txn,
         state.keys.as_ref(),
-        state.config.security.pbkdf2_iterations,
+        state.core.config.security.pbkdf2_iterations,
         NewUser {
             username: &username,
             display_name: &real_name,

@@ -11,10 +11,9 @@ use sea_orm::{
 };
 use techreg_entities::identity::{role, role_assignment, role_permission};
 
+use crate::core::{Duty, Grant, Grants, Scope};
 use crate::security::keys::{KeyName, KeyProvider};
-use crate::security::rbac::{
-    BUILT_IN_ROLES, Duty, Grant, Grants, Scope, assignment_tag, permission_tag, tag_matches,
-};
+use crate::security::rbac::{BUILT_IN_ROLES, assignment_tag, permission_tag, tag_matches};
 
 /// Creates the built-in roles and their permissions when missing.
 pub async fn ensure_built_in(db: &DatabaseConnection, keys: &dyn KeyProvider) -> Result<(), DbErr> {

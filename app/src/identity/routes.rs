@@ -14,7 +14,7 @@ use techreg_views::pages::identity::{
     self as pages, FormState, HomeInfo, SecurityView, SessionRow,
 };
 
-use super::auth::{self, AuthUser, client_ip};
+use super::auth::{self, client_ip};
 use super::login::{self, FactorCheck, PasswordCheck};
 use super::register::{self, form_from};
 use super::session_store::{Stage, session_key};
@@ -22,8 +22,9 @@ use super::sms::{self, Purpose, SmsError};
 use super::users::{self, MFA_SMS, MFA_TOTP, STATUS_PENDING};
 use super::{totp, validate};
 use crate::audit::{self, Entry, Outcome};
-use crate::web::middleware::{SessionId, state};
-use crate::web::{AppError, Ctx};
+use crate::core::Caller;
+use crate::web::middleware::SessionId;
+use crate::web::{Ctx, WebError};
 
 type Fields = Form<Vec<(String, String)>>;
 
@@ -66,8 +67,8 @@ pub fn routes(route: Route) -> Route {
 }
 
 fn cookie_header(ctx: &Ctx, sid: &str) -> String {
-    let name = crate::web::middleware::session_cookie_name(&ctx.state);
-    let secure = if ctx.state.config.is_https() {
+    let name = ctx.site.session_cookie_name();
+    let secure = if ctx.state.core.config.is_https() {
         "; Secure"
     } else {
         ""
@@ -103,7 +104,7 @@ async fn login_page(ctx: Ctx) -> Response {
 }
 
 #[handler]
-async fn login_post(ctx: Ctx, req: &Request, Form(fields): Fields) -> Result<Response, AppError> {
+async fn login_post(ctx: Ctx, req: &Request, Form(fields): Fields) -> Result<Response, WebError> {
     let mut form = form_from(&fields);
     let ip = client_ip(req);
     if form.value("username").trim().is_empty() {
@@ -122,7 +123,7 @@ async fn login_post(ctx: Ctx, req: &Request, Form(fields): Fields) -> Result<Res
         .await?
         {
             PasswordCheck::Ok(user) => {
-                let now = ctx.state.clock.now();
+                let now = ctx.state.core.clock.now();
                 let sid = auth::start(
                     &ctx.state,
                     cookie_sid(req).as_deref(),
@@ -169,7 +170,7 @@ async fn login_post(ctx: Ctx, req: &Request, Form(fields): Fields) -> Result<Res
 }
 
 /// The user half-way through signing in (password accepted).
-async fn pending_user(ctx: &Ctx, req: &Request) -> Result<Option<app_user::Model>, AppError> {
+async fn pending_user(ctx: &Ctx, req: &Request) -> Result<Option<app_user::Model>, WebError> {
     let Some((_, data)) = auth::current(&ctx.state, req).await? else {
         return Ok(None);
     };
@@ -185,11 +186,11 @@ async fn pending_user(ctx: &Ctx, req: &Request) -> Result<Option<app_user::Model
         .get_i64("security.sms_code_minutes")
         .await
         .unwrap_or(5);
-    if ctx.state.clock.now() - started > Duration::minutes(minutes + 5) {
+    if ctx.state.core.clock.now() - started > Duration::minutes(minutes + 5) {
         return Ok(None);
     }
     let user = app_user::Entity::find_by_id(data.user_id)
-        .one(&ctx.state.db)
+        .one(&ctx.state.core.db)
         .await?;
     Ok(user.filter(|u| u.password_changed_at.timestamp() <= data.created_at))
 }
@@ -206,7 +207,7 @@ fn factor_label(ctx: &Ctx, user: &app_user::Model) -> String {
 }
 
 #[handler]
-async fn verify_page(ctx: Ctx, req: &Request) -> Result<Response, AppError> {
+async fn verify_page(ctx: Ctx, req: &Request) -> Result<Response, WebError> {
     let Some(user) = pending_user(&ctx, req).await? else {
         return Ok(ctx.redirect("/login", None));
     };
@@ -220,7 +221,7 @@ async fn verify_page(ctx: Ctx, req: &Request) -> Result<Response, AppError> {
 }
 
 #[handler]
-async fn verify_post(ctx: Ctx, req: &Request, Form(fields): Fields) -> Result<Response, AppError> {
+async fn verify_post(ctx: Ctx, req: &Request, Form(fields): Fields) -> Result<Response, WebError> {
     let Some(user) = pending_user(&ctx, req).await? else {
         return Ok(ctx.redirect("/login", flash(FlashKind::Info, "请重新登录。")));
     };
@@ -232,7 +233,7 @@ async fn verify_post(ctx: Ctx, req: &Request, Form(fields): Fields) -> Result<Re
     } else {
         match login::check_second_factor(&ctx.state, user.clone(), &code, &ip).await? {
             FactorCheck::Ok(user) => {
-                let now = ctx.state.clock.now();
+                let now = ctx.state.core.clock.now();
                 let sid = auth::start(
                     &ctx.state,
                     cookie_sid(req).as_deref(),
@@ -252,7 +253,7 @@ async fn verify_post(ctx: Ctx, req: &Request, Form(fields): Fields) -> Result<Re
                         &ctx.state,
                         &session_key(&sid),
                         "locked",
-                        ctx.state.clock.now(),
+                        ctx.state.core.clock.now(),
                     )
                     .await?;
                 }
@@ -276,7 +277,7 @@ async fn verify_post(ctx: Ctx, req: &Request, Form(fields): Fields) -> Result<Re
 }
 
 #[handler]
-async fn resend_post(ctx: Ctx, req: &Request) -> Result<Response, AppError> {
+async fn resend_post(ctx: Ctx, req: &Request) -> Result<Response, WebError> {
     let Some(user) = pending_user(&ctx, req).await? else {
         return Ok(ctx.redirect("/login", None));
     };
@@ -289,11 +290,11 @@ async fn resend_post(ctx: Ctx, req: &Request) -> Result<Response, AppError> {
 }
 
 #[handler]
-async fn logout_post(ctx: Ctx, req: &Request) -> Result<Response, AppError> {
+async fn logout_post(ctx: Ctx, req: &Request) -> Result<Response, WebError> {
     if let Some((key, data)) = auth::current(&ctx.state, req).await? {
-        let now = ctx.state.clock.now();
+        let now = ctx.state.core.clock.now();
         let user = app_user::Entity::find_by_id(data.user_id)
-            .one(&ctx.state.db)
+            .one(&ctx.state.core.db)
             .await?;
         match user.filter(|_| data.stage == Stage::Authenticated) {
             Some(user) => {
@@ -346,7 +347,7 @@ async fn register_enterprise_post(
     ctx: Ctx,
     req: &Request,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let mut form = form_from(&fields);
     if register::enterprise(&ctx.state, &mut form, &client_ip(req))
         .await?
@@ -380,7 +381,7 @@ async fn register_individual_post(
     ctx: Ctx,
     req: &Request,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let mut form = form_from(&fields);
     if register::individual(&ctx.state, &mut form, &client_ip(req))
         .await?
@@ -401,7 +402,7 @@ async fn register_sms_post(
     ctx: Ctx,
     req: &Request,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let mut form = form_from(&fields);
     let outcome = match validate::mobile(form.value("mobile")) {
         Err(e) => Err(e.to_owned()),
@@ -453,24 +454,33 @@ pub fn status_label(status: &str) -> &'static str {
 }
 
 #[handler]
-async fn my_page(ctx: Ctx, user: AuthUser) -> Response {
-    let masked = login::mobile_of(&ctx.state, &user.user)
+async fn my_page(ctx: Ctx, user: Caller) -> Result<Response, WebError> {
+    let me = account(&ctx, &user).await?;
+    let masked = login::mobile_of(&ctx.state, &me)
         .map(|m| validate::mask_mobile(&m))
         .unwrap_or_else(|| "未登记".into());
     let roles = user.grants.role_label();
     let info = HomeInfo {
         display_name: &user.user.display_name,
-        status_label: status_label(&user.user.status),
-        pending: user.user.status == STATUS_PENDING,
+        status_label: status_label(&me.status),
+        pending: me.status == STATUS_PENDING,
         masked_mobile: &masked,
-        mfa_label: if user.user.mfa_method == MFA_TOTP {
+        mfa_label: if me.mfa_method == MFA_TOTP {
             "验证器应用"
         } else {
             "短信验证码"
         },
         roles: &roles,
     };
-    ctx.work(&user, "工作台", &[], pages::my_home(&info)).await
+    Ok(ctx.work(&user, "工作台", &[], pages::my_home(&info)).await)
+}
+
+/// The caller's own account row, read afresh for the account pages.
+async fn account(ctx: &Ctx, user: &Caller) -> Result<app_user::Model, WebError> {
+    app_user::Entity::find_by_id(user.user.id)
+        .one(&ctx.state.core.db)
+        .await?
+        .ok_or(WebError::LoginRequired { timed_out: false })
 }
 
 fn crumbs(label: &str) -> Vec<Crumb> {
@@ -488,10 +498,11 @@ fn crumbs(label: &str) -> Vec<Crumb> {
 
 async fn password_view(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     form: &FormState,
     status: StatusCode,
-) -> Response {
+) -> Result<Response, WebError> {
+    let me = account(ctx, user).await?;
     let min = ctx
         .state
         .settings
@@ -504,30 +515,26 @@ async fn password_view(
         .get_i64("security.password_max_age_days")
         .await
         .unwrap_or(90);
-    let forced = user.user.must_change_password
-        || ctx.state.clock.now() - user.user.password_changed_at > Duration::days(max_age);
+    let forced = me.must_change_password
+        || ctx.state.core.clock.now() - me.password_changed_at > Duration::days(max_age);
     let body = pages::change_password(&ctx.csrf_token, form, forced, min);
-    ctx.work_with_status(status, user, "修改密码", &crumbs("修改密码"), body)
-        .await
+    Ok(ctx
+        .work_with_status(status, user, "修改密码", &crumbs("修改密码"), body)
+        .await)
 }
 
 #[handler]
-async fn password_page(ctx: Ctx, user: AuthUser) -> Response {
+async fn password_page(ctx: Ctx, user: Caller) -> Result<Response, WebError> {
     password_view(&ctx, &user, &FormState::default(), StatusCode::OK).await
 }
 
 #[handler]
-async fn password_post(
-    ctx: Ctx,
-    user: AuthUser,
-    Form(fields): Fields,
-) -> Result<Response, AppError> {
+async fn password_post(ctx: Ctx, user: Caller, Form(fields): Fields) -> Result<Response, WebError> {
     let mut form = form_from(&fields);
+    let me = account(&ctx, &user).await?;
     let st = &ctx.state;
-    if !crate::security::crypto::verify_password(
-        form.value("current_password"),
-        &user.user.password_hash,
-    ) {
+    if !crate::security::crypto::verify_password(form.value("current_password"), &me.password_hash)
+    {
         form.add_error("current_password", "当前密码不正确");
         count_failure(&ctx, &user, "wrong_password").await?;
     }
@@ -552,23 +559,23 @@ async fn password_post(
         .get_i64("security.password_history")
         .await
         .unwrap_or(5) as u64;
-    if !form.has_errors() && users::reused(&st.db, user.user.id, &new, history).await? {
+    if !form.has_errors() && users::reused(&st.core.db, user.user.id, &new, history).await? {
         form.add_error(
             "new_password",
             format!("新密码不能与最近 {history} 次使用过的密码相同"),
         );
     }
     if form.has_errors() {
-        return Ok(password_view(&ctx, &user, &form, StatusCode::UNPROCESSABLE_ENTITY).await);
+        return password_view(&ctx, &user, &form, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    let now = st.clock.now();
-    let txn = crate::core::db::begin(&st.db).await?;
+    let now = st.core.clock.now();
+    let txn = crate::core::db::begin(&st.core.db).await?;
     let current = app_user::Entity::find_by_id(user.user.id)
         .one(&txn)
         .await?
-        .ok_or(AppError::NotFound)?;
-    if current.version != user.user.version {
-        return Err(AppError::Conflict(
+        .ok_or(WebError::NotFound)?;
+    if current.version != me.version {
+        return Err(WebError::Conflict(
             "密码已在其他页面修改，请刷新后重试。".into(),
         ));
     }
@@ -576,7 +583,7 @@ async fn password_post(
         &txn,
         current,
         &new,
-        st.config.security.pbkdf2_iterations,
+        st.core.config.security.pbkdf2_iterations,
         false,
         now,
     )
@@ -590,7 +597,7 @@ async fn password_post(
             object_type: Some("user"),
             object_id: Some(user.user.id.to_string()),
             outcome: Outcome::Success,
-            detail: json!({ "was_forced": user.user.must_change_password }),
+            detail: json!({ "was_forced": me.must_change_password }),
         },
     )
     .await?;
@@ -610,12 +617,12 @@ async fn password_post(
 }
 
 #[handler]
-async fn sessions_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
+async fn sessions_page(ctx: Ctx, user: Caller) -> Result<Response, WebError> {
     let rows = user_session::Entity::find()
         .filter(user_session::Column::UserId.eq(user.user.id))
         .filter(user_session::Column::EndedAt.is_null())
         .order_by_desc(user_session::Column::LastSeenAt)
-        .all(&ctx.state.db)
+        .all(&ctx.state.core.db)
         .await?
         .into_iter()
         .map(|r| SessionRow {
@@ -639,12 +646,12 @@ async fn sessions_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
 
 async fn end_own(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     key: &str,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<(), AppError> {
+) -> Result<(), WebError> {
     let row = user_session::Entity::find_by_id(key.to_owned())
-        .one(&ctx.state.db)
+        .one(&ctx.state.core.db)
         .await?;
     match row {
         Some(r) if r.user_id == user.user.id => {
@@ -660,22 +667,22 @@ async fn end_own(
             )
             .await
         }
-        _ => Err(AppError::NotFound),
+        _ => Err(WebError::NotFound),
     }
 }
 
 #[handler]
 async fn session_end_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let key = fields
         .iter()
         .find(|(k, _)| k == "session")
         .map(|(_, v)| v.clone())
         .unwrap_or_default();
-    end_own(&ctx, &user, &key, ctx.state.clock.now()).await?;
+    end_own(&ctx, &user, &key, ctx.state.core.clock.now()).await?;
     Ok(ctx.redirect(
         "/account/sessions",
         flash(FlashKind::Success, "已退出该会话。"),
@@ -683,13 +690,13 @@ async fn session_end_post(
 }
 
 #[handler]
-async fn sessions_end_others_post(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
-    let now = ctx.state.clock.now();
+async fn sessions_end_others_post(ctx: Ctx, user: Caller) -> Result<Response, WebError> {
+    let now = ctx.state.core.clock.now();
     let others = user_session::Entity::find()
         .filter(user_session::Column::UserId.eq(user.user.id))
         .filter(user_session::Column::EndedAt.is_null())
         .filter(user_session::Column::Id.ne(user.session_key.clone()))
-        .all(&ctx.state.db)
+        .all(&ctx.state.core.db)
         .await?;
     for s in others {
         end_own(&ctx, &user, &s.id, now).await?;
@@ -702,33 +709,35 @@ async fn sessions_end_others_post(ctx: Ctx, user: AuthUser) -> Result<Response, 
 
 async fn security_view(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     enrolment: Option<(String, String)>,
     codes: Option<Vec<String>>,
     form: &FormState,
     status: StatusCode,
-) -> Response {
-    let masked = login::mobile_of(&ctx.state, &user.user)
+) -> Result<Response, WebError> {
+    let me = account(ctx, user).await?;
+    let masked = login::mobile_of(&ctx.state, &me)
         .map(|m| validate::mask_mobile(&m))
         .unwrap_or_default();
     let view = SecurityView {
-        method: &user.user.mfa_method,
+        method: &me.mfa_method,
         masked_mobile: &masked,
         enrolment,
         recovery_codes: codes,
     };
-    ctx.work_with_status(
-        status,
-        user,
-        "安全设置",
-        &crumbs("安全设置"),
-        pages::security(&ctx.csrf_token, &view, form),
-    )
-    .await
+    Ok(ctx
+        .work_with_status(
+            status,
+            user,
+            "安全设置",
+            &crumbs("安全设置"),
+            pages::security(&ctx.csrf_token, &view, form),
+        )
+        .await)
 }
 
 /// The enrolment in progress, from the session (secret SM4-encrypted).
-async fn pending_totp(ctx: &Ctx, req: &Request) -> Result<Option<Vec<u8>>, AppError> {
+async fn pending_totp(ctx: &Ctx, req: &Request) -> Result<Option<Vec<u8>>, WebError> {
     let data = auth::current(&ctx.state, req).await?;
     Ok(data
         .and_then(|(_, d)| d.pending_totp)
@@ -736,7 +745,7 @@ async fn pending_totp(ctx: &Ctx, req: &Request) -> Result<Option<Vec<u8>>, AppEr
         .and_then(|h| hex::decode(h).ok()))
 }
 
-fn enrolment_of(secret: &[u8], user: &AuthUser) -> (String, String) {
+fn enrolment_of(secret: &[u8], user: &Caller) -> (String, String) {
     let url = totp::url(secret, &user.user.username);
     let b32 = url
         .split("secret=")
@@ -748,11 +757,11 @@ fn enrolment_of(secret: &[u8], user: &AuthUser) -> (String, String) {
 }
 
 #[handler]
-async fn security_page(ctx: Ctx, req: &Request, user: AuthUser) -> Result<Response, AppError> {
+async fn security_page(ctx: Ctx, req: &Request, user: Caller) -> Result<Response, WebError> {
     let enrolment = pending_totp(&ctx, req)
         .await?
         .map(|s| enrolment_of(&s, &user));
-    Ok(security_view(
+    security_view(
         &ctx,
         &user,
         enrolment,
@@ -760,16 +769,17 @@ async fn security_page(ctx: Ctx, req: &Request, user: AuthUser) -> Result<Respon
         &FormState::default(),
         StatusCode::OK,
     )
-    .await)
+    .await
 }
 
 #[handler]
 async fn security_sms_code_post(
     ctx: Ctx,
     req: &Request,
-    user: AuthUser,
-) -> Result<Response, AppError> {
-    let message = match login::mobile_of(&ctx.state, &user.user) {
+    user: Caller,
+) -> Result<Response, WebError> {
+    let me = account(&ctx, &user).await?;
+    let message = match login::mobile_of(&ctx.state, &me) {
         None => flash(FlashKind::Error, "账户没有登记手机号码。"),
         Some(m) => {
             match sms::send_code(&ctx.state, Purpose::ChangeFactor, &m, &client_ip(req)).await {
@@ -783,9 +793,9 @@ async fn security_sms_code_post(
 }
 
 #[handler]
-async fn totp_start_post(ctx: Ctx, req: &Request, user: AuthUser) -> Result<Response, AppError> {
+async fn totp_start_post(ctx: Ctx, req: &Request, user: Caller) -> Result<Response, WebError> {
     let Some((key, mut data)) = auth::current(&ctx.state, req).await? else {
-        return Err(AppError::LoginRequired { timed_out: false });
+        return Err(WebError::LoginRequired { timed_out: false });
     };
     let secret = totp::new_secret();
     data.pending_totp = Some(ctx.state.keys.fields().encrypt(&hex::encode(&secret)));
@@ -793,23 +803,24 @@ async fn totp_start_post(ctx: Ctx, req: &Request, user: AuthUser) -> Result<Resp
         .sessions
         .put(&key, &data)
         .await
-        .map_err(|e| AppError::Unavailable(e.to_string()))?;
+        .map_err(|e| WebError::Unavailable(e.to_string()))?;
     let _ = user;
     Ok(ctx.redirect("/account/security", None))
 }
 
 /// Checks the current factor for a change of factor: an SMS code (purpose
 /// change_factor) or the authenticator.
-async fn current_factor_ok(ctx: &Ctx, user: &AuthUser, code: &str) -> Result<bool, AppError> {
-    let now = ctx.state.clock.now();
-    let ok = if user.user.mfa_method == MFA_TOTP {
-        totp::verify_login(&ctx.state, &user.user, code, now).await?
+async fn current_factor_ok(ctx: &Ctx, user: &Caller, code: &str) -> Result<bool, WebError> {
+    let now = ctx.state.core.clock.now();
+    let me = account(ctx, user).await?;
+    let ok = if me.mfa_method == MFA_TOTP {
+        totp::verify_login(&ctx.state, &me, code, now).await?
     } else {
-        match login::mobile_of(&ctx.state, &user.user) {
+        match login::mobile_of(&ctx.state, &me) {
             Some(m) => {
                 sms::check_code(
                     &ctx.state,
-                    &ctx.state.db,
+                    &ctx.state.core.db,
                     Purpose::ChangeFactor,
                     &m,
                     code,
@@ -828,8 +839,9 @@ async fn current_factor_ok(ctx: &Ctx, user: &AuthUser, code: &str) -> Result<boo
 
 /// A wrong code or password inside a signed-in session counts towards the
 /// lock like one at login; the lock ends every session of the account.
-async fn count_failure(ctx: &Ctx, user: &AuthUser, reason: &str) -> Result<(), AppError> {
-    if login::record_failure(&ctx.state, user.user.clone(), &user.client_ip, reason)
+async fn count_failure(ctx: &Ctx, user: &Caller, reason: &str) -> Result<(), WebError> {
+    let me = account(ctx, user).await?;
+    if login::record_failure(&ctx.state, me, &user.client_ip, reason)
         .await?
         .is_some()
     {
@@ -838,10 +850,10 @@ async fn count_failure(ctx: &Ctx, user: &AuthUser, reason: &str) -> Result<(), A
             user.user.id,
             None,
             "locked",
-            ctx.state.clock.now(),
+            ctx.state.core.clock.now(),
         )
         .await?;
-        return Err(AppError::LoginRequired { timed_out: false });
+        return Err(WebError::LoginRequired { timed_out: false });
     }
     Ok(())
 }
@@ -850,9 +862,9 @@ async fn count_failure(ctx: &Ctx, user: &AuthUser, reason: &str) -> Result<(), A
 async fn totp_confirm_post(
     ctx: Ctx,
     req: &Request,
-    user: AuthUser,
+    user: Caller,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let mut form = form_from(&fields);
     let Some(secret) = pending_totp(&ctx, req).await? else {
         return Ok(ctx.redirect(
@@ -860,7 +872,7 @@ async fn totp_confirm_post(
             flash(FlashKind::Info, "请先点击“改用验证器应用”。"),
         ));
     };
-    let now = ctx.state.clock.now();
+    let now = ctx.state.core.clock.now();
     let step = totp::step_of(&secret, form.value("totp_code").trim(), now);
     if step.is_none() {
         form.add_error("totp_code", "验证器应用的验证码不正确");
@@ -874,7 +886,7 @@ async fn totp_confirm_post(
     }
     if form.has_errors() {
         let enrolment = Some(enrolment_of(&secret, &user));
-        return Ok(security_view(
+        return security_view(
             &ctx,
             &user,
             enrolment,
@@ -882,14 +894,15 @@ async fn totp_confirm_post(
             &form,
             StatusCode::UNPROCESSABLE_ENTITY,
         )
-        .await);
+        .await;
     }
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     let current = app_user::Entity::find_by_id(user.user.id)
         .one(&txn)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(WebError::NotFound)?;
     let version = current.version;
+    let from = current.mfa_method.clone();
     let mut m: app_user::ActiveModel = current.into();
     m.mfa_method = Set(MFA_TOTP.into());
     m.totp_secret_enc = Set(Some(ctx.state.keys.fields().encrypt(&hex::encode(&secret))));
@@ -906,7 +919,7 @@ async fn totp_confirm_post(
             object_type: Some("user"),
             object_id: Some(user.user.id.to_string()),
             outcome: Outcome::Success,
-            detail: json!({ "from": user.user.mfa_method, "to": MFA_TOTP }),
+            detail: json!({ "from": from, "to": MFA_TOTP }),
         },
     )
     .await?;
@@ -925,34 +938,28 @@ async fn totp_confirm_post(
             .sessions
             .put(&key, &data)
             .await
-            .map_err(|e| AppError::Unavailable(e.to_string()))?;
+            .map_err(|e| WebError::Unavailable(e.to_string()))?;
     }
-    let mut updated = user;
-    updated.user.mfa_method = MFA_TOTP.into();
-    Ok(security_view(
+    security_view(
         &ctx,
-        &updated,
+        &user,
         None,
         Some(codes),
         &FormState::default(),
         StatusCode::OK,
     )
-    .await)
+    .await
 }
 
 #[handler]
-async fn use_sms_post(
-    ctx: Ctx,
-    user: AuthUser,
-    Form(fields): Fields,
-) -> Result<Response, AppError> {
+async fn use_sms_post(ctx: Ctx, user: Caller, Form(fields): Fields) -> Result<Response, WebError> {
     let mut form = form_from(&fields);
-    if user.user.mfa_method != MFA_TOTP {
+    if account(&ctx, &user).await?.mfa_method != MFA_TOTP {
         return Ok(ctx.redirect("/account/security", None));
     }
     if !current_factor_ok(&ctx, &user, form.value("code").trim()).await? {
         form.add_error("code", "验证码不正确");
-        return Ok(security_view(
+        return security_view(
             &ctx,
             &user,
             None,
@@ -960,14 +967,14 @@ async fn use_sms_post(
             &form,
             StatusCode::UNPROCESSABLE_ENTITY,
         )
-        .await);
+        .await;
     }
-    let now = ctx.state.clock.now();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let now = ctx.state.core.clock.now();
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     let current = app_user::Entity::find_by_id(user.user.id)
         .one(&txn)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(WebError::NotFound)?;
     let version = current.version;
     let mut m: app_user::ActiveModel = current.into();
     m.mfa_method = Set(MFA_SMS.into());
@@ -1005,9 +1012,9 @@ async fn use_sms_post(
 
 /// Demo mode only: the messages the log driver kept, codes included.
 #[handler]
-async fn demo_sms_page(ctx: Ctx, req: &Request) -> Result<Response, AppError> {
-    if state(req).mode != crate::RunMode::Demo {
-        return Err(AppError::NotFound);
+async fn demo_sms_page(ctx: Ctx) -> Result<Response, WebError> {
+    if ctx.site.core.mode != crate::RunMode::Demo {
+        return Err(WebError::NotFound);
     }
     let rows = sms::recent(&ctx.state, 50)
         .await?
@@ -1017,22 +1024,24 @@ async fn demo_sms_page(ctx: Ctx, req: &Request) -> Result<Response, AppError> {
     Ok(ctx.public("演示短信收件箱", pages::demo_inbox(&rows)).await)
 }
 
-async fn mobile_view(ctx: &Ctx, user: &AuthUser, form: &FormState, status: StatusCode) -> Response {
-    let masked = login::mobile_of(&ctx.state, &user.user)
+async fn mobile_view(
+    ctx: &Ctx,
+    user: &Caller,
+    form: &FormState,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let me = account(ctx, user).await?;
+    let masked = login::mobile_of(&ctx.state, &me)
         .map(|m| validate::mask_mobile(&m))
         .unwrap_or_else(|| "未登记".into());
-    let body = pages::change_mobile(
-        &ctx.csrf_token,
-        &masked,
-        user.user.mfa_method == MFA_TOTP,
-        form,
-    );
-    ctx.work_with_status(status, user, "更换手机号码", &crumbs("更换手机号码"), body)
-        .await
+    let body = pages::change_mobile(&ctx.csrf_token, &masked, me.mfa_method == MFA_TOTP, form);
+    Ok(ctx
+        .work_with_status(status, user, "更换手机号码", &crumbs("更换手机号码"), body)
+        .await)
 }
 
 #[handler]
-async fn mobile_page(ctx: Ctx, user: AuthUser) -> Response {
+async fn mobile_page(ctx: Ctx, user: Caller) -> Result<Response, WebError> {
     mobile_view(&ctx, &user, &FormState::default(), StatusCode::OK).await
 }
 
@@ -1041,9 +1050,9 @@ async fn mobile_page(ctx: Ctx, user: AuthUser) -> Response {
 async fn mobile_new_code_post(
     ctx: Ctx,
     req: &Request,
-    user: AuthUser,
+    user: Caller,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let mut form = form_from(&fields);
     match validate::mobile(form.value("new_mobile")) {
         Err(e) => form.add_error("new_mobile", e),
@@ -1059,18 +1068,18 @@ async fn mobile_new_code_post(
     } else {
         StatusCode::OK
     };
-    Ok(mobile_view(&ctx, &user, &form, status).await)
+    mobile_view(&ctx, &user, &form, status).await
 }
 
 #[handler]
 async fn mobile_current_code_post(
     ctx: Ctx,
     req: &Request,
-    user: AuthUser,
+    user: Caller,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let mut form = form_from(&fields);
-    if let Some(m) = login::mobile_of(&ctx.state, &user.user) {
+    if let Some(m) = login::mobile_of(&ctx.state, &account(&ctx, &user).await?) {
         match sms::send_code(&ctx.state, Purpose::ChangeFactor, &m, &client_ip(req)).await {
             Ok(()) => {}
             Err(SmsError::Db(e)) => return Err(e.into()),
@@ -1082,14 +1091,14 @@ async fn mobile_current_code_post(
     } else {
         StatusCode::OK
     };
-    Ok(mobile_view(&ctx, &user, &form, status).await)
+    mobile_view(&ctx, &user, &form, status).await
 }
 
 /// A new mobile needs a code sent to it and the current second factor.
 #[handler]
-async fn mobile_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<Response, AppError> {
+async fn mobile_post(ctx: Ctx, user: Caller, Form(fields): Fields) -> Result<Response, WebError> {
     let mut form = form_from(&fields);
-    let now = ctx.state.clock.now();
+    let now = ctx.state.core.clock.now();
     let new_mobile = match validate::mobile(form.value("new_mobile")) {
         Ok(m) => Some(m),
         Err(e) => {
@@ -1097,7 +1106,7 @@ async fn mobile_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<R
             None
         }
     };
-    let current = login::mobile_of(&ctx.state, &user.user);
+    let current = login::mobile_of(&ctx.state, &account(&ctx, &user).await?);
     if new_mobile.is_some() && new_mobile == current {
         form.add_error("new_mobile", "新号码与当前号码相同");
     }
@@ -1111,7 +1120,7 @@ async fn mobile_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<R
         let m = new_mobile.clone().expect("checked");
         if !sms::check_code(
             &ctx.state,
-            &ctx.state.db,
+            &ctx.state.core.db,
             Purpose::ChangeMobile,
             &m,
             form.value("new_code"),
@@ -1125,15 +1134,15 @@ async fn mobile_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<R
         }
     }
     if form.has_errors() {
-        return Ok(mobile_view(&ctx, &user, &form, StatusCode::UNPROCESSABLE_ENTITY).await);
+        return mobile_view(&ctx, &user, &form, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let new_mobile = new_mobile.expect("checked");
     let fields_cipher = ctx.state.keys.fields();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     let row = app_user::Entity::find_by_id(user.user.id)
         .one(&txn)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(WebError::NotFound)?;
     let version = row.version;
     let mut m: app_user::ActiveModel = row.into();
     m.mobile_enc = Set(Some(fields_cipher.encrypt(&new_mobile)));

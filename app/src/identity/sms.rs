@@ -83,8 +83,8 @@ pub async fn send_code(
     mobile: &str,
     client_ip: &str,
 ) -> Result<(), SmsError> {
-    let now = state.clock.now();
-    let db = &state.db;
+    let now = state.core.clock.now();
+    let db = &state.core.db;
     let idx = mobile_index(state, mobile);
     if !rate_limit::hit(
         db,
@@ -147,7 +147,7 @@ pub async fn send_code(
     let mut m: sms_message::ActiveModel = row.into();
     m.status = Set(status.into());
     if status == "sent" {
-        m.sent_at = Set(Some(state.clock.now()));
+        m.sent_at = Set(Some(state.core.clock.now()));
     }
     m.update(db).await?;
     if status == "failed" {
@@ -210,7 +210,7 @@ pub async fn recent(
     let rows = sms_message::Entity::find()
         .order_by_desc(sms_message::Column::Id)
         .limit(limit)
-        .all(&state.db)
+        .all(&state.core.db)
         .await?;
     let fields = state.keys.fields();
     Ok(rows

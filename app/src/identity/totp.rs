@@ -140,7 +140,7 @@ pub async fn verify_login(
                             .add(app_user::Column::TotpLastStep.is_null())
                             .add(app_user::Column::TotpLastStep.lt(step)),
                     )
-                    .exec(&state.db)
+                    .exec(&state.core.db)
                     .await?
                     .rows_affected;
                 Ok(changed == 1)
@@ -153,7 +153,7 @@ pub async fn verify_login(
         .filter(recovery_code::Column::UserId.eq(user.id))
         .filter(recovery_code::Column::CodeHash.eq(hash))
         .filter(recovery_code::Column::UsedAt.is_null())
-        .one(&state.db)
+        .one(&state.core.db)
         .await?;
     match found {
         Some(rc) => {
@@ -161,7 +161,7 @@ pub async fn verify_login(
                 .col_expr(recovery_code::Column::UsedAt, Expr::value(Some(now)))
                 .filter(recovery_code::Column::Id.eq(rc.id))
                 .filter(recovery_code::Column::UsedAt.is_null())
-                .exec(&state.db)
+                .exec(&state.core.db)
                 .await?
                 .rows_affected;
             Ok(changed == 1)

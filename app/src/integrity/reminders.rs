@@ -12,7 +12,7 @@ use super::submission::display_name;
 use crate::alerts::messages::{self, Kind, NewMessage};
 use crate::contracts::service::status_of;
 use crate::contracts::state::{Action, Status};
-use crate::web::AppError;
+use crate::web::WebError;
 
 pub const TITLE_PREFIX: &str = "诚信企业提醒";
 
@@ -23,7 +23,7 @@ pub async fn after_transition<C: ConnectionTrait>(
     after: &contract::Model,
     action: Action,
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
+) -> Result<(), WebError> {
     if !after.integrity_listed {
         return Ok(());
     }

@@ -30,12 +30,13 @@ use super::service::{
 use super::submission::{AUTOMATIC, automatic_refusal};
 use crate::contracts::service::ActInput;
 use crate::contracts::state::{Action, Status};
+use crate::core::Caller;
+use crate::core::Scope;
 use crate::dictionary::DICT_ANOMALY_TYPE;
-use crate::identity::auth::AuthUser;
 use crate::identity::register::form_from;
-use crate::security::rbac::{Scope, perm};
+use crate::security::rbac::perm;
 use crate::tabular;
-use crate::web::{AppError, Ctx};
+use crate::web::{Ctx, WebError};
 
 type Fields = Form<Vec<(String, String)>>;
 
@@ -65,7 +66,7 @@ pub fn routes(route: Route) -> Route {
         .at("/supervision/refusals/:id/override", post(override_post))
 }
 
-fn require_manage(user: &AuthUser) -> Result<(), AppError> {
+fn require_manage(user: &Caller) -> Result<(), WebError> {
     user.require(perm::INTEGRITY_MANAGE)?;
     if user
         .grants
@@ -75,14 +76,14 @@ fn require_manage(user: &AuthUser) -> Result<(), AppError> {
     {
         Ok(())
     } else {
-        Err(AppError::Forbidden(
+        Err(WebError::Forbidden(
             "integrity.manage without the city scope",
         ))
     }
 }
 
 fn today(ctx: &Ctx) -> NaiveDate {
-    crate::core::clock::shanghai_date(ctx.state.clock.now())
+    crate::core::clock::shanghai_date(ctx.state.core.clock.now())
 }
 
 fn crumbs(label: &str, href: &str) -> Vec<Crumb> {
@@ -127,7 +128,7 @@ fn text_of(form: &mut FormState, key: &str, label: &str) -> String {
 async fn enterprise_of(
     ctx: &Ctx,
     form: &mut FormState,
-) -> Result<Option<enterprise::Model>, AppError> {
+) -> Result<Option<enterprise::Model>, WebError> {
     let code = match crate::identity::validate::credit_code(form.value("credit_code")) {
         Ok(c) => c,
         Err(m) => {
@@ -137,7 +138,7 @@ async fn enterprise_of(
     };
     let found = enterprise::Entity::find()
         .filter(enterprise::Column::CreditCode.eq(&code))
-        .one(&ctx.state.db)
+        .one(&ctx.state.core.db)
         .await?;
     if found.is_none() {
         form.add_error("credit_code", "该统一社会信用代码的单位尚未在系统中建档");
@@ -203,11 +204,11 @@ fn entry_state(e: &integrity_entry::Model, on: NaiveDate) -> &'static str {
 
 async fn list_view(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     q: &ListQuery,
     form: &FormState,
     status: StatusCode,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let on = today(ctx);
     let show_all = q.all == "1";
     let mut select = integrity_entry::Entity::find();
@@ -225,11 +226,12 @@ async fn list_view(
     let mut found = select
         .order_by_desc(integrity_entry::Column::Id)
         .limit(LIST_LIMIT + 1)
-        .all(&ctx.state.db)
+        .all(&ctx.state.core.db)
         .await?;
     let truncated = found.len() as u64 > LIST_LIMIT;
     found.truncate(LIST_LIMIT as usize);
-    let names = enterprises_by_id(&ctx.state.db, found.iter().map(|e| e.enterprise_id)).await?;
+    let names =
+        enterprises_by_id(&ctx.state.core.db, found.iter().map(|e| e.enterprise_id)).await?;
     let rows: Vec<EntryRow> = found
         .iter()
         .map(|e| {
@@ -284,9 +286,9 @@ async fn list_view(
 #[handler]
 async fn list_page(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Query(q): Query<ListQuery>,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     require_manage(&user)?;
     let form = FormState {
         values: vec![("valid_from".into(), today(&ctx).to_string())],
@@ -296,7 +298,7 @@ async fn list_page(
 }
 
 #[handler]
-async fn add_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<Response, AppError> {
+async fn add_post(ctx: Ctx, user: Caller, Form(fields): Fields) -> Result<Response, WebError> {
     require_manage(&user)?;
     let mut form = form_from(&fields);
     let found = enterprise_of(&ctx, &mut form).await?;
@@ -318,8 +320,8 @@ async fn add_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<Resp
     let (Some(e), Some((from, to)), false) = (found, dates, form.has_errors()) else {
         return invalid(form).await;
     };
-    let now = ctx.state.clock.now();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let now = ctx.state.core.clock.now();
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     let entry = NewEntry {
         enterprise_id: e.id,
         reason,
@@ -364,15 +366,15 @@ fn reason_of(fields: &[(String, String)], max: usize, label: &str) -> Result<Str
 #[handler]
 async fn remove_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path(id): Path<i64>,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     require_manage(&user)?;
     integrity_entry::Entity::find_by_id(id)
-        .one(&ctx.state.db)
+        .one(&ctx.state.core.db)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(WebError::NotFound)?;
     let reason = match reason_of(&fields, TEXT_MAX, "移出原因") {
         Ok(r) => r,
         Err(m) => {
@@ -390,10 +392,10 @@ async fn remove_post(
             .await;
         }
     };
-    let now = ctx.state.clock.now();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let now = ctx.state.core.clock.now();
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     if !service::remove_entry(&txn, &user.actor(), id, &reason, today(&ctx), now).await? {
-        return Err(AppError::Conflict("该记录已被移出，请刷新后查看。".into()));
+        return Err(WebError::Conflict("该记录已被移出，请刷新后查看。".into()));
     }
     txn.commit().await?;
     Ok(ctx.redirect(
@@ -407,7 +409,7 @@ async fn remove_post(
 
 async fn import_view(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     message: Option<&str>,
     preview: Option<&Preview<'_>>,
     status: StatusCode,
@@ -424,18 +426,18 @@ async fn import_view(
 }
 
 #[handler]
-async fn import_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
+async fn import_page(ctx: Ctx, user: Caller) -> Result<Response, WebError> {
     require_manage(&user)?;
     Ok(import_view(&ctx, &user, None, None, StatusCode::OK).await)
 }
 
 async fn render_preview(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     file_name: &str,
     rows: &[tabular::Row],
     plan: &import::Plan,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let shown: Vec<PreviewRow> = plan
         .lines
         .iter()
@@ -467,9 +469,9 @@ async fn render_preview(
 #[handler]
 async fn import_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     multipart: poem::Result<Multipart>,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     // Permission first: a wrong body must not tell a stranger anything.
     require_manage(&user)?;
     let (name, rows) = match tabular::read_upload(multipart).await? {
@@ -485,24 +487,24 @@ async fn import_post(
             .await);
         }
     };
-    let plan = import::plan(&ctx.state.db, &rows, today(&ctx)).await?;
+    let plan = import::plan(&ctx.state.core.db, &rows, today(&ctx)).await?;
     render_preview(&ctx, &user, &name, &rows, &plan).await
 }
 
 #[handler]
 async fn import_confirm_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     require_manage(&user)?;
     let form = form_from(&fields);
     let file_name = form.value("file_name").to_owned();
     let rows = tabular::from_payload(form.value("payload"))
-        .ok_or_else(|| AppError::BadRequest("payload".into()))?;
-    let now = ctx.state.clock.now();
+        .ok_or_else(|| WebError::BadRequest("payload".into()))?;
+    let now = ctx.state.core.clock.now();
     let on = today(&ctx);
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     // Checked again inside the transaction: the data may have moved since
     // the preview.
     let plan = import::plan(&txn, &rows, on).await?;
@@ -563,11 +565,11 @@ fn anomaly_state(a: &enterprise_anomaly::Model, on: NaiveDate) -> &'static str {
 
 async fn anomalies_view(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     q: &ListQuery,
     form: &FormState,
     status: StatusCode,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let on = today(ctx);
     let show_all = q.all == "1";
     let mut select = enterprise_anomaly::Entity::find();
@@ -585,11 +587,12 @@ async fn anomalies_view(
     let mut found = select
         .order_by_desc(enterprise_anomaly::Column::Id)
         .limit(LIST_LIMIT + 1)
-        .all(&ctx.state.db)
+        .all(&ctx.state.core.db)
         .await?;
     let truncated = found.len() as u64 > LIST_LIMIT;
     found.truncate(LIST_LIMIT as usize);
-    let names = enterprises_by_id(&ctx.state.db, found.iter().map(|e| e.enterprise_id)).await?;
+    let names =
+        enterprises_by_id(&ctx.state.core.db, found.iter().map(|e| e.enterprise_id)).await?;
     let all_types = ctx.state.dictionaries.entries(DICT_ANOMALY_TYPE).await?;
     let rows: Vec<AnomalyRow> = found
         .iter()
@@ -655,9 +658,9 @@ async fn anomalies_view(
 #[handler]
 async fn anomalies_page(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Query(q): Query<ListQuery>,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     require_manage(&user)?;
     let on = today(&ctx).to_string();
     let form = FormState {
@@ -674,9 +677,9 @@ async fn anomalies_page(
 #[handler]
 async fn add_anomaly_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     require_manage(&user)?;
     let mut form = form_from(&fields);
     let found = enterprise_of(&ctx, &mut form).await?;
@@ -710,8 +713,8 @@ async fn add_anomaly_post(
         )
         .await;
     };
-    let now = ctx.state.clock.now();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let now = ctx.state.core.clock.now();
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     let new = NewAnomaly {
         enterprise_id: e.id,
         type_code,
@@ -757,15 +760,15 @@ async fn add_anomaly_post(
 #[handler]
 async fn lift_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path(id): Path<i64>,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     require_manage(&user)?;
     enterprise_anomaly::Entity::find_by_id(id)
-        .one(&ctx.state.db)
+        .one(&ctx.state.core.db)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(WebError::NotFound)?;
     let reason = match reason_of(&fields, TEXT_MAX, "解除原因") {
         Ok(r) => r,
         Err(m) => {
@@ -783,10 +786,10 @@ async fn lift_post(
             .await;
         }
     };
-    let now = ctx.state.clock.now();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let now = ctx.state.core.clock.now();
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     if !service::lift_anomaly(&txn, &user.actor(), id, &reason, now).await? {
-        return Err(AppError::Conflict(
+        return Err(WebError::Conflict(
             "该异常信息已解除，请刷新后查看。".into(),
         ));
     }
@@ -832,13 +835,13 @@ async fn automatic_refusals<C: ConnectionTrait>(
 
 async fn refusals_view(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     form: &FormState,
     status: StatusCode,
-) -> Result<Response, AppError> {
-    let found = automatic_refusals(&ctx.state.db).await?;
+) -> Result<Response, WebError> {
+    let found = automatic_refusals(&ctx.state.core.db).await?;
     let names = enterprises_by_id(
-        &ctx.state.db,
+        &ctx.state.core.db,
         found.iter().filter_map(|(c, _)| c.enterprise_id),
     )
     .await?;
@@ -871,7 +874,7 @@ async fn refusals_view(
 }
 
 #[handler]
-async fn refusals_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
+async fn refusals_page(ctx: Ctx, user: Caller) -> Result<Response, WebError> {
     require_manage(&user)?;
     refusals_view(&ctx, &user, &FormState::default(), StatusCode::OK).await
 }
@@ -879,17 +882,17 @@ async fn refusals_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
 #[handler]
 async fn override_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path(id): Path<i64>,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     require_manage(&user)?;
     let c = contract::Entity::find_by_id(id)
-        .one(&ctx.state.db)
+        .one(&ctx.state.core.db)
         .await?
-        .ok_or(AppError::NotFound)?;
-    let Some(refusal) = automatic_refusal(&ctx.state.db, id).await? else {
-        return Err(AppError::Conflict(
+        .ok_or(WebError::NotFound)?;
+    let Some(refusal) = automatic_refusal(&ctx.state.core.db, id).await? else {
+        return Err(WebError::Conflict(
             "该申请不是系统自动不予受理的申请，或已被处理，不能撤销。".into(),
         ));
     };
@@ -907,7 +910,7 @@ async fn override_post(
         .iter()
         .find(|(k, _)| k == "version")
         .and_then(|(_, v)| v.trim().parse().ok())
-        .ok_or_else(|| AppError::BadRequest("version".into()))?;
+        .ok_or_else(|| WebError::BadRequest("version".into()))?;
     let after = crate::contracts::service::act(
         &ctx.state,
         Some(&user),

@@ -19,7 +19,7 @@ use crate::boot::AppState;
 use crate::contracts::service::{ActInput, record_event};
 use crate::contracts::state::{Action, Status};
 use crate::dictionary::DICT_ANOMALY_TYPE;
-use crate::web::AppError;
+use crate::web::WebError;
 
 /// Marks the detail of the system's 不予受理 event.
 pub const AUTOMATIC: &str = "blocking_anomaly";
@@ -69,7 +69,7 @@ pub async fn on_submit<C: ConnectionTrait>(
     after: contract::Model,
     today: NaiveDate,
     now: DateTime<Utc>,
-) -> Result<Outcome, AppError> {
+) -> Result<Outcome, WebError> {
     let Some(enterprise_id) = after.enterprise_id else {
         return Ok(Outcome::Proceed(after));
     };
@@ -112,7 +112,7 @@ pub async fn on_submit<C: ConnectionTrait>(
         .await?
         .rows_affected;
     if n == 0 {
-        return Err(AppError::Conflict("已由他人处理，请刷新后查看。".into()));
+        return Err(WebError::Conflict("已由他人处理，请刷新后查看。".into()));
     }
     record_event(
         txn,
@@ -135,7 +135,7 @@ pub async fn on_submit<C: ConnectionTrait>(
     let refused = contract::Entity::find_by_id(after.id)
         .one(txn)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(WebError::NotFound)?;
     let title = format!("不予受理：{}", display_name(&refused));
     let body = format!(
         "您的申请（统一审批编码 {}）{}",

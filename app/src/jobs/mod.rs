@@ -72,17 +72,17 @@ pub async fn run(state: &AppState, name: &str) -> Result<job_run::Model, DbErr> 
     let started = job_run::ActiveModel {
         job: Set(name.to_owned()),
         node: Set(node_name()),
-        started_at: Set(state.clock.now()),
+        started_at: Set(state.core.clock.now()),
         outcome: Set("running".into()),
         rows: Set(0),
         message: Set(String::new()),
         ..Default::default()
     }
-    .insert(&state.db)
+    .insert(&state.core.db)
     .await?;
     let result = work(state, name).await;
     let mut row: job_run::ActiveModel = started.into();
-    row.finished_at = Set(Some(state.clock.now()));
+    row.finished_at = Set(Some(state.core.clock.now()));
     match result {
         Ok(n) => {
             row.outcome = Set("ok".into());
@@ -94,12 +94,12 @@ pub async fn run(state: &AppState, name: &str) -> Result<job_run::Model, DbErr> 
             row.message = Set(m.chars().take(1000).collect());
         }
     }
-    row.update(&state.db).await
+    row.update(&state.core.db).await
 }
 
 /// Starts every job's loop on this node (when enabled).
 pub fn spawn(state: Arc<AppState>) -> Vec<tokio::task::JoinHandle<()>> {
-    if !state.config.jobs.enabled {
+    if !state.core.config.jobs.enabled {
         return Vec::new();
     }
     JOBS.iter()

@@ -10,10 +10,10 @@ use techreg_views::pages::jobs::{self as pages, JobRow, RunRow};
 
 use super::JOBS;
 use crate::audit::{self, Entry, Outcome};
+use crate::core::Caller;
 use crate::core::clock::shanghai_second;
-use crate::identity::auth::AuthUser;
 use crate::security::rbac::perm;
-use crate::web::{AppError, Ctx};
+use crate::web::{Ctx, WebError};
 
 pub fn routes(route: Route) -> Route {
     route
@@ -47,12 +47,12 @@ fn row(r: &job_run::Model) -> RunRow {
 }
 
 #[handler]
-async fn jobs_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
+async fn jobs_page(ctx: Ctx, user: Caller) -> Result<Response, WebError> {
     user.require(perm::JOBS_MANAGE)?;
     let runs = job_run::Entity::find()
         .order_by_desc(job_run::Column::Id)
         .limit(100)
-        .all(&ctx.state.db)
+        .all(&ctx.state.core.db)
         .await?;
     let jobs: Vec<JobRow> = JOBS
         .iter()
@@ -79,19 +79,15 @@ async fn jobs_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
 }
 
 #[handler]
-async fn run_post(
-    ctx: Ctx,
-    user: AuthUser,
-    Path(name): Path<String>,
-) -> Result<Response, AppError> {
+async fn run_post(ctx: Ctx, user: Caller, Path(name): Path<String>) -> Result<Response, WebError> {
     user.require(perm::JOBS_MANAGE)?;
     let job = JOBS
         .iter()
         .find(|j| j.name == name)
-        .ok_or(AppError::NotFound)?;
+        .ok_or(WebError::NotFound)?;
     let run = super::run(&ctx.state, job.name).await?;
-    let now = ctx.state.clock.now();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let now = ctx.state.core.clock.now();
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     audit::record(
         &txn,
         now,

@@ -33,12 +33,13 @@ use super::enterprise_import::{self, Action, COLUMNS};
 use super::enterprises::{self, ReassignError};
 use super::service::STATUS_ACTIVE;
 use crate::audit::{self, Entry, Outcome};
+use crate::core::Caller;
+use crate::core::Scope;
 use crate::dictionary::DICT_LEGAL_FORM;
-use crate::identity::auth::AuthUser;
 use crate::identity::register::form_from;
-use crate::security::rbac::{Scope, perm};
+use crate::security::rbac::perm;
 use crate::tabular;
-use crate::web::{AppError, Ctx};
+use crate::web::{Ctx, WebError};
 
 type Fields = Form<Vec<(String, String)>>;
 
@@ -70,7 +71,7 @@ enum Visible {
     Offices(Vec<i64>),
 }
 
-fn visible(user: &AuthUser) -> Result<Visible, AppError> {
+fn visible(user: &Caller) -> Result<Visible, WebError> {
     let mut offices = Vec::new();
     for g in &user.grants.0 {
         if !(g.permissions.contains(perm::ENTERPRISE_MANAGE)
@@ -85,24 +86,24 @@ fn visible(user: &AuthUser) -> Result<Visible, AppError> {
         }
     }
     if offices.is_empty() {
-        Err(AppError::Forbidden("missing permission"))
+        Err(WebError::Forbidden("missing permission"))
     } else {
         Ok(Visible::Offices(offices))
     }
 }
 
-fn can_manage(user: &AuthUser) -> bool {
+fn can_manage(user: &Caller) -> bool {
     user.grants
         .0
         .iter()
         .any(|g| g.permissions.contains(perm::ENTERPRISE_MANAGE) && g.scope == Scope::All)
 }
 
-fn require_manage(user: &AuthUser) -> Result<(), AppError> {
+fn require_manage(user: &Caller) -> Result<(), WebError> {
     if can_manage(user) {
         Ok(())
     } else {
-        Err(AppError::Forbidden("missing permission"))
+        Err(WebError::Forbidden("missing permission"))
     }
 }
 
@@ -120,7 +121,7 @@ fn crumbs() -> Vec<Crumb> {
 }
 
 fn today(ctx: &Ctx) -> NaiveDate {
-    crate::core::clock::shanghai_date(ctx.state.clock.now())
+    crate::core::clock::shanghai_date(ctx.state.core.clock.now())
 }
 
 fn source_label(source: &str) -> &'static str {
@@ -159,10 +160,10 @@ fn district_name(code: Option<&str>) -> String {
     code.and_then(districts::name_of).unwrap_or("").to_owned()
 }
 
-async fn office_names(ctx: &Ctx) -> Result<BTreeMap<i64, office::Model>, AppError> {
+async fn office_names(ctx: &Ctx) -> Result<BTreeMap<i64, office::Model>, WebError> {
     Ok(office::Entity::find()
         .order_by_asc(office::Column::Code)
-        .all(&ctx.state.db)
+        .all(&ctx.state.core.db)
         .await?
         .into_iter()
         .map(|o| (o.id, o))
@@ -177,7 +178,7 @@ fn option(o: &office::Model) -> OfficeOption {
 }
 
 /// Active legal forms (code, label) from the data dictionary.
-async fn active_legal_forms(ctx: &Ctx) -> Result<Vec<(String, String)>, AppError> {
+async fn active_legal_forms(ctx: &Ctx) -> Result<Vec<(String, String)>, WebError> {
     Ok(ctx
         .state
         .dictionaries
@@ -190,7 +191,7 @@ async fn active_legal_forms(ctx: &Ctx) -> Result<Vec<(String, String)>, AppError
 
 /// The choices of the edit form: active legal forms, plus the enterprise's
 /// current one if it has since been deactivated.
-async fn legal_forms(ctx: &Ctx, current: Option<&str>) -> Result<Vec<LegalForm>, AppError> {
+async fn legal_forms(ctx: &Ctx, current: Option<&str>) -> Result<Vec<LegalForm>, WebError> {
     Ok(ctx
         .state
         .dictionaries
@@ -279,18 +280,18 @@ async fn page_size(ctx: &Ctx) -> u64 {
 
 async fn list_view(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     q: &ListQuery,
     form: &FormState,
     status: StatusCode,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let vis = visible(user)?;
     let on = today(ctx);
     let cond = condition(q, &vis, on);
     let size = page_size(ctx).await;
     let matching = enterprise::Entity::find()
         .filter(cond.clone())
-        .count(&ctx.state.db)
+        .count(&ctx.state.core.db)
         .await?;
     let mut select = enterprise::Entity::find()
         .filter(cond)
@@ -299,14 +300,15 @@ async fn list_view(
     if let Some(after) = q.after {
         select = select.filter(enterprise::Column::Id.lt(after));
     }
-    let mut found = select.all(&ctx.state.db).await?;
+    let mut found = select.all(&ctx.state.core.db).await?;
     let next_after = (found.len() as u64 > size).then(|| {
         found.truncate(size as usize);
         found.last().map(|e| e.id)
     });
     let ids: Vec<i64> = found.iter().map(|e| e.id).collect();
-    let assigned = enterprises::assignments_on(&ctx.state.db, &ids, on).await?;
-    let (listed, anomalous) = crate::integrity::service::marks(&ctx.state.db, &ids, on).await?;
+    let assigned = enterprises::assignments_on(&ctx.state.core.db, &ids, on).await?;
+    let (listed, anomalous) =
+        crate::integrity::service::marks(&ctx.state.core.db, &ids, on).await?;
     let offices = office_names(ctx).await?;
     let name_of = |id: i64| offices.get(&id).map(|o| o.name.clone()).unwrap_or_default();
     let rows: Vec<EnterpriseRow> = found
@@ -368,9 +370,9 @@ async fn list_view(
 #[handler]
 async fn list_page(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Query(q): Query<ListQuery>,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     list_view(&ctx, &user, &q, &FormState::default(), StatusCode::OK).await
 }
 
@@ -420,9 +422,9 @@ fn reassign_message(e: &ReassignError) -> Option<(&'static str, String)> {
 #[handler]
 async fn bulk_reassign_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     require_manage(&user)?;
     let q = ListQuery::from_fields(&fields);
     let mut form = form_from(&fields);
@@ -436,7 +438,7 @@ async fn bulk_reassign_post(
             .order_by_asc(enterprise::Column::Id)
             .limit(BULK_LIMIT as u64 + 1)
             .into_tuple::<i64>()
-            .all(&ctx.state.db)
+            .all(&ctx.state.core.db)
             .await?
     } else {
         let picked: Vec<i64> = fields
@@ -450,7 +452,7 @@ async fn bulk_reassign_post(
             .column(enterprise::Column::Id)
             .filter(enterprise::Column::Id.is_in(picked.into_iter().take(BULK_LIMIT + 1)))
             .into_tuple::<i64>()
-            .all(&ctx.state.db)
+            .all(&ctx.state.core.db)
             .await?
     };
     if ids.is_empty() {
@@ -461,8 +463,8 @@ async fn bulk_reassign_post(
     let Some(i) = input.filter(|_| !form.has_errors()) else {
         return list_view(&ctx, &user, &q, &form, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    let now = ctx.state.clock.now();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let now = ctx.state.core.clock.now();
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     let done = match enterprises::reassign_many(
         &txn,
         &ids,
@@ -478,7 +480,7 @@ async fn bulk_reassign_post(
         Err(e) => {
             drop(txn);
             let Some((field, message)) = reassign_message(&e) else {
-                return Err(AppError::Internal(e.into()));
+                return Err(WebError::Internal(e.into()));
             };
             form.add_error(field, message);
             return list_view(&ctx, &user, &q, &form, StatusCode::UNPROCESSABLE_ENTITY).await;
@@ -518,17 +520,17 @@ async fn bulk_reassign_post(
     ))
 }
 
-async fn find(ctx: &Ctx, user: &AuthUser, id: i64) -> Result<enterprise::Model, AppError> {
+async fn find(ctx: &Ctx, user: &Caller, id: i64) -> Result<enterprise::Model, WebError> {
     let vis = visible(user)?;
     let e = enterprise::Entity::find_by_id(id)
-        .one(&ctx.state.db)
+        .one(&ctx.state.core.db)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(WebError::NotFound)?;
     if let Visible::Offices(ids) = vis {
         let on = today(ctx);
-        let current = crate::org::service::responsible_office(&ctx.state.db, id, on).await?;
+        let current = crate::org::service::responsible_office(&ctx.state.core.db, id, on).await?;
         if !current.is_some_and(|o| ids.contains(&o)) {
-            return Err(AppError::NotFound);
+            return Err(WebError::NotFound);
         }
     }
     Ok(e)
@@ -571,13 +573,13 @@ fn history_label(action: &str) -> &'static str {
 
 async fn detail_view(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     e: &enterprise::Model,
     edit: &FormState,
     reassign: &FormState,
     status: StatusCode,
-) -> Result<Response, AppError> {
-    let db = &ctx.state.db;
+) -> Result<Response, WebError> {
+    let db = &ctx.state.core.db;
     let on = today(ctx);
     let offices = office_names(ctx).await?;
     let name_of = |id: i64| offices.get(&id).map(|o| o.name.clone()).unwrap_or_default();
@@ -686,7 +688,7 @@ async fn detail_view(
 }
 
 #[handler]
-async fn detail_page(ctx: Ctx, user: AuthUser, Path(id): Path<i64>) -> Result<Response, AppError> {
+async fn detail_page(ctx: Ctx, user: Caller, Path(id): Path<i64>) -> Result<Response, WebError> {
     let e = find(&ctx, &user, id).await?;
     detail_view(
         &ctx,
@@ -710,10 +712,10 @@ fn snapshot(e: &enterprise::Model) -> Value {
 #[handler]
 async fn edit_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path(id): Path<i64>,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     require_manage(&user)?;
     let before = find(&ctx, &user, id).await?;
     let mut form = form_from(&fields);
@@ -765,8 +767,8 @@ async fn edit_post(
         .await;
     }
     let version: i32 = form.value("version").parse().unwrap_or(-1);
-    let now = ctx.state.clock.now();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let now = ctx.state.core.clock.now();
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     let changed = enterprise::Entity::update_many()
         .col_expr(enterprise::Column::Name, Expr::value(name))
         .col_expr(enterprise::Column::LegalFormCode, Expr::value(legal_form))
@@ -783,14 +785,14 @@ async fn edit_post(
         .await?
         .rows_affected;
     if changed == 0 {
-        return Err(AppError::Conflict(
+        return Err(WebError::Conflict(
             "该企业信息已被他人修改，请刷新后重试。".into(),
         ));
     }
     let after = enterprise::Entity::find_by_id(id)
         .one(&txn)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(WebError::NotFound)?;
     let change = json!({ "before": snapshot(&before), "after": snapshot(&after) });
     enterprises::history(&txn, id, &user.user.username, "edit", change.clone(), now).await?;
     audit::record(
@@ -819,10 +821,10 @@ async fn edit_post(
 #[handler]
 async fn reassign_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path(id): Path<i64>,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     require_manage(&user)?;
     let e = find(&ctx, &user, id).await?;
     let mut form = form_from(&fields);
@@ -846,8 +848,8 @@ async fn reassign_post(
     let Some(i) = input else {
         return invalid(form).await;
     };
-    let now = ctx.state.clock.now();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let now = ctx.state.core.clock.now();
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     let done = match enterprises::reassign_many(
         &txn,
         &[id],
@@ -863,7 +865,7 @@ async fn reassign_post(
         Err(err) => {
             drop(txn);
             let Some((field, message)) = reassign_message(&err) else {
-                return Err(AppError::Internal(err.into()));
+                return Err(WebError::Internal(err.into()));
             };
             form.add_error(field, message);
             return invalid(form).await;
@@ -901,7 +903,7 @@ async fn reassign_post(
 
 async fn import_view(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     message: Option<&str>,
     preview: Option<&Preview<'_>>,
     status: StatusCode,
@@ -912,7 +914,7 @@ async fn import_view(
 }
 
 #[handler]
-async fn import_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
+async fn import_page(ctx: Ctx, user: Caller) -> Result<Response, WebError> {
     require_manage(&user)?;
     Ok(import_view(&ctx, &user, None, None, StatusCode::OK).await)
 }
@@ -920,12 +922,12 @@ async fn import_page(ctx: Ctx, user: AuthUser) -> Result<Response, AppError> {
 /// Plans the rows and renders the preview; `Ok(plan)` only when clean.
 async fn preview(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     file_name: &str,
     rows: &[tabular::Row],
-) -> Result<Result<enterprise_import::Plan, Response>, AppError> {
+) -> Result<Result<enterprise_import::Plan, Response>, WebError> {
     let forms = active_legal_forms(ctx).await?;
-    let plan = enterprise_import::plan(&ctx.state.db, rows, &forms).await?;
+    let plan = enterprise_import::plan(&ctx.state.core.db, rows, &forms).await?;
     if plan.errors.is_empty() {
         return Ok(Ok(plan));
     }
@@ -934,11 +936,11 @@ async fn preview(
 
 async fn render_preview(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     file_name: &str,
     rows: &[tabular::Row],
     plan: &enterprise_import::Plan,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let errors: Vec<(usize, String)> = plan
         .errors
         .iter()
@@ -986,9 +988,9 @@ async fn render_preview(
 #[handler]
 async fn import_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     multipart: poem::Result<Multipart>,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     // Permission first: a wrong body must not tell a stranger anything.
     require_manage(&user)?;
     let (name, rows) = match tabular::read_upload(multipart).await? {
@@ -1014,14 +1016,14 @@ async fn import_post(
 #[handler]
 async fn import_confirm_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     require_manage(&user)?;
     let form = form_from(&fields);
     let file_name = form.value("file_name").to_owned();
     let rows = tabular::from_payload(form.value("payload"))
-        .ok_or_else(|| AppError::BadRequest("payload".into()))?;
+        .ok_or_else(|| WebError::BadRequest("payload".into()))?;
     let Ok(effective) = NaiveDate::parse_from_str(form.value("effective").trim(), "%Y-%m-%d")
     else {
         return Ok(import_view(
@@ -1034,8 +1036,8 @@ async fn import_confirm_post(
         .await);
     };
     let forms = active_legal_forms(&ctx).await?;
-    let now = ctx.state.clock.now();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let now = ctx.state.core.clock.now();
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     // Checked again inside the transaction: the data may have moved since
     // the preview.
     let plan = enterprise_import::plan(&txn, &rows, &forms).await?;

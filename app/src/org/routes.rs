@@ -20,10 +20,10 @@ use techreg_views::pages::offices::{self as pages, HistoryRow, OfficeRow};
 use super::districts::{self, SHANGHAI};
 use super::service::{KIND_DISTRICT, KIND_INDUSTRY, STATUS_ACTIVE};
 use crate::audit::{self, Entry, Outcome};
-use crate::identity::auth::AuthUser;
+use crate::core::Caller;
 use crate::identity::register::form_from;
 use crate::security::rbac::perm;
-use crate::web::{AppError, Ctx};
+use crate::web::{Ctx, WebError};
 
 type Fields = Form<Vec<(String, String)>>;
 
@@ -157,11 +157,11 @@ struct ListQuery {
 
 async fn list_view(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     query: &ListQuery,
     form: &FormState,
     status: StatusCode,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let mut select = office::Entity::find().order_by_asc(office::Column::Code);
     let q = query.q.clone().unwrap_or_default();
     if !q.trim().is_empty() {
@@ -181,7 +181,7 @@ async fn list_view(
         select = select.filter(office::Column::Status.eq(st.as_str()));
     }
     let rows: Vec<OfficeRow> = select
-        .all(&ctx.state.db)
+        .all(&ctx.state.core.db)
         .await?
         .into_iter()
         .map(|o| OfficeRow {
@@ -214,17 +214,17 @@ async fn list_view(
 #[handler]
 async fn list_page(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Query(q): Query<ListQuery>,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     user.require(perm::OFFICE_MANAGE)?;
     list_view(&ctx, &user, &q, &FormState::default(), StatusCode::OK).await
 }
 
-async fn code_taken(ctx: &Ctx, code: &str, except: Option<i64>) -> Result<bool, AppError> {
+async fn code_taken(ctx: &Ctx, code: &str, except: Option<i64>) -> Result<bool, WebError> {
     let found = office::Entity::find()
         .filter(office::Column::Code.eq(code))
-        .one(&ctx.state.db)
+        .one(&ctx.state.core.db)
         .await?;
     Ok(found.is_some_and(|o| Some(o.id) != except))
 }
@@ -251,7 +251,7 @@ async fn history_row<C: sea_orm::ConnectionTrait>(
 }
 
 #[handler]
-async fn create_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<Response, AppError> {
+async fn create_post(ctx: Ctx, user: Caller, Form(fields): Fields) -> Result<Response, WebError> {
     user.require(perm::OFFICE_MANAGE)?;
     let mut form = form_from(&fields);
     let input = check(&mut form);
@@ -270,8 +270,8 @@ async fn create_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<R
         )
         .await;
     };
-    let now = ctx.state.clock.now();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let now = ctx.state.core.clock.now();
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     let o = super::service::create_office(
         &txn,
         super::service::NewOffice {
@@ -322,11 +322,11 @@ async fn create_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<R
 
 async fn detail_view(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     o: &office::Model,
     form: &FormState,
     status: StatusCode,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let list = if o.kind == KIND_INDUSTRY {
         let codes: Vec<String> = industry_members(ctx, o.id).await?;
         Some(pages::IndustryList {
@@ -345,7 +345,7 @@ async fn detail_view(
     let history: Vec<HistoryRow> = office_history::Entity::find()
         .filter(office_history::Column::OfficeId.eq(o.id))
         .order_by_desc(office_history::Column::Id)
-        .all(&ctx.state.db)
+        .all(&ctx.state.core.db)
         .await?
         .into_iter()
         .map(|h| HistoryRow {
@@ -375,15 +375,15 @@ async fn detail_view(
         .await)
 }
 
-async fn find(ctx: &Ctx, id: i64) -> Result<office::Model, AppError> {
+async fn find(ctx: &Ctx, id: i64) -> Result<office::Model, WebError> {
     office::Entity::find_by_id(id)
-        .one(&ctx.state.db)
+        .one(&ctx.state.core.db)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(WebError::NotFound)
 }
 
 #[handler]
-async fn detail_page(ctx: Ctx, user: AuthUser, Path(id): Path<i64>) -> Result<Response, AppError> {
+async fn detail_page(ctx: Ctx, user: Caller, Path(id): Path<i64>) -> Result<Response, WebError> {
     user.require(perm::OFFICE_MANAGE)?;
     let o = find(&ctx, id).await?;
     detail_view(&ctx, &user, &o, &form_of(&o), StatusCode::OK).await
@@ -396,10 +396,10 @@ fn version_of(form: &FormState) -> i32 {
 #[handler]
 async fn edit_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path(id): Path<i64>,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     user.require(perm::OFFICE_MANAGE)?;
     let before = find(&ctx, id).await?;
     let mut form = form_from(&fields);
@@ -419,8 +419,8 @@ async fn edit_post(
         )
         .await;
     };
-    let now = ctx.state.clock.now();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let now = ctx.state.core.clock.now();
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     let changed = office::Entity::update_many()
         .col_expr(office::Column::Code, Expr::value(i.code))
         .col_expr(office::Column::Name, Expr::value(i.name))
@@ -438,14 +438,14 @@ async fn edit_post(
         .await?
         .rows_affected;
     if changed == 0 {
-        return Err(AppError::Conflict(
+        return Err(WebError::Conflict(
             "该登记处已被他人修改，请刷新后重试。".into(),
         ));
     }
     let after = office::Entity::find_by_id(id)
         .one(&txn)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(WebError::NotFound)?;
     let change = json!({ "before": snapshot(&before), "after": snapshot(&after) });
     history_row(&txn, id, &user.user.username, "edit", change.clone(), now).await?;
     audit::record(
@@ -474,10 +474,10 @@ async fn edit_post(
 #[handler]
 async fn status_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path(id): Path<i64>,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     user.require(perm::OFFICE_MANAGE)?;
     let before = find(&ctx, id).await?;
     let mut form = form_from(&fields);
@@ -502,8 +502,8 @@ async fn status_post(
         )
         .await;
     }
-    let now = ctx.state.clock.now();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let now = ctx.state.core.clock.now();
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     let changed = office::Entity::update_many()
         .col_expr(office::Column::Status, Expr::value(new_status.clone()))
         .col_expr(office::Column::UpdatedAt, Expr::value(now))
@@ -514,7 +514,7 @@ async fn status_post(
         .await?
         .rows_affected;
     if changed == 0 {
-        return Err(AppError::Conflict(
+        return Err(WebError::Conflict(
             "该登记处已被他人修改，请刷新后重试。".into(),
         ));
     }
@@ -543,11 +543,11 @@ async fn status_post(
     ))
 }
 
-async fn industry_members(ctx: &Ctx, office_id: i64) -> Result<Vec<String>, AppError> {
+async fn industry_members(ctx: &Ctx, office_id: i64) -> Result<Vec<String>, WebError> {
     Ok(office_industry_member::Entity::find()
         .filter(office_industry_member::Column::OfficeId.eq(office_id))
         .order_by_asc(office_industry_member::Column::CreditCode)
-        .all(&ctx.state.db)
+        .all(&ctx.state.core.db)
         .await?
         .into_iter()
         .map(|m| m.credit_code)
@@ -558,14 +558,14 @@ async fn industry_members(ctx: &Ctx, office_id: i64) -> Result<Vec<String>, AppE
 #[handler]
 async fn industry_list_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path(id): Path<i64>,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     user.require(perm::OFFICE_MANAGE)?;
     let o = find(&ctx, id).await?;
     if o.kind != KIND_INDUSTRY {
-        return Err(AppError::NotFound);
+        return Err(WebError::NotFound);
     }
     let form = form_from(&fields);
     let mut problems = Vec::new();
@@ -584,7 +584,7 @@ async fn industry_list_post(
     let others = office_industry_member::Entity::find()
         .filter(office_industry_member::Column::OfficeId.ne(id))
         .filter(office_industry_member::Column::CreditCode.is_in(codes.iter().cloned()))
-        .all(&ctx.state.db)
+        .all(&ctx.state.core.db)
         .await?;
     for m in others {
         problems.push(format!("{} 已在另一行业登记处的名单中", m.credit_code));
@@ -601,8 +601,8 @@ async fn industry_list_post(
         industry_members(&ctx, id).await?.into_iter().collect();
     let added: Vec<&String> = codes.difference(&before).collect();
     let removed: Vec<&String> = before.difference(&codes).collect();
-    let now = ctx.state.clock.now();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let now = ctx.state.core.clock.now();
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     office_industry_member::Entity::delete_many()
         .filter(office_industry_member::Column::OfficeId.eq(id))
         .exec(&txn)

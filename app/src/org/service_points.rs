@@ -32,10 +32,11 @@ use super::staff::{
 };
 use super::staff_service::{self as svc, PositionChange, SERVICE_POINT_POSITION};
 use crate::audit::{self, Entry, Outcome};
-use crate::identity::auth::AuthUser;
+use crate::core::Caller;
+use crate::core::{ObjectScope, Scope};
 use crate::identity::register::form_from;
-use crate::security::rbac::{ObjectScope, Scope, perm};
-use crate::web::{AppError, Ctx};
+use crate::security::rbac::perm;
+use crate::web::{Ctx, WebError};
 
 type Fields = Form<Vec<(String, String)>>;
 
@@ -82,15 +83,15 @@ fn object(sp: &service_point::Model) -> ObjectScope {
 }
 
 /// 403 unless the user manages offices or staff at all.
-fn require_any(user: &AuthUser) -> Result<(), AppError> {
+fn require_any(user: &Caller) -> Result<(), WebError> {
     if user.grants.has(perm::OFFICE_MANAGE) || user.grants.has(perm::STAFF_MANAGE) {
         Ok(())
     } else {
-        Err(AppError::Forbidden("missing permission"))
+        Err(WebError::Forbidden("missing permission"))
     }
 }
 
-fn reaches(user: &AuthUser, obj: &ObjectScope) -> bool {
+fn reaches(user: &Caller, obj: &ObjectScope) -> bool {
     user.grants.covers(perm::OFFICE_MANAGE, obj, user.user.id)
         || user.grants.covers(perm::STAFF_MANAGE, obj, user.user.id)
 }
@@ -127,11 +128,11 @@ async fn name_taken(
     office_id: i64,
     name: &str,
     except: Option<i64>,
-) -> Result<bool, AppError> {
+) -> Result<bool, WebError> {
     Ok(service_point::Entity::find()
         .filter(service_point::Column::OfficeId.eq(office_id))
         .filter(service_point::Column::Name.eq(name))
-        .all(&ctx.state.db)
+        .all(&ctx.state.core.db)
         .await?
         .iter()
         .any(|s| Some(s.id) != except))
@@ -151,12 +152,12 @@ struct ListQuery {
 
 async fn list_view(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     office_filter: Option<i64>,
     form: &FormState,
     status: StatusCode,
-) -> Result<Response, AppError> {
-    let db = &ctx.state.db;
+) -> Result<Response, WebError> {
+    let db = &ctx.state.core.db;
     let mut q = service_point::Entity::find()
         .order_by_asc(service_point::Column::OfficeId)
         .order_by_asc(service_point::Column::Id);
@@ -233,20 +234,24 @@ async fn list_view(
 #[handler]
 async fn list_page(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Query(q): Query<ListQuery>,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     require_any(&user)?;
     let filter = q.office.and_then(|s| s.trim().parse().ok());
     list_view(&ctx, &user, filter, &FormState::default(), StatusCode::OK).await
 }
 
 #[handler]
-async fn create_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<Response, AppError> {
+async fn create_post(ctx: Ctx, user: Caller, Form(fields): Fields) -> Result<Response, WebError> {
     user.require(perm::OFFICE_MANAGE)?;
     let mut form = form_from(&fields);
     let office = match form.value("office").parse::<i64>() {
-        Ok(id) => office::Entity::find_by_id(id).one(&ctx.state.db).await?,
+        Ok(id) => {
+            office::Entity::find_by_id(id)
+                .one(&ctx.state.core.db)
+                .await?
+        }
         Err(_) => None,
     };
     match &office {
@@ -270,8 +275,8 @@ async fn create_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<R
     if form.has_errors() {
         return list_view(&ctx, &user, None, &form, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    let now = ctx.state.clock.now();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let now = ctx.state.core.clock.now();
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     let sp = service_point::ActiveModel {
         office_id: Set(o.id),
         name: Set(i.name),
@@ -327,12 +332,12 @@ struct SpForms {
 
 async fn detail_view(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     sp: &service_point::Model,
     forms: SpForms,
     status: StatusCode,
-) -> Result<Response, AppError> {
-    let db = &ctx.state.db;
+) -> Result<Response, WebError> {
+    let db = &ctx.state.core.db;
     let o = office::Entity::find_by_id(sp.office_id).one(db).await?;
     let changes_rows = audit_log::Entity::find()
         .filter(audit_log::Column::ObjectType.eq("service_point"))
@@ -426,19 +431,19 @@ async fn detail_view(
         .await)
 }
 
-async fn find(ctx: &Ctx, id: i64) -> Result<service_point::Model, AppError> {
+async fn find(ctx: &Ctx, id: i64) -> Result<service_point::Model, WebError> {
     service_point::Entity::find_by_id(id)
-        .one(&ctx.state.db)
+        .one(&ctx.state.core.db)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(WebError::NotFound)
 }
 
 #[handler]
-async fn detail_page(ctx: Ctx, user: AuthUser, Path(id): Path<i64>) -> Result<Response, AppError> {
+async fn detail_page(ctx: Ctx, user: Caller, Path(id): Path<i64>) -> Result<Response, WebError> {
     require_any(&user)?;
     let sp = find(&ctx, id).await?;
     if !reaches(&user, &object(&sp)) {
-        return Err(AppError::NotFound);
+        return Err(WebError::NotFound);
     }
     detail_view(&ctx, &user, &sp, SpForms::default(), StatusCode::OK).await
 }
@@ -447,17 +452,17 @@ fn version_of(form: &FormState) -> i32 {
     form.value("version").parse().unwrap_or(-1)
 }
 
-fn stale() -> AppError {
-    AppError::Conflict("该服务点已由他人处理，请刷新后重试。".into())
+fn stale() -> WebError {
+    WebError::Conflict("该服务点已由他人处理，请刷新后重试。".into())
 }
 
 #[handler]
 async fn edit_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path(id): Path<i64>,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     user.require(perm::OFFICE_MANAGE)?;
     let before = find(&ctx, id).await?;
     user.require_on(perm::OFFICE_MANAGE, &object(&before))?;
@@ -482,8 +487,8 @@ async fn edit_post(
         )
         .await;
     };
-    let now = ctx.state.clock.now();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let now = ctx.state.core.clock.now();
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     let changed = service_point::Entity::update_many()
         .col_expr(service_point::Column::Name, Expr::value(i.name))
         .col_expr(service_point::Column::Address, Expr::value(i.address))
@@ -503,7 +508,7 @@ async fn edit_post(
     let after = service_point::Entity::find_by_id(id)
         .one(&txn)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(WebError::NotFound)?;
     audit::record(
         &txn,
         now,
@@ -534,10 +539,10 @@ fn done(ctx: &Ctx, id: i64, message: &str) -> Response {
 #[handler]
 async fn status_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path(id): Path<i64>,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     user.require(perm::OFFICE_MANAGE)?;
     let before = find(&ctx, id).await?;
     user.require_on(perm::OFFICE_MANAGE, &object(&before))?;
@@ -566,8 +571,8 @@ async fn status_post(
         )
         .await;
     }
-    let now = ctx.state.clock.now();
-    let txn = crate::core::db::begin(&ctx.state.db).await?;
+    let now = ctx.state.core.clock.now();
+    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
     let changed = service_point::Entity::update_many()
         .col_expr(
             service_point::Column::Status,
@@ -603,7 +608,7 @@ async fn status_post(
 }
 
 /// The service point, checked for a staff change by this user.
-async fn for_staff(ctx: &Ctx, user: &AuthUser, id: i64) -> Result<service_point::Model, AppError> {
+async fn for_staff(ctx: &Ctx, user: &Caller, id: i64) -> Result<service_point::Model, WebError> {
     user.require(perm::STAFF_MANAGE)?;
     let sp = find(ctx, id).await?;
     user.require_on(perm::STAFF_MANAGE, &object(&sp))?;
@@ -612,10 +617,10 @@ async fn for_staff(ctx: &Ctx, user: &AuthUser, id: i64) -> Result<service_point:
 
 async fn staff_invalid(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     sp: &service_point::Model,
     form: FormState,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let forms = SpForms {
         staff: form,
         ..Default::default()
@@ -626,16 +631,16 @@ async fn staff_invalid(
 #[handler]
 async fn staff_grant_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path(id): Path<i64>,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let sp = for_staff(&ctx, &user, id).await?;
     let mut form = form_from(&fields);
     if sp.status != STATUS_ACTIVE {
         form.message = Some("服务点已暂停，不能授予岗位".into());
     }
-    let target = staff_user(&ctx.state.db, &mut form, "username").await?;
+    let target = staff_user(&ctx.state.core.db, &mut form, "username").await?;
     let reason = check_reason(&mut form, "reason");
     let scope = Scope::ServicePoint(sp.id);
     if let Some(t) = &target {
@@ -644,7 +649,7 @@ async fn staff_grant_post(
         } else {
             check_belongs(&ctx, &user, t, sp.office_id, &mut form, "username").await?;
         }
-        if svc::holds(&ctx.state.db, t.id, SERVICE_POINT_POSITION, scope).await? {
+        if svc::holds(&ctx.state.core.db, t.id, SERVICE_POINT_POSITION, scope).await? {
             form.add_error("username", "该用户已是本服务点人员");
         }
     }
@@ -671,18 +676,18 @@ async fn staff_grant_post(
 #[handler]
 async fn staff_revoke_post(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path(id): Path<i64>,
     Form(fields): Fields,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let sp = for_staff(&ctx, &user, id).await?;
     let form = form_from(&fields);
-    let target_id: i64 = form.value("user").parse().map_err(|_| AppError::NotFound)?;
+    let target_id: i64 = form.value("user").parse().map_err(|_| WebError::NotFound)?;
     let scope = Scope::ServicePoint(sp.id);
     let reason = form.value("reason").trim().to_owned();
     let problem = if reason.is_empty() || reason.chars().count() > svc::REASON_MAX {
         Some(format!("请填写撤销原因（不超过 {} 个字）", svc::REASON_MAX))
-    } else if !svc::holds(&ctx.state.db, target_id, SERVICE_POINT_POSITION, scope).await? {
+    } else if !svc::holds(&ctx.state.core.db, target_id, SERVICE_POINT_POSITION, scope).await? {
         Some("该用户不是本服务点人员".to_owned())
     } else {
         None

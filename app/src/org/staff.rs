@@ -28,11 +28,12 @@ use super::staff_service::{
     self as svc, Move, OFFICE_POSITIONS, PositionChange, REASON_MAX, RolePermissions,
     SERVICE_POINT_POSITION, holds_everywhere, is_office_position, may_delegate,
 };
-use crate::identity::auth::AuthUser;
+use crate::core::Caller;
+use crate::core::{ObjectScope, Scope};
 use crate::identity::register::form_from;
 use crate::identity::users::{KIND_STAFF, STATUS_DISABLED, find_by_username};
-use crate::security::rbac::{ObjectScope, Scope, perm};
-use crate::web::{AppError, Ctx};
+use crate::security::rbac::perm;
+use crate::web::{Ctx, WebError};
 
 type Fields = Form<Vec<(String, String)>>;
 
@@ -217,16 +218,16 @@ pub(crate) async fn staff_user<C: ConnectionTrait>(
 /// another office (a move, done by the system admin) or hold other roles.
 pub(crate) async fn check_belongs(
     ctx: &Ctx,
-    manager: &AuthUser,
+    manager: &Caller,
     target: &app_user::Model,
     office_id: i64,
     form: &mut FormState,
     field: &str,
-) -> Result<(), AppError> {
+) -> Result<(), WebError> {
     if holds_everywhere(&manager.grants, perm::STAFF_MANAGE) {
         return Ok(());
     }
-    let placed = svc::placement(&ctx.state.db, ctx.state.keys.as_ref(), target.id).await?;
+    let placed = svc::placement(&ctx.state.core.db, ctx.state.keys.as_ref(), target.id).await?;
     let elsewhere: Vec<i64> = placed
         .offices
         .iter()
@@ -236,7 +237,7 @@ pub(crate) async fn check_belongs(
     if !elsewhere.is_empty() {
         let names: Vec<String> = office::Entity::find()
             .filter(office::Column::Id.is_in(elsewhere))
-            .all(&ctx.state.db)
+            .all(&ctx.state.core.db)
             .await?
             .into_iter()
             .map(|o| o.name)
@@ -260,10 +261,11 @@ pub(crate) async fn check_belongs(
     Ok(())
 }
 
-async fn positions(ctx: &Ctx) -> Result<Vec<RolePermissions>, AppError> {
+async fn positions(ctx: &Ctx) -> Result<Vec<RolePermissions>, WebError> {
     let mut out = Vec::new();
     for code in OFFICE_POSITIONS {
-        if let Some(r) = svc::role_permissions(&ctx.state.db, ctx.state.keys.as_ref(), code).await?
+        if let Some(r) =
+            svc::role_permissions(&ctx.state.core.db, ctx.state.keys.as_ref(), code).await?
         {
             out.push(r);
         }
@@ -272,7 +274,7 @@ async fn positions(ctx: &Ctx) -> Result<Vec<RolePermissions>, AppError> {
 }
 
 /// The office a head manages, when no office is named.
-fn own_office(user: &AuthUser) -> Option<i64> {
+fn own_office(user: &Caller) -> Option<i64> {
     user.grants.0.iter().find_map(|g| match g.scope {
         Scope::Office(id) if g.permissions.contains(perm::STAFF_MANAGE) => Some(id),
         _ => None,
@@ -281,12 +283,12 @@ fn own_office(user: &AuthUser) -> Option<i64> {
 
 /// The office a form or query names, checked against the user's scope:
 /// 404 when unknown or outside it.
-async fn managed_office(ctx: &Ctx, user: &AuthUser, raw: &str) -> Result<office::Model, AppError> {
-    let id: i64 = raw.trim().parse().map_err(|_| AppError::NotFound)?;
+async fn managed_office(ctx: &Ctx, user: &Caller, raw: &str) -> Result<office::Model, WebError> {
+    let id: i64 = raw.trim().parse().map_err(|_| WebError::NotFound)?;
     let o = office::Entity::find_by_id(id)
-        .one(&ctx.state.db)
+        .one(&ctx.state.core.db)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(WebError::NotFound)?;
     user.require_on(perm::STAFF_MANAGE, &office_object(o.id))?;
     Ok(o)
 }
@@ -300,12 +302,12 @@ struct StaffForms {
 
 async fn staff_view(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     o: &office::Model,
     forms: &StaffForms,
     status: StatusCode,
-) -> Result<Response, AppError> {
-    let db = &ctx.state.db;
+) -> Result<Response, WebError> {
+    let db = &ctx.state.core.db;
     let everywhere = holds_everywhere(&user.grants, perm::STAFF_MANAGE);
     let positions = positions(ctx).await?;
     let may = |p: &RolePermissions| may_delegate(&user.grants, user.user.id, o.id, p).is_ok();
@@ -421,7 +423,7 @@ async fn staff_view(
             status: status_label(&s.status),
         })
         .collect();
-    let today = crate::core::clock::shanghai_date(ctx.state.clock.now()).to_string();
+    let today = crate::core::clock::shanghai_date(ctx.state.core.clock.now()).to_string();
     let page = OfficeStaff {
         office_id: o.id,
         office_name: &o.name,
@@ -456,16 +458,16 @@ struct StaffQuery {
 #[handler]
 async fn staff_page(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Query(q): Query<StaffQuery>,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     user.require(perm::STAFF_MANAGE)?;
     let named = q.office.filter(|s| !s.trim().is_empty());
     let raw = match (named, own_office(&user)) {
         (Some(raw), _) => raw,
         (None, Some(own)) if !holds_everywhere(&user.grants, perm::STAFF_MANAGE) => own.to_string(),
         _ => {
-            let offices = office_choices(&ctx.state.db).await?;
+            let offices = office_choices(&ctx.state.core.db).await?;
             let body = pages::choose_office(&offices);
             return Ok(ctx.work(&user, "人员管理", &crumbs()[..1], body).await);
         }
@@ -487,16 +489,16 @@ fn back(ctx: &Ctx, office_id: i64, message: &str) -> Response {
 /// The position a form names, checked against the delegation rule.
 async fn delegable(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     office_id: i64,
     form: &mut FormState,
-) -> Result<Option<String>, AppError> {
+) -> Result<Option<String>, WebError> {
     let code = form.value("position").to_owned();
     if !is_office_position(&code) {
         form.add_error("position", "请选择岗位");
         return Ok(None);
     }
-    let Some(p) = svc::role_permissions(&ctx.state.db, ctx.state.keys.as_ref(), &code).await?
+    let Some(p) = svc::role_permissions(&ctx.state.core.db, ctx.state.keys.as_ref(), &code).await?
     else {
         form.add_error("position", "请选择岗位");
         return Ok(None);
@@ -509,11 +511,11 @@ async fn delegable(
 }
 
 #[handler]
-async fn grant_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<Response, AppError> {
+async fn grant_post(ctx: Ctx, user: Caller, Form(fields): Fields) -> Result<Response, WebError> {
     user.require(perm::STAFF_MANAGE)?;
     let mut form = form_from(&fields);
     let o = managed_office(&ctx, &user, form.value("office")).await?;
-    let target = staff_user(&ctx.state.db, &mut form, "username").await?;
+    let target = staff_user(&ctx.state.core.db, &mut form, "username").await?;
     let position = delegable(&ctx, &user, o.id, &mut form).await?;
     let reason = check_reason(&mut form, "reason");
     if let Some(t) = &target {
@@ -523,7 +525,7 @@ async fn grant_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<Re
             check_belongs(&ctx, &user, t, o.id, &mut form, "username").await?;
         }
         if let Some(code) = &position
-            && svc::holds(&ctx.state.db, t.id, code, Scope::Office(o.id)).await?
+            && svc::holds(&ctx.state.core.db, t.id, code, Scope::Office(o.id)).await?
         {
             form.add_error("position", "该用户已担任此岗位");
         }
@@ -568,10 +570,10 @@ async fn grant_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<Re
 
 async fn invalid(
     ctx: &Ctx,
-    user: &AuthUser,
+    user: &Caller,
     o: &office::Model,
     forms: StaffForms,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     staff_view(ctx, user, o, &forms, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
@@ -591,15 +593,15 @@ fn as_message(form: &mut FormState) {
 }
 
 #[handler]
-async fn revoke_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<Response, AppError> {
+async fn revoke_post(ctx: Ctx, user: Caller, Form(fields): Fields) -> Result<Response, WebError> {
     user.require(perm::STAFF_MANAGE)?;
     let mut form = form_from(&fields);
     let o = managed_office(&ctx, &user, form.value("office")).await?;
-    let target_id: i64 = form.value("user").parse().map_err(|_| AppError::NotFound)?;
+    let target_id: i64 = form.value("user").parse().map_err(|_| WebError::NotFound)?;
     let target = app_user::Entity::find_by_id(target_id)
-        .one(&ctx.state.db)
+        .one(&ctx.state.core.db)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(WebError::NotFound)?;
     let reason = check_reason(&mut form, "reason");
     let position = if target.id == user.user.id && form.value("position") == "office_head" {
         form.add_error("position", "不能撤销自己的负责人岗位");
@@ -608,7 +610,7 @@ async fn revoke_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<R
         delegable(&ctx, &user, o.id, &mut form).await?
     };
     if let Some(code) = &position
-        && !svc::holds(&ctx.state.db, target.id, code, Scope::Office(o.id)).await?
+        && !svc::holds(&ctx.state.core.db, target.id, code, Scope::Office(o.id)).await?
     {
         form.add_error("position", "该用户未担任此岗位");
     }
@@ -653,14 +655,14 @@ async fn revoke_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<R
 }
 
 #[handler]
-async fn move_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<Response, AppError> {
+async fn move_post(ctx: Ctx, user: Caller, Form(fields): Fields) -> Result<Response, WebError> {
     user.require(perm::STAFF_MANAGE)?;
     if !holds_everywhere(&user.grants, perm::STAFF_MANAGE) {
-        return Err(AppError::Forbidden("moves are for system admins"));
+        return Err(WebError::Forbidden("moves are for system admins"));
     }
     let mut form = form_from(&fields);
     let from = managed_office(&ctx, &user, form.value("from_office")).await?;
-    let db = &ctx.state.db;
+    let db = &ctx.state.core.db;
     let target = match form.value("user").parse::<i64>() {
         Ok(id) => app_user::Entity::find_by_id(id).one(db).await?,
         Err(_) => None,
@@ -697,7 +699,7 @@ async fn move_post(ctx: Ctx, user: AuthUser, Form(fields): Fields) -> Result<Res
     if chosen.is_empty() || !chosen.iter().all(|c| is_office_position(c)) {
         form.add_error("positions", "请选择新岗位");
     }
-    let today = crate::core::clock::shanghai_date(ctx.state.clock.now());
+    let today = crate::core::clock::shanghai_date(ctx.state.core.clock.now());
     let on = NaiveDate::parse_from_str(form.value("effective").trim(), "%Y-%m-%d").ok();
     match on {
         None => form.add_error("effective", "请填写生效日期（年-月-日）"),

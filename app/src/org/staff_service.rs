@@ -19,10 +19,11 @@ use techreg_entities::org::{service_point, staff_posting};
 
 use crate::audit::{self, Actor, Entry, Outcome};
 use crate::boot::AppState;
+use crate::core::{Grants, ObjectScope, Scope};
 use crate::identity::roles::{self, AssignError, load_grants};
 use crate::security::keys::{KeyName, KeyProvider};
-use crate::security::rbac::{Grants, ObjectScope, Scope, perm, permission_tag, tag_matches};
-use crate::web::AppError;
+use crate::security::rbac::{perm, permission_tag, tag_matches};
+use crate::web::WebError;
 
 /// The positions of a registration office, in display order.
 pub const OFFICE_POSITIONS: &[&str] = &[
@@ -378,10 +379,10 @@ pub struct PositionChange<'a> {
     pub reason: &'a str,
 }
 
-fn map_assign(e: AssignError) -> AppError {
+fn map_assign(e: AssignError) -> WebError {
     match e {
-        AssignError::Db(e) => AppError::Db(e),
-        other => AppError::Internal(anyhow::anyhow!(other.to_string())),
+        AssignError::Db(e) => WebError::Db(e),
+        other => WebError::Internal(anyhow::anyhow!(other.to_string())),
     }
 }
 
@@ -401,11 +402,11 @@ pub async fn grant(
     state: &AppState,
     actor: &Actor,
     change: &PositionChange<'_>,
-) -> Result<(), AppError> {
-    let now = state.clock.now();
-    let txn = crate::core::db::begin(&state.db).await?;
+) -> Result<(), WebError> {
+    let now = state.core.clock.now();
+    let txn = crate::core::db::begin(&state.core.db).await?;
     if holds(&txn, change.user_id, change.role_code, change.scope).await? {
-        return Err(AppError::Conflict(
+        return Err(WebError::Conflict(
             "该用户已担任此岗位，可能已由他人处理，请刷新后查看。".into(),
         ));
     }
@@ -454,12 +455,12 @@ pub async fn revoke(
     state: &AppState,
     actor: &Actor,
     change: &PositionChange<'_>,
-) -> Result<(), AppError> {
-    let now = state.clock.now();
+) -> Result<(), WebError> {
+    let now = state.core.clock.now();
     let today = crate::core::clock::shanghai_date(now);
-    let txn = crate::core::db::begin(&state.db).await?;
+    let txn = crate::core::db::begin(&state.core.db).await?;
     if !holds(&txn, change.user_id, change.role_code, change.scope).await? {
-        return Err(AppError::Conflict(
+        return Err(WebError::Conflict(
             "该用户已不担任此岗位，可能已由他人处理，请刷新后查看。".into(),
         ));
     }
@@ -563,12 +564,12 @@ pub async fn latest_start<C: ConnectionTrait>(
 /// Moves a user: every position at the old office (and its service points)
 /// ends on `on`, the new positions start on `on`, with the audit row, in
 /// one transaction.
-pub async fn move_staff(state: &AppState, actor: &Actor, m: &Move<'_>) -> Result<(), AppError> {
-    let now = state.clock.now();
-    let txn = crate::core::db::begin(&state.db).await?;
+pub async fn move_staff(state: &AppState, actor: &Actor, m: &Move<'_>) -> Result<(), WebError> {
+    let now = state.core.clock.now();
+    let txn = crate::core::db::begin(&state.core.db).await?;
     let held = positions_at(&txn, m.user_id, m.from_office).await?;
     if held.is_empty() {
-        return Err(AppError::Conflict(
+        return Err(WebError::Conflict(
             "该用户已不在原登记处任职，可能已由他人处理，请刷新后查看。".into(),
         ));
     }
@@ -641,7 +642,7 @@ pub async fn move_staff(state: &AppState, actor: &Actor, m: &Move<'_>) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::security::rbac::{Duty, Grant};
+    use crate::core::{Duty, Grant};
 
     fn grant(code: &str, scope: Scope, perms: &[&str]) -> Grant {
         Grant {

@@ -26,9 +26,9 @@ use crate::audit::{self, Entry, Outcome};
 use crate::contracts::money::format_fen;
 use crate::contracts::queues::OPEN;
 use crate::contracts::state::Status;
-use crate::identity::auth::AuthUser;
+use crate::core::Caller;
 use crate::integrity::service::{enterprises_by_id, validity};
-use crate::web::{AppError, Ctx};
+use crate::web::{Ctx, WebError};
 
 pub fn routes(route: Route) -> Route {
     route
@@ -363,8 +363,8 @@ enum Asked {
     Refused(String),
 }
 
-async fn resolve(ctx: &Ctx, allowed: &Coverage, q: &ReportQuery) -> Result<Asked, AppError> {
-    let today = crate::core::clock::shanghai_date(ctx.state.clock.now());
+async fn resolve(ctx: &Ctx, allowed: &Coverage, q: &ReportQuery) -> Result<Asked, WebError> {
+    let today = crate::core::clock::shanghai_date(ctx.state.core.clock.now());
     let period = match parse_period(&q.period, &q.from, &q.to, today) {
         Ok(p) => p,
         Err(e) => return Ok(Asked::Refused(e)),
@@ -378,13 +378,13 @@ async fn resolve(ctx: &Ctx, allowed: &Coverage, q: &ReportQuery) -> Result<Asked
     };
     let visible = match allowed {
         Coverage::City => office::Entity::find_by_id(id)
-            .one(&ctx.state.db)
+            .one(&ctx.state.core.db)
             .await?
             .is_some(),
         Coverage::Offices(ids) => ids.contains(&id),
     };
     if !visible {
-        return Err(AppError::NotFound);
+        return Err(WebError::NotFound);
     }
     Ok(Asked::Report(period, allowed.clone(), Some(id)))
 }
@@ -405,15 +405,15 @@ fn crumbs() -> Vec<Crumb> {
 #[handler]
 async fn report_page(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Query(q): Query<ReportQuery>,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let allowed = allowed(&user)?;
     let offices: Option<Vec<OfficeChoice>> = match &allowed {
         Coverage::Offices(ids) if ids.len() < 2 => None,
         _ => Some(
             office::Entity::find()
-                .all(&ctx.state.db)
+                .all(&ctx.state.core.db)
                 .await?
                 .into_iter()
                 .filter(|o| match &allowed {
@@ -427,11 +427,12 @@ async fn report_page(
                 .collect(),
         ),
     };
-    let today = crate::core::clock::shanghai_date(ctx.state.clock.now());
+    let today = crate::core::clock::shanghai_date(ctx.state.core.clock.now());
     let (status, error, report) = match resolve(&ctx, &allowed, &q).await? {
         Asked::Refused(e) => (StatusCode::UNPROCESSABLE_ENTITY, Some(e), None),
         Asked::Report(period, coverage, office) => {
-            let r = integrity_report(&ctx.state.db, period, &coverage, office, &q.q, today).await?;
+            let r = integrity_report(&ctx.state.core.db, period, &coverage, office, &q.q, today)
+                .await?;
             (StatusCode::OK, None, Some((period, r)))
         }
     };
@@ -480,9 +481,9 @@ async fn report_page(
 #[handler]
 async fn report_xlsx(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Query(q): Query<ReportQuery>,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let allowed = allowed(&user)?;
     let (period, coverage, office) = match resolve(&ctx, &allowed, &q).await? {
         Asked::Report(p, c, o) => (p, c, o),
@@ -511,12 +512,12 @@ async fn report_xlsx(
                 .await);
         }
     };
-    let today = crate::core::clock::shanghai_date(ctx.state.clock.now());
-    let r = integrity_report(&ctx.state.db, period, &coverage, office, &q.q, today).await?;
-    let bytes = to_xlsx(&r, &period).map_err(|e| AppError::Internal(e.into()))?;
+    let today = crate::core::clock::shanghai_date(ctx.state.core.clock.now());
+    let r = integrity_report(&ctx.state.core.db, period, &coverage, office, &q.q, today).await?;
+    let bytes = to_xlsx(&r, &period).map_err(|e| WebError::Internal(e.into()))?;
     audit::record(
-        &ctx.state.db,
-        ctx.state.clock.now(),
+        &ctx.state.core.db,
+        ctx.state.core.clock.now(),
         &user.actor(),
         Entry {
             action: "report.export",

@@ -17,9 +17,10 @@ use techreg_views::pages::reports::{self as pages, GrowthRow, OfficeOption};
 use super::growth::{self, Counts, Coverage, Growth, UNASSIGNED};
 use super::{Period, parse_period};
 use crate::audit::{self, Entry, Outcome};
-use crate::identity::auth::AuthUser;
-use crate::security::rbac::{Scope, perm};
-use crate::web::{AppError, Ctx};
+use crate::core::Caller;
+use crate::core::Scope;
+use crate::security::rbac::perm;
+use crate::web::{Ctx, WebError};
 
 pub fn routes(route: Route) -> Route {
     route
@@ -43,7 +44,7 @@ struct GrowthQuery {
 
 /// The offices the user may report on: all (city-wide scope) or the
 /// offices of their office-scoped `report.view` grants.
-pub(crate) fn allowed(user: &AuthUser) -> Result<Coverage, AppError> {
+pub(crate) fn allowed(user: &Caller) -> Result<Coverage, WebError> {
     user.require(perm::REPORT_VIEW)?;
     let mut ids = BTreeSet::new();
     for g in user
@@ -61,7 +62,7 @@ pub(crate) fn allowed(user: &AuthUser) -> Result<Coverage, AppError> {
         }
     }
     if ids.is_empty() {
-        return Err(AppError::Forbidden("report.view without an office"));
+        return Err(WebError::Forbidden("report.view without an office"));
     }
     Ok(Coverage::Offices(ids))
 }
@@ -72,8 +73,8 @@ enum Asked {
     Refused(String),
 }
 
-async fn resolve(ctx: &Ctx, allowed: &Coverage, q: &GrowthQuery) -> Result<Asked, AppError> {
-    let today = crate::core::clock::shanghai_date(ctx.state.clock.now());
+async fn resolve(ctx: &Ctx, allowed: &Coverage, q: &GrowthQuery) -> Result<Asked, WebError> {
+    let today = crate::core::clock::shanghai_date(ctx.state.core.clock.now());
     let period = match parse_period(&q.period, &q.from, &q.to, today) {
         Ok(p) => p,
         Err(e) => return Ok(Asked::Refused(e)),
@@ -87,13 +88,13 @@ async fn resolve(ctx: &Ctx, allowed: &Coverage, q: &GrowthQuery) -> Result<Asked
     };
     let visible = match allowed {
         Coverage::City => office::Entity::find_by_id(id)
-            .one(&ctx.state.db)
+            .one(&ctx.state.core.db)
             .await?
             .is_some(),
         Coverage::Offices(ids) => ids.contains(&id),
     };
     if !visible {
-        return Err(AppError::NotFound);
+        return Err(WebError::NotFound);
     }
     Ok(Asked::Report(
         period,
@@ -144,9 +145,9 @@ fn crumbs() -> Vec<Crumb> {
 #[handler]
 async fn growth_page(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Query(q): Query<GrowthQuery>,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let allowed = allowed(&user)?;
     // Choosing an office makes sense with more than one to choose from.
     let choices = match &allowed {
@@ -160,7 +161,7 @@ async fn growth_page(
         Some(select) => Some(
             select
                 .order_by_asc(office::Column::Code)
-                .all(&ctx.state.db)
+                .all(&ctx.state.core.db)
                 .await?
                 .into_iter()
                 .map(|o| OfficeOption {
@@ -171,12 +172,12 @@ async fn growth_page(
         ),
         None => None,
     };
-    let today = crate::core::clock::shanghai_date(ctx.state.clock.now());
+    let today = crate::core::clock::shanghai_date(ctx.state.core.clock.now());
     let shortcuts = shortcuts(today);
     let (status, error, report, period) = match resolve(&ctx, &allowed, &q).await? {
         Asked::Refused(e) => (StatusCode::UNPROCESSABLE_ENTITY, Some(e), None, None),
         Asked::Report(period, coverage) => {
-            let g = growth::enterprise_growth(&ctx.state.db, period, &coverage).await?;
+            let g = growth::enterprise_growth(&ctx.state.core.db, period, &coverage).await?;
             (StatusCode::OK, None, Some(g), Some(period))
         }
     };
@@ -250,9 +251,9 @@ pub(crate) fn content_disposition(ascii: &str, utf8: &str) -> String {
 #[handler]
 async fn growth_xlsx(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Query(q): Query<GrowthQuery>,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let allowed = allowed(&user)?;
     let (period, coverage) = match resolve(&ctx, &allowed, &q).await? {
         Asked::Report(p, c) => (p, c),
@@ -278,11 +279,11 @@ async fn growth_xlsx(
                 .await);
         }
     };
-    let g = growth::enterprise_growth(&ctx.state.db, period, &coverage).await?;
-    let bytes = growth::to_xlsx(&g).map_err(|e| AppError::Internal(e.into()))?;
+    let g = growth::enterprise_growth(&ctx.state.core.db, period, &coverage).await?;
+    let bytes = growth::to_xlsx(&g).map_err(|e| WebError::Internal(e.into()))?;
     audit::record(
-        &ctx.state.db,
-        ctx.state.clock.now(),
+        &ctx.state.core.db,
+        ctx.state.core.clock.now(),
         &user.actor(),
         Entry {
             action: "report.export",

@@ -1,13 +1,11 @@
-//! Roles, permissions and data scopes. Every handler checks the permission
-//! and the object's scope; an object outside the scope answers 404, a
-//! missing permission 403. Grants carry HMAC-SM3 tags over all their
-//! columns, checked whenever they are used.
-
-use std::collections::BTreeSet;
+//! Permissions, the built-in roles and the HMAC-SM3 tags that grants carry
+//! over all their columns, checked whenever they are used. The grants
+//! themselves and their scopes are part of the caller (`core::caller`).
 
 use chrono::{DateTime, Utc};
 
 use super::crypto::{ct_eq, hmac_sm3};
+use crate::core::Duty;
 
 pub mod perm {
     pub const CONTRACT_APPLY: &str = "contract.apply";
@@ -56,102 +54,6 @@ pub mod perm {
         (AUDIT_VIEW, "查看审计日志"),
         (INTEGRITY_MANAGE, "维护诚信企业库与异常信息"),
     ];
-}
-
-/// The three separated admin duties; no account holds two of them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Duty {
-    None,
-    System,
-    Security,
-    Audit,
-}
-
-impl Duty {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Duty::None => "none",
-            Duty::System => "system",
-            Duty::Security => "security",
-            Duty::Audit => "audit",
-        }
-    }
-    pub fn parse(s: &str) -> Duty {
-        match s {
-            "system" => Duty::System,
-            "security" => Duty::Security,
-            "audit" => Duty::Audit,
-            _ => Duty::None,
-        }
-    }
-}
-
-/// What part of the data a role assignment reaches.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scope {
-    All,
-    Office(i64),
-    ServicePoint(i64),
-    Enterprise(i64),
-    SelfOnly,
-}
-
-impl Scope {
-    pub fn kind(self) -> &'static str {
-        match self {
-            Scope::All => "all",
-            Scope::Office(_) => "office",
-            Scope::ServicePoint(_) => "service_point",
-            Scope::Enterprise(_) => "enterprise",
-            Scope::SelfOnly => "self",
-        }
-    }
-    pub fn id(self) -> Option<i64> {
-        match self {
-            Scope::Office(id) | Scope::ServicePoint(id) | Scope::Enterprise(id) => Some(id),
-            Scope::All | Scope::SelfOnly => None,
-        }
-    }
-    pub fn from_parts(kind: &str, id: Option<i64>) -> Option<Scope> {
-        Some(match (kind, id) {
-            ("all", None) => Scope::All,
-            ("office", Some(i)) => Scope::Office(i),
-            ("service_point", Some(i)) => Scope::ServicePoint(i),
-            ("enterprise", Some(i)) => Scope::Enterprise(i),
-            ("self", None) => Scope::SelfOnly,
-            _ => return None,
-        })
-    }
-    pub fn label(self) -> String {
-        match self {
-            Scope::All => "全部".into(),
-            Scope::Office(i) => format!("本登记处（{i}）"),
-            Scope::ServicePoint(i) => format!("本服务点（{i}）"),
-            Scope::Enterprise(i) => format!("本企业（{i}）"),
-            Scope::SelfOnly => "本人".into(),
-        }
-    }
-}
-
-/// Where an object lives, for scope checks.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct ObjectScope {
-    pub office_id: Option<i64>,
-    pub service_point_id: Option<i64>,
-    pub enterprise_id: Option<i64>,
-    pub owner_user_id: Option<i64>,
-}
-
-impl Scope {
-    pub fn covers(self, object: &ObjectScope, user_id: i64) -> bool {
-        match self {
-            Scope::All => true,
-            Scope::Office(id) => object.office_id == Some(id),
-            Scope::ServicePoint(id) => object.service_point_id == Some(id),
-            Scope::Enterprise(id) => object.enterprise_id == Some(id),
-            Scope::SelfOnly => object.owner_user_id == Some(user_id),
-        }
-    }
 }
 
 pub struct BuiltInRole {
@@ -269,49 +171,6 @@ pub const BUILT_IN_ROLES: &[BuiltInRole] = &[
     },
 ];
 
-/// A role the user holds, as loaded and checked.
-#[derive(Clone, Debug)]
-pub struct Grant {
-    pub role_code: String,
-    pub role_name: String,
-    pub duty: Duty,
-    pub scope: Scope,
-    pub permissions: BTreeSet<String>,
-}
-
-/// A signed-in user's grants.
-#[derive(Clone, Debug, Default)]
-pub struct Grants(pub Vec<Grant>);
-
-impl Grants {
-    pub fn has(&self, permission: &str) -> bool {
-        self.0.iter().any(|g| g.permissions.contains(permission))
-    }
-
-    /// Whether any grant carrying `permission` covers the object.
-    pub fn covers(&self, permission: &str, object: &ObjectScope, user_id: i64) -> bool {
-        self.0
-            .iter()
-            .any(|g| g.permissions.contains(permission) && g.scope.covers(object, user_id))
-    }
-
-    pub fn role_label(&self) -> String {
-        self.0
-            .iter()
-            .map(|g| g.role_name.as_str())
-            .collect::<Vec<_>>()
-            .join("、")
-    }
-
-    pub fn duties(&self) -> BTreeSet<&'static str> {
-        self.0
-            .iter()
-            .filter(|g| g.duty != Duty::None)
-            .map(|g| g.duty.as_str())
-            .collect()
-    }
-}
-
 fn tag_fields(key: &[u8], kind: &str, fields: &[String]) -> String {
     let mut parts: Vec<Vec<u8>> = vec![kind.as_bytes().to_vec()];
     for f in fields {
@@ -364,24 +223,6 @@ pub fn tag_matches(expected: &str, stored: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn scopes_cover_only_their_objects() {
-        let obj = ObjectScope {
-            office_id: Some(1),
-            enterprise_id: Some(7),
-            owner_user_id: Some(3),
-            ..Default::default()
-        };
-        assert!(Scope::All.covers(&obj, 99));
-        assert!(Scope::Office(1).covers(&obj, 99));
-        assert!(!Scope::Office(2).covers(&obj, 99));
-        assert!(Scope::Enterprise(7).covers(&obj, 99));
-        assert!(!Scope::Enterprise(8).covers(&obj, 99));
-        assert!(Scope::SelfOnly.covers(&obj, 3));
-        assert!(!Scope::SelfOnly.covers(&obj, 4));
-        assert!(!Scope::ServicePoint(1).covers(&obj, 3));
-    }
 
     #[test]
     fn built_in_roles_keep_admin_duties_apart() {

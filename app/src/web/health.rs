@@ -1,7 +1,6 @@
 //! `/healthz` (process alive, no I/O) and `/readyz` (database reachable,
 //! migrations current, session store reachable).
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use poem::http::StatusCode;
@@ -9,7 +8,7 @@ use poem::web::{Data, Json};
 use poem::{IntoResponse, Response, handler};
 use serde_json::{Map, Value, json};
 
-use crate::boot::AppState;
+use super::site::Site;
 use crate::core::db;
 
 #[handler]
@@ -18,12 +17,12 @@ pub fn healthz() -> Json<Value> {
 }
 
 #[handler]
-pub async fn readyz(Data(state): Data<&Arc<AppState>>) -> Response {
+pub async fn readyz(Data(site): Data<&Site>) -> Response {
     let mut checks = Map::new();
     let mut ready = true;
     let db_check = tokio::time::timeout(Duration::from_secs(3), async {
-        state.db.ping().await?;
-        db::pending_migrations(&state.db).await
+        site.core.db.ping().await?;
+        db::pending_migrations(&site.core.db).await
     })
     .await;
     match db_check {
@@ -46,7 +45,7 @@ pub async fn readyz(Data(state): Data<&Arc<AppState>>) -> Response {
             checks.insert("database".into(), json!("timeout"));
         }
     }
-    if let Some(client) = &state.redis {
+    if let Some(client) = &site.core.redis {
         let ping = tokio::time::timeout(Duration::from_secs(2), async {
             let mut conn = client.get_multiplexed_async_connection().await?;
             redis::cmd("PING").query_async::<String>(&mut conn).await

@@ -12,11 +12,10 @@ use tracing::Instrument;
 use techreg_views::components::{Flash, FlashKind};
 
 use super::client_ip::{self, ClientIp};
-use super::error::AppError;
+use super::error::WebError;
 use super::page;
-use crate::boot::AppState;
+use super::site::Site;
 use crate::security::csrf;
-use crate::security::keys::KeyName;
 
 #[derive(Clone, Debug)]
 pub struct RequestId(pub String);
@@ -33,20 +32,6 @@ pub struct SessionId {
 /// URL prefixes of staff and admin work, which `network.staff_networks`
 /// limits to the government extranet.
 pub const STAFF_PREFIXES: &[&str] = &["/review", "/supervision", "/reports", "/admin", "/audit"];
-
-pub fn state(req: &Request) -> Arc<AppState> {
-    req.data::<Arc<AppState>>()
-        .cloned()
-        .expect("AppState is attached outermost")
-}
-
-pub fn session_cookie_name(state: &AppState) -> &'static str {
-    if state.config.is_https() {
-        "__Host-techreg_sid"
-    } else {
-        "techreg_sid"
-    }
-}
 
 pub fn cookie<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     req.headers()
@@ -106,7 +91,7 @@ pub async fn trace<E: Endpoint>(ep: Arc<E>, mut req: Request) -> Result<Response
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 pub async fn security_headers<E: Endpoint>(ep: Arc<E>, req: Request) -> Result<Response> {
-    let https = state(&req).config.is_https();
+    let https = Site::of(&req).core.config.is_https();
     let mut resp = ep.call(req).await?.into_response();
     let h = resp.headers_mut();
     let mut set = |name: &'static str, value: &'static str| {
@@ -142,7 +127,7 @@ pub const PANIC_MARKER: &str = "x-techreg-panic";
 /// Turns every error into a Chinese page (or a toast fragment for htmx) and
 /// turns redirects to htmx requests into `HX-Redirect`.
 pub async fn render_errors<E: Endpoint>(ep: Arc<E>, req: Request) -> Result<Response> {
-    let st = state(&req);
+    let st = Site::of(&req).clone();
     let htmx = is_htmx(&req);
     let fragment = wants_fragment(&req);
     let request_id = req
@@ -150,9 +135,9 @@ pub async fn render_errors<E: Endpoint>(ep: Arc<E>, req: Request) -> Result<Resp
         .get::<RequestId>()
         .map(|r| r.0.clone())
         .unwrap_or_default();
-    let csrf_token = cookie(&req, session_cookie_name(&st))
+    let csrf_token = cookie(&req, st.session_cookie_name())
         .filter(|s| valid_session_id(s))
-        .map(|sid| csrf::token_for(st.keys.secret(KeyName::Web), sid))
+        .map(|sid| csrf::token_for(st.web_key(), sid))
         .unwrap_or_default();
     match ep.call(req).await {
         Ok(r) => {
@@ -180,7 +165,7 @@ pub async fn render_errors<E: Endpoint>(ep: Arc<E>, req: Request) -> Result<Resp
             Ok(resp)
         }
         Err(err) => {
-            if let Some(redirect) = err.downcast_ref::<AppError>().and_then(redirect_for) {
+            if let Some(redirect) = err.downcast_ref::<WebError>().and_then(redirect_for) {
                 let (to, flash) = redirect;
                 let mut resp = page::see_other(&st, to, flash);
                 if htmx {
@@ -193,9 +178,8 @@ pub async fn render_errors<E: Endpoint>(ep: Arc<E>, req: Request) -> Result<Resp
             }
             let status = err.status();
             let user_message = err
-                .downcast_ref::<AppError>()
-                .and_then(|e| e.user_message())
-                .map(str::to_owned);
+                .downcast_ref::<WebError>()
+                .and_then(|e| e.user_message());
             if status.is_server_error() {
                 tracing::error!(error = %err, status = status.as_u16(), "request failed");
             } else {
@@ -215,16 +199,16 @@ pub async fn render_errors<E: Endpoint>(ep: Arc<E>, req: Request) -> Result<Resp
 }
 
 /// Errors that send the browser elsewhere instead of showing a page.
-fn redirect_for(err: &AppError) -> Option<(&'static str, Option<Flash>)> {
+fn redirect_for(err: &WebError) -> Option<(&'static str, Option<Flash>)> {
     match err {
-        AppError::LoginRequired { timed_out } => Some((
+        WebError::LoginRequired { timed_out } => Some((
             "/login",
             timed_out.then(|| Flash {
                 kind: FlashKind::Info,
                 message: "会话已超时，请重新登录。".into(),
             }),
         )),
-        AppError::PasswordChangeRequired => Some((
+        WebError::PasswordChangeRequired => Some((
             "/account/password",
             Some(Flash {
                 kind: FlashKind::Warning,
@@ -237,7 +221,7 @@ fn redirect_for(err: &AppError) -> Option<(&'static str, Option<Flash>)> {
 
 /// Resolves the client IP and keeps staff zones to the configured networks.
 pub async fn network<E: Endpoint>(ep: Arc<E>, mut req: Request) -> Result<Response> {
-    let st = state(&req);
+    let st = Site::of(&req).clone();
     let peer = req
         .remote_addr()
         .as_socket_addr()
@@ -246,7 +230,7 @@ pub async fn network<E: Endpoint>(ep: Arc<E>, mut req: Request) -> Result<Respon
     let ip = client_ip::resolve(
         peer,
         req.header("X-Forwarded-For"),
-        &st.config.network.trusted_proxies,
+        &st.core.config.network.trusted_proxies,
     );
     req.extensions_mut().insert(ClientIp(ip));
     let path = req.uri().path();
@@ -256,10 +240,10 @@ pub async fn network<E: Endpoint>(ep: Arc<E>, mut req: Request) -> Result<Respon
                 .strip_prefix(p)
                 .is_some_and(|rest| rest.starts_with('/'))
     });
-    let allowed = &st.config.network.staff_networks;
+    let allowed = &st.core.config.network.staff_networks;
     if staff_zone && !allowed.is_empty() && !client_ip::in_networks(ip, allowed) {
         tracing::warn!(%ip, path, "staff route refused outside the staff networks");
-        return Err(AppError::Forbidden("outside staff networks").into());
+        return Err(WebError::Forbidden("outside staff networks").into());
     }
     Ok(ep.call(req).await?.into_response())
 }
@@ -275,8 +259,8 @@ pub async fn session<E: Endpoint>(ep: Arc<E>, mut req: Request) -> Result<Respon
     if sessionless(req.uri().path()) {
         return Ok(ep.call(req).await?.into_response());
     }
-    let st = state(&req);
-    let name = session_cookie_name(&st);
+    let st = Site::of(&req).clone();
+    let name = st.session_cookie_name();
     let existing = cookie(&req, name)
         .filter(|v| valid_session_id(v))
         .map(str::to_owned);
@@ -294,7 +278,11 @@ pub async fn session<E: Endpoint>(ep: Arc<E>, mut req: Request) -> Result<Respon
     req.extensions_mut().insert(session.clone());
     let mut resp = ep.call(req).await?.into_response();
     if session.is_new {
-        let secure = if st.config.is_https() { "; Secure" } else { "" };
+        let secure = if st.core.config.is_https() {
+            "; Secure"
+        } else {
+            ""
+        };
         let value = format!(
             "{name}={}; Path=/; HttpOnly; SameSite=Lax{secure}",
             session.id
@@ -317,7 +305,7 @@ pub async fn csrf<E: Endpoint>(ep: Arc<E>, mut req: Request) -> Result<Response>
     if !unsafe_method || path == "/api" || path.starts_with("/api/") {
         return Ok(ep.call(req).await?.into_response());
     }
-    let st = state(&req);
+    let st = Site::of(&req).clone();
     let session = req.extensions().get::<SessionId>().cloned();
     let mut presented: Option<String> = req.header("X-CSRF-Token").map(str::to_owned);
     if presented.is_none() {
@@ -331,21 +319,19 @@ pub async fn csrf<E: Endpoint>(ep: Arc<E>, mut req: Request) -> Result<Response>
             .take_body()
             .into_bytes_limit(MAX_FORM_BYTES)
             .await
-            .map_err(|_| AppError::TooLarge)?;
+            .map_err(|_| WebError::TooLarge)?;
         presented = std::str::from_utf8(&body)
             .ok()
             .and_then(|b| form_value(b, "csrf_token"));
         req.set_body(body);
     }
     let ok = match (&session, &presented) {
-        (Some(s), Some(token)) if !s.is_new => {
-            csrf::verify(st.keys.secret(KeyName::Web), &s.id, token)
-        }
+        (Some(s), Some(token)) if !s.is_new => csrf::verify(st.web_key(), &s.id, token),
         _ => false,
     };
     if !ok {
         tracing::warn!(%path, "CSRF token missing or invalid");
-        return Err(AppError::Forbidden("csrf").into());
+        return Err(WebError::Forbidden("csrf").into());
     }
     Ok(ep.call(req).await?.into_response())
 }

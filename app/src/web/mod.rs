@@ -3,12 +3,14 @@
 //! It imports no domain.
 
 pub mod assets;
+pub mod auth;
 pub mod client_ip;
 pub mod error;
 pub mod flash;
 pub mod health;
 pub mod middleware;
 pub mod page;
+pub mod site;
 
-pub use error::AppError;
+pub use error::{WebError, WebResult};
 pub use page::Ctx;

@@ -7,20 +7,24 @@ use maud::Markup;
 use poem::http::{HeaderValue, StatusCode, header};
 use poem::web::Html;
 use poem::{FromRequest, IntoResponse, Request, RequestBody, Response, Result};
-use techreg_views::components::{Crumb, Flash, NavItem};
+use techreg_views::components::{Crumb, Flash};
 use techreg_views::layout::{self, Shell, UserBadge};
 use techreg_views::pages::errors;
 
 use super::flash;
-use super::middleware::{RequestId, SessionId, state, wants_fragment};
+use super::middleware::{RequestId, SessionId, wants_fragment};
+use super::site::Site;
 use crate::boot::AppState;
-use crate::identity::auth::AuthUser;
+use crate::core::Caller;
 use crate::security::csrf;
-use crate::security::keys::KeyName;
 
-/// What every handler needs to answer: state, fragment or page, CSRF token.
+/// What every handler needs to answer: fragment or page, CSRF token,
+/// request id, the site's chrome.
 pub struct Ctx {
+    /// Transitional: the whole state, until every domain takes its own
+    /// handle through `Data<&T>`.
     pub state: Arc<AppState>,
+    pub site: Site,
     pub fragment: bool,
     pub csrf_token: String,
     pub request_id: String,
@@ -30,8 +34,12 @@ pub struct Ctx {
 
 impl<'a> FromRequest<'a> for Ctx {
     async fn from_request(req: &'a Request, _body: &mut RequestBody) -> Result<Self> {
-        let state = state(req);
-        let key = state.keys.secret(KeyName::Web);
+        let site = Site::of(req).clone();
+        let state = req
+            .data::<Arc<AppState>>()
+            .cloned()
+            .expect("AppState is attached outermost");
+        let key = site.web_key();
         let csrf_token = req
             .extensions()
             .get::<SessionId>()
@@ -57,25 +65,20 @@ impl<'a> FromRequest<'a> for Ctx {
             flashes,
             path: req.uri().path().to_owned(),
             state,
+            site,
         })
     }
 }
 
 impl Ctx {
     async fn shell(&self, title: &str) -> Shell {
-        let announcement = self
-            .state
-            .settings
-            .get_string("portal.announcement")
-            .await
-            .unwrap_or_default();
         Shell {
             title: title.to_owned(),
             csrf_token: self.csrf_token.clone(),
-            assets: self.state.assets.clone(),
+            assets: self.site.assets.clone(),
             flashes: self.flashes.clone(),
             user: None,
-            announcement: (!announcement.is_empty()).then_some(announcement),
+            announcement: self.site.chrome.announcement().await,
         }
     }
 
@@ -121,7 +124,7 @@ impl Ctx {
     /// A page of signed-in work, with navigation by the user's permissions.
     pub async fn work(
         &self,
-        user: &AuthUser,
+        user: &Caller,
         title: &str,
         crumbs: &[Crumb],
         body: Markup,
@@ -133,7 +136,7 @@ impl Ctx {
     pub async fn work_with_status(
         &self,
         status: StatusCode,
-        user: &AuthUser,
+        user: &Caller,
         title: &str,
         crumbs: &[Crumb],
         body: Markup,
@@ -147,24 +150,7 @@ impl Ctx {
                 display_name: user.user.display_name.clone(),
                 role_label: user.grants.role_label(),
             });
-            let unread =
-                match crate::alerts::messages::unread_count(&self.state.db, user.user.id).await {
-                    Ok(n) => Some(n),
-                    Err(e) => {
-                        // The page is still worth showing without its counter.
-                        tracing::warn!(error = %e, "unread message count failed");
-                        None
-                    }
-                };
-            let work = if crate::contracts::queues::is_review_staff(user) {
-                crate::contracts::queues::my_open_count(&self.state.db, user.user.id)
-                    .await
-                    .map_err(|e| tracing::warn!(error = %e, "work count failed"))
-                    .ok()
-            } else {
-                None
-            };
-            let nav = navigation(user, &self.path, unread, work);
+            let nav = self.site.chrome.navigation(user, &self.path).await;
             layout::work(&shell, &nav, crumbs, body)
         };
         let mut resp = Html(markup.into_string())
@@ -176,11 +162,11 @@ impl Ctx {
 
     /// 303 to `to`, with a one-time message shown there.
     pub fn redirect(&self, to: &str, flash: Option<Flash>) -> Response {
-        see_other(&self.state, to, flash)
+        see_other(&self.site, to, flash)
     }
 }
 
-pub fn see_other(state: &AppState, to: &str, flash: Option<Flash>) -> Response {
+pub fn see_other(site: &Site, to: &str, flash: Option<Flash>) -> Response {
     let mut resp = Response::builder()
         .status(StatusCode::SEE_OTHER)
         .header(header::LOCATION, to)
@@ -189,7 +175,7 @@ pub fn see_other(state: &AppState, to: &str, flash: Option<Flash>) -> Response {
         let value = format!(
             "{}={}; Path=/; HttpOnly; SameSite=Lax",
             flash::COOKIE,
-            flash::encode(state.keys.secret(KeyName::Web), &f)
+            flash::encode(site.web_key(), &f)
         );
         if let Ok(v) = HeaderValue::from_str(&value) {
             resp.headers_mut().append(header::SET_COOKIE, v);
@@ -198,110 +184,9 @@ pub fn see_other(state: &AppState, to: &str, flash: Option<Flash>) -> Response {
     resp
 }
 
-/// The side navigation: what this user may open; the message center with
-/// its unread counter (when it could be counted) for everyone.
-fn navigation(user: &AuthUser, path: &str, unread: Option<u64>, work: Option<u64>) -> Vec<NavItem> {
-    use crate::security::rbac::perm;
-    let mut items: Vec<(&str, &str)> = vec![("工作台", "/my"), ("消息中心", "/messages")];
-    if user.user.kind == crate::identity::users::KIND_ENTERPRISE {
-        items.push(("单位认领核验", "/my/claim"));
-    }
-    if user.grants.has(perm::CONTRACT_APPLY) {
-        items.push(("我的申请", "/my/contracts"));
-    }
-    if user.grants.has(perm::ENTERPRISE_USERS) {
-        items.push(("本单位用户", "/my/enterprise/users"));
-    }
-    if [
-        perm::CONTRACT_ACCEPT,
-        perm::CONTRACT_REVIEW,
-        perm::CONTRACT_LARGE,
-        perm::CONTRACT_APPROVE,
-    ]
-    .iter()
-    .any(|p| user.grants.has(p))
-    {
-        items.push(("合同审查", "/review/contracts"));
-    }
-    if user.grants.has(perm::ENTERPRISE_VERIFY) {
-        items.push(("认领核验", "/review/claims"));
-    }
-    if user.grants.has(perm::USER_MANAGE) {
-        items.push(("用户管理", "/admin/users"));
-    }
-    if user.grants.has(perm::OFFICE_MANAGE) {
-        items.push(("登记处管理", "/admin/offices"));
-    }
-    if user.grants.has(perm::ENTERPRISE_MANAGE) || user.grants.has(perm::ENTERPRISE_VERIFY) {
-        items.push(("企业与对口关系", "/admin/enterprises"));
-    }
-    if user.grants.has(perm::STAFF_MANAGE) {
-        items.push(("人员管理", "/admin/staff"));
-    }
-    if user.grants.has(perm::OFFICE_MANAGE) || user.grants.has(perm::STAFF_MANAGE) {
-        items.push(("服务点", "/admin/service-points"));
-    }
-    if user.grants.has(perm::CONTRACT_APPROVE) {
-        items.push(("五类归属确认", "/review/reclassify"));
-    }
-    if user.grants.has(perm::JOBS_MANAGE) {
-        items.push(("后台任务", "/admin/jobs"));
-        items.push(("通知与提醒", "/admin/notices"));
-    }
-    if user.grants.has(perm::DICTIONARY_MANAGE) {
-        items.push(("数据字典", "/admin/dictionaries"));
-    }
-    if user.grants.has(perm::CALENDAR_MANAGE) {
-        items.push(("工作日历", "/admin/calendar"));
-    }
-    if user.grants.has(perm::ROLE_MANAGE) {
-        items.push(("角色与权限", "/admin/roles"));
-    }
-    if user.grants.has(perm::SECURITY_MANAGE) {
-        items.push(("安全策略", "/admin/security"));
-    }
-    if user.grants.has(perm::SESSION_MANAGE) {
-        items.push(("在线会话", "/admin/sessions"));
-    }
-    if user.grants.has(perm::REPORT_VIEW) {
-        items.push(("企业增长统计", "/reports/enterprise-growth"));
-    }
-    if user.grants.has(perm::INTEGRITY_MANAGE) {
-        items.push(("诚信企业库", "/supervision/integrity"));
-        items.push(("异常信息", "/supervision/anomalies"));
-    }
-    if user.grants.has(perm::REPORT_VIEW) {
-        items.push(("企业诚信统计", "/reports/integrity"));
-    }
-    if user.grants.has(perm::SUPERVISION_SAMPLE) {
-        items.push(("重复合同检查", "/supervision/duplicates"));
-    }
-    if user.grants.has(perm::AUDIT_VIEW) {
-        items.push(("审计日志", "/audit/log"));
-    }
-    items.extend([
-        ("安全设置", "/account/security"),
-        ("我的会话", "/account/sessions"),
-        ("修改密码", "/account/password"),
-    ]);
-    items
-        .into_iter()
-        .map(|(label, href)| NavItem {
-            label: label.into(),
-            href: href.into(),
-            current: path == href,
-            badge: match href {
-                "/messages" => unread.map(techreg_views::pages::messages::messages_badge),
-                "/review/contracts" => work.map(techreg_views::pages::review::work_badge),
-                _ => None,
-            },
-        })
-        .collect()
-}
-
 /// The Chinese error page, or a toast fragment retargeted to `#toast`.
 pub async fn error_response(
-    state: &AppState,
+    site: &Site,
     status: StatusCode,
     message: Option<&str>,
     request_id: &str,
@@ -325,7 +210,7 @@ pub async fn error_response(
     let shell = Shell {
         title: title.to_owned(),
         csrf_token: csrf_token.to_owned(),
-        assets: state.assets.clone(),
+        assets: site.assets.clone(),
         ..Shell::default()
     };
     Html(layout::public(&shell, errors::error_body(&view)).into_string())

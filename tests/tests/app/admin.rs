@@ -2,7 +2,7 @@
 //! duties, unlocking, disabling, forced logout, the audit log.
 
 use chrono::Duration;
-use techreg::security::rbac::Scope;
+use techreg::core::Scope;
 use techreg_tests::{PASSWORD, TestApp};
 
 #[tokio::test]
@@ -199,7 +199,7 @@ async fn admins_unlock_reset_and_disable_accounts() {
     let fresh = r
         .text_of("#one-time-password code")
         .expect("new password shown");
-    app.state.clock.advance(Duration::seconds(61));
+    app.state.core.clock.advance(Duration::seconds(61));
     let c = app.client();
     let r = app.login(&c, "locked3", &fresh, "13900040022").await;
     assert_eq!(r.status, 303);
@@ -433,7 +433,7 @@ async fn a_password_reset_unlocks_and_signs_the_user_out_everywhere() {
     let fresh = r.text_of("#one-time-password code").unwrap();
     assert!(r.body.contains("未锁定"), "the reset lifts the lock");
     assert_eq!(u.get("/my").await.status, 303, "the old session is over");
-    app.state.clock.advance(chrono::Duration::seconds(61));
+    app.state.core.clock.advance(chrono::Duration::seconds(61));
     let again = app.client();
     assert_eq!(
         app.login(&again, "resetme", &fresh, "13900040072")

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
-use techreg::security::rbac::Scope;
+use techreg::core::Scope;
 use techreg_entities::contract::contract;
 use techreg_entities::identity::app_user;
 use techreg_entities::org::enterprise;
@@ -34,7 +34,7 @@ async fn verified_enterprise(
     let c = app
         .register_enterprise(username, mobile, base17, name, district)
         .await;
-    let db = &app.state.db;
+    let db = &app.state.core.db;
     let user = app_user::Entity::find()
         .filter(app_user::Column::Username.eq(username))
         .one(db)
@@ -60,7 +60,7 @@ async fn verified_enterprise(
         "enterprise_admin",
         Scope::Enterprise(eid),
         None,
-        app.state.clock.now(),
+        app.state.core.clock.now(),
     )
     .await
     .unwrap();
@@ -69,7 +69,7 @@ async fn verified_enterprise(
 
 async fn row(app: &TestApp, id: i64) -> contract::Model {
     contract::Entity::find_by_id(id)
-        .one(&app.state.db)
+        .one(&app.state.core.db)
         .await
         .unwrap()
         .unwrap()
@@ -480,9 +480,9 @@ async fn an_enterprise_fills_every_step_submits_and_withdraws() {
     assert_eq!(row(&app, 1).await.status, "draft");
 
     let office = app.create_office("310110", "杨浦区技术合同登记处").await;
-    let now = app.state.clock.now();
+    let now = app.state.core.clock.now();
     techreg::org::service::assign(
-        &app.state.db,
+        &app.state.core.db,
         eid,
         office,
         techreg::core::clock::shanghai_date(now),
@@ -742,7 +742,7 @@ async fn in_the_browser_an_application_is_filled_returned_corrected_and_register
     )
     .await;
     let d = &browser.driver;
-    app.state.clock.advance(chrono::Duration::seconds(61));
+    app.state.core.clock.advance(chrono::Duration::seconds(61));
     d.goto(app.url("/login")).await.unwrap();
     fill(d, "username", "apply_web").await;
     fill(d, "password", PASSWORD).await;
@@ -972,7 +972,7 @@ async fn in_the_browser_an_application_is_filled_returned_corrected_and_register
 /// Signs in through the forms (the code from the SMS), after signing out.
 async fn staff_sign_in(app: &TestApp, d: &WebDriver, username: &str, mobile: &str) {
     d.delete_all_cookies().await.unwrap();
-    app.state.clock.advance(chrono::Duration::seconds(61));
+    app.state.core.clock.advance(chrono::Duration::seconds(61));
     d.goto(app.url("/login")).await.unwrap();
     fill(d, "username", username).await;
     fill(d, "password", PASSWORD).await;

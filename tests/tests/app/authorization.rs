@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use techreg::security::rbac::Scope;
+use techreg::core::Scope;
 use techreg_tests::{PASSWORD, TestApp, TestClient};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

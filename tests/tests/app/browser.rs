@@ -90,7 +90,7 @@ async fn an_enterprise_registers_is_verified_by_staff_and_signs_in_with_a_code()
         "city_b",
         "13900060001",
         "city_officer",
-        techreg::security::rbac::Scope::All,
+        techreg::core::Scope::All,
         false,
     )
     .await;
@@ -152,7 +152,7 @@ async fn an_enterprise_registers_is_verified_by_staff_and_signs_in_with_a_code()
     assert!(d.source().await.unwrap().contains("注册成功"));
 
     // First sign-in with the SMS code; the account waits for verification.
-    app.state.clock.advance(chrono::Duration::seconds(61));
+    app.state.core.clock.advance(chrono::Duration::seconds(61));
     sign_in(&app, d, "wujiu", "13900060010").await;
     assert!(d.source().await.unwrap().contains("待核验"));
     browser.screenshot("identity-02-pending").await;
@@ -217,7 +217,7 @@ async fn an_enterprise_registers_is_verified_by_staff_and_signs_in_with_a_code()
 
     // The applicant is now active.
     sign_out(d, &app).await;
-    app.state.clock.advance(chrono::Duration::seconds(61));
+    app.state.core.clock.advance(chrono::Duration::seconds(61));
     sign_in(&app, d, "wujiu", "13900060010").await;
     let page = d.source().await.unwrap();
     assert!(page.contains("企业管理员") && page.contains("正常"));
@@ -246,7 +246,7 @@ async fn the_city_office_reassigns_an_enterprise_to_another_office() {
         "journey_city",
         "13900120002",
         "city_officer",
-        techreg::security::rbac::Scope::All,
+        techreg::core::Scope::All,
         false,
     )
     .await;
@@ -335,10 +335,10 @@ async fn the_city_office_reassigns_an_enterprise_to_another_office() {
         .unwrap();
     assert!(history.contains("企业注册地迁至闵行区") && history.contains("浦东新区技术合同登记处"));
     browser.screenshot("offices-02-enterprise-reassigned").await;
-    let on = techreg::core::clock::shanghai_date(app.state.clock.now());
+    let on = techreg::core::clock::shanghai_date(app.state.core.clock.now());
     let id = app.count("enterprise").await;
     assert_eq!(
-        techreg::org::service::responsible_office(&app.state.db, id, on)
+        techreg::org::service::responsible_office(&app.state.core.db, id, on)
             .await
             .unwrap(),
         Some(minhang)

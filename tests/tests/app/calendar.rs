@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use techreg::security::rbac::Scope;
+use techreg::core::Scope;
 use techreg_tests::{PASSWORD, Resp, TestApp, TestClient};
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -417,7 +417,7 @@ async fn a_good_import_in_gbk_replaces_the_year_after_confirmation() {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
         techreg_entities::audit::audit_log::Entity::find()
             .filter(techreg_entities::audit::audit_log::Column::Action.eq("calendar.import"))
-            .one(&app.state.db)
+            .one(&app.state.core.db)
             .await
             .unwrap()
             .unwrap()
@@ -595,7 +595,11 @@ async fn the_demo_seed_loads_the_published_arrangements_once() {
         )
         .await;
     assert_eq!(r.status, 303);
-    let (db, keys, config) = (&app.state.db, app.state.keys.as_ref(), &app.state.config);
+    let (db, keys, config) = (
+        &app.state.core.db,
+        app.state.keys.as_ref(),
+        &app.state.core.config,
+    );
     techreg::demo::seed(db, keys, config).await.unwrap();
     techreg::demo::seed(db, keys, config).await.unwrap();
     assert_eq!(
@@ -615,7 +619,7 @@ async fn concurrent_changes_of_one_day_run_one_after_the_other() {
     use techreg::calendar::{DayKind, service};
     let app = TestApp::spawn().await;
     let write = |name: &'static str| {
-        let db = app.state.db.clone();
+        let db = app.state.core.db.clone();
         async move {
             let txn = techreg::core::db::begin(&db).await.unwrap();
             let before = service::set_day(

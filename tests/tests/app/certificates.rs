@@ -43,8 +43,9 @@ fn data(number: &str) -> CertifiedData {
 
 /// Issues inside a transaction, as the final approval does.
 async fn issue(app: &TestApp, contract_id: i64, d: &CertifiedData) -> Result<Issued, CertError> {
-    let txn = techreg::core::db::begin(&app.state.db).await.unwrap();
-    let issued = service::issue(&txn, &app.state, contract_id, d, app.state.clock.now()).await?;
+    let txn = techreg::core::db::begin(&app.state.core.db).await.unwrap();
+    let issued =
+        service::issue(&txn, &app.state, contract_id, d, app.state.core.clock.now()).await?;
     txn.commit().await.unwrap();
     Ok(issued)
 }
@@ -182,13 +183,13 @@ async fn a_certificate_verifies_publicly_and_its_signature_checks_out_independen
     assert!(!sm_crypto_verifies(public_key, &renamed, &signature));
 
     // Revocation shows on the public page and in the API.
-    let txn = techreg::core::db::begin(&app.state.db).await.unwrap();
+    let txn = techreg::core::db::begin(&app.state.core.db).await.unwrap();
     let row = service::set_status(
         &txn,
         NUMBER,
         Status::Revoked,
         "以欺骗手段取得登记",
-        app.state.clock.now(),
+        app.state.core.clock.now(),
     )
     .await
     .unwrap();
@@ -210,19 +211,25 @@ async fn a_certificate_verifies_publicly_and_its_signature_checks_out_independen
         (Status::Cancelled, "已注销"),
         (Status::Valid, "有效"),
     ] {
-        service::set_status(&app.state.db, NUMBER, status, "", app.state.clock.now())
-            .await
-            .unwrap();
+        service::set_status(
+            &app.state.core.db,
+            NUMBER,
+            status,
+            "",
+            app.state.core.clock.now(),
+        )
+        .await
+        .unwrap();
         let r = c.get(&format!("/verify/{NUMBER}?code={code}")).await;
         assert_eq!(r.text_of(".cert-status").as_deref(), Some(label));
     }
     assert!(matches!(
         service::set_status(
-            &app.state.db,
+            &app.state.core.db,
             "2026310115999999",
             Status::Revoked,
             "",
-            app.state.clock.now()
+            app.state.core.clock.now()
         )
         .await,
         Err(CertError::NotFound)
@@ -234,7 +241,7 @@ async fn the_code_is_never_stored_in_clear_and_numbers_are_not_reused() {
     let app = TestApp::spawn().await;
     let issued = issue(&app, 7, &data(NUMBER)).await.unwrap();
     let row = certificate::Entity::find_by_id(issued.certificate_id)
-        .one(&app.state.db)
+        .one(&app.state.core.db)
         .await
         .unwrap()
         .unwrap();
@@ -242,9 +249,10 @@ async fn the_code_is_never_stored_in_clear_and_numbers_are_not_reused() {
     assert_eq!(row.status, "valid");
     assert_eq!(row.verification_code_hash.len(), 64);
     // Nowhere in the row, in any column.
-    let backend = app.state.db.get_database_backend();
+    let backend = app.state.core.db.get_database_backend();
     let hits = app
         .state
+        .core
         .db
         .query_all_raw(Statement::from_string(
             backend,
@@ -327,6 +335,7 @@ async fn the_pdf_is_small_parses_and_is_stored_encrypted() {
     assert_eq!(app.count("stored_file").await, 1);
     let on_disk = std::fs::read(
         app.state
+            .core
             .config
             .data_dir
             .join("files")
@@ -335,12 +344,12 @@ async fn the_pdf_is_small_parses_and_is_stored_encrypted() {
     )
     .unwrap();
     assert!(!on_disk.starts_with(b"%PDF"), "encrypted at rest");
-    let by_contract = service::pdf(&app.state.db, &app.state, Which::Contract(55))
+    let by_contract = service::pdf(&app.state.core.db, &app.state, Which::Contract(55))
         .await
         .unwrap();
     assert_eq!(&by_contract, pdf);
     let by_id = service::pdf(
-        &app.state.db,
+        &app.state.core.db,
         &app.state,
         Which::Certificate(issued.certificate_id),
     )
@@ -348,7 +357,7 @@ async fn the_pdf_is_small_parses_and_is_stored_encrypted() {
     .unwrap();
     assert_eq!(&by_id, pdf);
     assert!(matches!(
-        service::pdf(&app.state.db, &app.state, Which::Contract(56)).await,
+        service::pdf(&app.state.core.db, &app.state, Which::Contract(56)).await,
         Err(CertError::NotFound)
     ));
 }

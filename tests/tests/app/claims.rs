@@ -2,7 +2,7 @@
 //! staff, with bad uploads, a rejection, a race between two reviewers, and
 //! objects out of reach.
 
-use techreg::security::rbac::Scope;
+use techreg::core::Scope;
 use techreg_tests::{PASSWORD, TestApp};
 
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";

@@ -10,10 +10,10 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use techreg::contracts::application::{Amounts, Basics, IpItem, Party, Technology};
 use techreg::contracts::service::{self, ActInput, SubmitError};
 use techreg::contracts::state::{Action, Status};
-use techreg::identity::auth::AuthUser;
+use techreg::core::Caller;
+use techreg::core::Scope;
 use techreg::identity::validate::credit_check_char;
-use techreg::security::rbac::Scope;
-use techreg::web::AppError;
+use techreg::web::WebError;
 use techreg_entities::contract::{contract, event, snapshot};
 use techreg_entities::identity::app_user;
 use techreg_tests::TestApp;
@@ -26,28 +26,32 @@ fn d(s: &str) -> NaiveDate {
 /// holiday arrangements, so deadlines can be checked by hand.
 async fn at(app: &TestApp, instant: &str) {
     let target: DateTime<Utc> = instant.parse().unwrap();
-    app.state.clock.advance(target - app.state.clock.now());
-    techreg::calendar::seed_published(&app.state.db, app.state.clock.now())
+    app.state
+        .core
+        .clock
+        .advance(target - app.state.core.clock.now());
+    techreg::calendar::seed_published(&app.state.core.db, app.state.core.clock.now())
         .await
         .unwrap();
     app.state.calendar.invalidate();
 }
 
-async fn auth(app: &TestApp, user_id: i64) -> AuthUser {
+async fn auth(app: &TestApp, user_id: i64) -> Caller {
     let user = app_user::Entity::find_by_id(user_id)
-        .one(&app.state.db)
+        .one(&app.state.core.db)
         .await
         .unwrap()
         .unwrap();
     let (grants, _) =
-        techreg::identity::roles::load_grants(&app.state.db, app.state.keys.as_ref(), user_id)
+        techreg::identity::roles::load_grants(&app.state.core.db, app.state.keys.as_ref(), user_id)
             .await
             .unwrap();
-    AuthUser {
-        user,
+    Caller {
+        user: (&user).into(),
         grants,
         session_key: String::new(),
         client_ip: "127.0.0.1".into(),
+        acting_for: None,
     }
 }
 
@@ -56,10 +60,10 @@ fn code(base17: &str) -> String {
 }
 
 /// An enterprise in `district` with its admin, who may apply.
-async fn applicant(app: &TestApp, n: u32, district: &str) -> AuthUser {
+async fn applicant(app: &TestApp, n: u32, district: &str) -> Caller {
     use sea_orm::{ActiveModelTrait, ActiveValue::Set};
     use techreg::identity::{roles, users};
-    let now = app.state.clock.now();
+    let now = app.state.core.clock.now();
     let e = techreg_entities::org::enterprise::ActiveModel {
         credit_code: Set(code(&format!("91{district}00000{n:04}"))),
         name: Set(format!("上海申请单位{n}有限公司")),
@@ -69,16 +73,22 @@ async fn applicant(app: &TestApp, n: u32, district: &str) -> AuthUser {
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&app.state.db)
+    .insert(&app.state.core.db)
     .await
     .unwrap();
-    techreg::org::service::assign_new(&app.state.db, e.id, &e.credit_code, Some(district), now)
-        .await
-        .unwrap();
+    techreg::org::service::assign_new(
+        &app.state.core.db,
+        e.id,
+        &e.credit_code,
+        Some(district),
+        now,
+    )
+    .await
+    .unwrap();
     let u = users::create(
-        &app.state.db,
+        &app.state.core.db,
         app.state.keys.as_ref(),
-        app.state.config.security.pbkdf2_iterations,
+        app.state.core.config.security.pbkdf2_iterations,
         users::NewUser {
             username: &format!("ent{n}"),
             display_name: "申请人",
@@ -96,7 +106,7 @@ async fn applicant(app: &TestApp, n: u32, district: &str) -> AuthUser {
     .await
     .unwrap();
     roles::assign(
-        &app.state.db,
+        &app.state.core.db,
         app.state.keys.as_ref(),
         u.id,
         "enterprise_admin",
@@ -109,7 +119,7 @@ async fn applicant(app: &TestApp, n: u32, district: &str) -> AuthUser {
     auth(app, u.id).await
 }
 
-async fn staff(app: &TestApp, name: &str, n: u32, role: &str, scope: Scope) -> AuthUser {
+async fn staff(app: &TestApp, name: &str, n: u32, role: &str, scope: Scope) -> Caller {
     let id = app
         .create_user(name, &format!("1390015{n:04}"), role, scope, false)
         .await;
@@ -118,14 +128,14 @@ async fn staff(app: &TestApp, name: &str, n: u32, role: &str, scope: Scope) -> A
 
 async fn current(app: &TestApp, id: i64) -> contract::Model {
     contract::Entity::find_by_id(id)
-        .one(&app.state.db)
+        .one(&app.state.core.db)
         .await
         .unwrap()
         .unwrap()
 }
 
 /// A complete application (every step valid), not yet submitted.
-async fn complete_draft(app: &TestApp, user: &AuthUser, deal_yuan: i64, category: &str) -> i64 {
+async fn complete_draft(app: &TestApp, user: &Caller, deal_yuan: i64, category: &str) -> i64 {
     let s = &app.state;
     let c = service::create_draft(s, user).await.unwrap();
     let id = c.id;
@@ -226,7 +236,7 @@ async fn complete_draft(app: &TestApp, user: &AuthUser, deal_yuan: i64, category
     id
 }
 
-async fn submit(app: &TestApp, user: &AuthUser, id: i64) -> contract::Model {
+async fn submit(app: &TestApp, user: &Caller, id: i64) -> contract::Model {
     let v = current(app, id).await.version;
     match service::submit(&app.state, user, id, v, true).await {
         Ok(c) => c,
@@ -235,7 +245,7 @@ async fn submit(app: &TestApp, user: &AuthUser, id: i64) -> contract::Model {
     }
 }
 
-async fn act(app: &TestApp, user: &AuthUser, id: i64, action: Action) -> contract::Model {
+async fn act(app: &TestApp, user: &Caller, id: i64, action: Action) -> contract::Model {
     let v = current(app, id).await.version;
     service::act(
         &app.state,
@@ -292,7 +302,7 @@ async fn a_complete_application_goes_to_its_office_and_through_to_registration()
     );
     let snaps = snapshot::Entity::find()
         .filter(snapshot::Column::ContractId.eq(id))
-        .all(&app.state.db)
+        .all(&app.state.core.db)
         .await
         .unwrap();
     assert_eq!(snaps.len(), 1);
@@ -300,7 +310,7 @@ async fn a_complete_application_goes_to_its_office_and_through_to_registration()
 
     // Accepted on the 30th: seven working days are 8, 9, 10 (make-up
     // Saturday), 12, 13, 14, 15 October.
-    app.state.clock.advance(chrono::Duration::days(1));
+    app.state.core.clock.advance(chrono::Duration::days(1));
     let c = act(&app, &clerk, id, Action::Accept).await;
     assert_eq!(status(&c), Status::Reviewing);
     assert_eq!(c.stage_deadline, Some(d("2026-10-15")));
@@ -317,7 +327,7 @@ async fn a_complete_application_goes_to_its_office_and_through_to_registration()
     let events: Vec<(String, String, String)> = event::Entity::find()
         .filter(event::Column::ContractId.eq(id))
         .order_by_asc(event::Column::Id)
-        .all(&app.state.db)
+        .all(&app.state.core.db)
         .await
         .unwrap()
         .into_iter()
@@ -438,7 +448,10 @@ async fn an_incomplete_application_is_not_submitted_and_says_what_to_fix() {
 
     // A licence without IP items is refused at submission too.
     let id = complete_draft(&app, &ent, 1_000, "licence").await;
-    let full = service::load(&app.state.db, id).await.unwrap().unwrap();
+    let full = service::load(&app.state.core.db, id)
+        .await
+        .unwrap()
+        .unwrap();
     let mut tech = full.technology();
     tech.ip_items.clear();
     service::save_technology(&app.state, &ent, id, full.contract.version, &tech)
@@ -480,7 +493,7 @@ async fn large_contracts_need_the_large_contract_approver() {
         ActInput::default(),
     )
     .await;
-    assert!(matches!(r, Err(AppError::Forbidden(_))), "{r:?}");
+    assert!(matches!(r, Err(WebError::Forbidden(_))), "{r:?}");
     let r = service::act(
         &app.state,
         Some(&city),
@@ -490,7 +503,7 @@ async fn large_contracts_need_the_large_contract_approver() {
         ActInput::default(),
     )
     .await;
-    assert!(matches!(r, Err(AppError::Conflict(_))), "{r:?}");
+    assert!(matches!(r, Err(WebError::Conflict(_))), "{r:?}");
     let c = act(&app, &large, id, Action::ApproveLarge).await;
     assert_eq!(status(&c), Status::PendingApproval);
     let c = act(&app, &city, id, Action::Approve).await;
@@ -532,7 +545,7 @@ async fn the_second_of_two_identical_actions_changes_nothing() {
     let ok = [a.is_ok(), b.is_ok()];
     assert_eq!(ok.iter().filter(|x| **x).count(), 1, "{a:?} {b:?}");
     let failed = if a.is_ok() { b } else { a };
-    assert!(matches!(failed, Err(AppError::Conflict(_))), "{failed:?}");
+    assert!(matches!(failed, Err(WebError::Conflict(_))), "{failed:?}");
     assert_eq!(
         app.count("contract_event").await,
         2,
@@ -541,7 +554,7 @@ async fn the_second_of_two_identical_actions_changes_nothing() {
     // A double submission is refused the same way.
     let r = service::submit(&app.state, &ent, id, c.version - 1, true).await;
     assert!(
-        matches!(r, Err(SubmitError::Web(AppError::Conflict(_)))),
+        matches!(r, Err(SubmitError::Web(WebError::Conflict(_)))),
         "{r:?}"
     );
 }
@@ -567,7 +580,7 @@ async fn another_office_never_acts_on_the_case() {
         ActInput::default(),
     )
     .await;
-    assert!(matches!(r, Err(AppError::NotFound)), "{r:?}");
+    assert!(matches!(r, Err(WebError::NotFound)), "{r:?}");
     let r = service::act(
         &app.state,
         Some(&stranger),
@@ -577,9 +590,9 @@ async fn another_office_never_acts_on_the_case() {
         ActInput::default(),
     )
     .await;
-    assert!(matches!(r, Err(AppError::NotFound)), "{r:?}");
+    assert!(matches!(r, Err(WebError::NotFound)), "{r:?}");
     let r = service::save_basics(&app.state, &stranger, id, c.version, &Basics::default()).await;
-    assert!(matches!(r, Err(AppError::NotFound)), "{r:?}");
+    assert!(matches!(r, Err(WebError::NotFound)), "{r:?}");
     assert_eq!(status(&current(&app, id).await), Status::Submitted);
     // The applicant may withdraw before acceptance.
     let c = act(&app, &ent, id, Action::Withdraw).await;
@@ -605,7 +618,7 @@ async fn a_return_restarts_or_pauses_the_review_clock() {
         let c = act(&app, &clerk, id, Action::Accept).await;
         assert_eq!(c.stage_deadline, Some(d("2026-11-11")), "{mode}");
         // Returned on Wednesday the 4th with five working days left.
-        app.state.clock.advance(chrono::Duration::days(2));
+        app.state.core.clock.advance(chrono::Duration::days(2));
         let v = current(&app, id).await.version;
         let c = service::act(
             &app.state,
@@ -625,7 +638,7 @@ async fn a_return_restarts_or_pauses_the_review_clock() {
         assert_eq!(c.stage_deadline, None);
         assert_eq!(app.count("contract_comment").await, 1);
         // Corrected and resubmitted the next Monday, accepted the same day.
-        app.state.clock.advance(chrono::Duration::days(5));
+        app.state.core.clock.advance(chrono::Duration::days(5));
         let c = submit(&app, &ent, id).await;
         assert_eq!(c.round, 2);
         let c = act(&app, &clerk, id, Action::Accept).await;
@@ -647,13 +660,18 @@ async fn the_city_office_decides_where_an_old_know_how_transfer_belongs() {
                 20190101000003,工艺秘密转让合同,技术转让,技术秘密转让,戊公司,己公司,300000,2019-05-03\n\
                 20190101000004,培训合同,技术服务,技术培训,庚公司,辛公司,5000,2019-06-03\n";
     let rows = techreg::tabular::read(text.as_bytes()).unwrap();
-    let report = techreg::contracts::legacy::plan(&app.state.db, &rows, "2001")
+    let report = techreg::contracts::legacy::plan(&app.state.core.db, &rows, "2001")
         .await
         .unwrap();
     assert!(report.errors.is_empty(), "{:?}", report.errors);
-    techreg::contracts::legacy::apply(&app.state.db, &report, "2001", app.state.clock.now())
-        .await
-        .unwrap();
+    techreg::contracts::legacy::apply(
+        &app.state.core.db,
+        &report,
+        "2001",
+        app.state.core.clock.now(),
+    )
+    .await
+    .unwrap();
     app.create_user("city", "13900160001", "city_officer", Scope::All, false)
         .await;
     app.create_user("clerk", "13900160002", "office_clerk", Scope::All, false)
@@ -672,7 +690,7 @@ async fn the_city_office_decides_where_an_old_know_how_transfer_belongs() {
     assert!(!page.body.contains("培训合同"), "mapped automatically");
     let training = contract::Entity::find()
         .filter(contract::Column::RegistrationNumber.eq("20190101000004"))
-        .one(&app.state.db)
+        .one(&app.state.core.db)
         .await
         .unwrap()
         .unwrap();
@@ -686,7 +704,7 @@ async fn the_city_office_decides_where_an_old_know_how_transfer_belongs() {
     );
     let id = contract::Entity::find()
         .filter(contract::Column::RegistrationNumber.eq("20190101000003"))
-        .one(&app.state.db)
+        .one(&app.state.core.db)
         .await
         .unwrap()
         .unwrap()

@@ -5,9 +5,9 @@
 
 use std::time::Duration;
 
+use techreg::core::Scope;
 use techreg::dictionary::service::load_entries;
 use techreg::dictionary::{DICT_DISTRICT, DICT_TECH_FIELD};
-use techreg::security::rbac::Scope;
 use techreg_tests::{PASSWORD, TestApp, TestClient};
 
 async fn admin(app: &TestApp) -> TestClient {
@@ -20,7 +20,7 @@ async fn admin(app: &TestApp) -> TestClient {
 
 /// (id, version, active) of an entry, straight from the database.
 async fn entry(app: &TestApp, dict: &str, code: &str) -> Option<(i64, i32, bool)> {
-    load_entries(&app.state.db, dict)
+    load_entries(&app.state.core.db, dict)
         .await
         .unwrap()
         .into_iter()
@@ -524,7 +524,7 @@ async fn only_dictionary_managers_get_in() {
 mod browser {
     use std::time::Duration;
 
-    use techreg::security::rbac::Scope;
+    use techreg::core::Scope;
     use techreg_tests::TestApp;
     use techreg_tests::browser::Browser;
     use thirtyfour::prelude::*;

@@ -7,8 +7,8 @@ use std::io::Cursor;
 
 use chrono::Days;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use techreg::identity::auth::AuthUser;
-use techreg::security::rbac::Scope;
+use techreg::core::Caller;
+use techreg::core::Scope;
 use techreg_entities::contract::{contract, duplicate_decision, fingerprint};
 use techreg_tests::application::{self, Application};
 use techreg_tests::{PASSWORD, TestApp, TestClient};
@@ -64,7 +64,7 @@ async fn world() -> World {
         .post_form("/review/claims/1/approve", &[("version", &version)])
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
-    app.state.clock.advance(chrono::Duration::seconds(61));
+    app.state.core.clock.advance(chrono::Duration::seconds(61));
     World { app, credit_code }
 }
 
@@ -86,7 +86,7 @@ fn input_value(body: &str, name: &str) -> String {
         .to_owned()
 }
 
-async fn applicant(app: &TestApp, username: &str) -> AuthUser {
+async fn applicant(app: &TestApp, username: &str) -> Caller {
     application::auth_user(app, username).await
 }
 
@@ -104,7 +104,7 @@ const SUMMARY: &str = "研制一套基于机器视觉的零件表面缺陷在线
 async fn submit(w: &World, s: &Spec<'_>) -> i64 {
     let app = &w.app;
     let user = applicant(app, "seller_d").await;
-    let today = techreg::core::clock::shanghai_date(app.state.clock.now());
+    let today = techreg::core::clock::shanghai_date(app.state.core.clock.now());
     let a = Application {
         number: Some(s.number),
         signed_on: today - Days::new(s.signed_days_ago),
@@ -127,7 +127,7 @@ async fn submit(w: &World, s: &Spec<'_>) -> i64 {
 
 async fn code_of(app: &TestApp, id: i64) -> String {
     contract::Entity::find_by_id(id)
-        .one(&app.state.db)
+        .one(&app.state.core.db)
         .await
         .unwrap()
         .unwrap()
@@ -158,7 +158,7 @@ async fn a_resubmitted_copy_is_flagged_to_the_applicant_and_the_reviewer() {
     // The index follows the submission.
     assert!(
         fingerprint::Entity::find_by_id(first)
-            .one(&app.state.db)
+            .one(&app.state.core.db)
             .await
             .unwrap()
             .is_some()
@@ -169,7 +169,7 @@ async fn a_resubmitted_copy_is_flagged_to_the_applicant_and_the_reviewer() {
     let submitted = techreg_entities::contract::event::Entity::find()
         .filter(techreg_entities::contract::event::Column::ContractId.eq(copy))
         .filter(techreg_entities::contract::event::Column::Action.eq("submit"))
-        .one(&app.state.db)
+        .one(&app.state.core.db)
         .await
         .unwrap()
         .unwrap();
@@ -304,8 +304,8 @@ async fn other_applicants_and_other_offices_cases_stay_hidden() {
         .post_form("/review/claims/2/approve", &[("version", &version)])
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
-    app.state.clock.advance(chrono::Duration::seconds(61));
-    let today = techreg::core::clock::shanghai_date(app.state.clock.now());
+    app.state.core.clock.advance(chrono::Duration::seconds(61));
+    let today = techreg::core::clock::shanghai_date(app.state.core.clock.now());
     let user_e = applicant(app, "seller_e").await;
     let a = Application {
         scan: PDF,
@@ -386,7 +386,7 @@ async fn other_applicants_and_other_offices_cases_stay_hidden() {
 
     // A reviewer cannot open another office's contract by typing its id.
     let xuhui = app.create_office("310104", "徐汇区技术合同登记处").await;
-    let now = app.state.clock.now();
+    let now = app.state.core.clock.now();
     let elsewhere = {
         use sea_orm::{ActiveModelTrait, ActiveValue::Set};
         contract::ActiveModel {
@@ -401,7 +401,7 @@ async fn other_applicants_and_other_offices_cases_stay_hidden() {
             updated_at: Set(now),
             ..Default::default()
         }
-        .insert(&app.state.db)
+        .insert(&app.state.core.db)
         .await
         .unwrap()
         .id
@@ -518,7 +518,7 @@ async fn the_reviewers_decision_is_audited_and_remembered() {
         .await;
     assert_eq!(r.status, 409, "{}", r.body);
     let decisions = duplicate_decision::Entity::find()
-        .all(&app.state.db)
+        .all(&app.state.core.db)
         .await
         .unwrap();
     assert_eq!(decisions.len(), 1);
@@ -528,7 +528,7 @@ async fn the_reviewers_decision_is_audited_and_remembered() {
     assert_eq!(d.actor, "clerk_d");
     let audited = techreg_entities::audit::audit_log::Entity::find()
         .filter(techreg_entities::audit::audit_log::Column::Action.eq("duplicate.decide"))
-        .all(&app.state.db)
+        .all(&app.state.core.db)
         .await
         .unwrap();
     assert_eq!(audited.len(), 1);
@@ -548,7 +548,7 @@ async fn the_reviewers_decision_is_audited_and_remembered() {
 async fn the_batch_check_lists_a_planted_cluster_and_exports_it() {
     let w = world().await;
     let app = &w.app;
-    let r = techreg::demo::generate::seed_contracts(&app.state.db, 1500, 7)
+    let r = techreg::demo::generate::seed_contracts(&app.state.core.db, 1500, 7)
         .await
         .unwrap();
     assert!(
@@ -583,7 +583,7 @@ async fn the_batch_check_lists_a_planted_cluster_and_exports_it() {
     // Planted near-duplicates in the period, by ground truth in the codes.
     let seeded = contract::Entity::find()
         .filter(contract::Column::ApprovalCode.starts_with("SEED"))
-        .all(&app.state.db)
+        .all(&app.state.core.db)
         .await
         .unwrap();
     let by_id: std::collections::BTreeMap<i64, &contract::Model> =
@@ -653,15 +653,15 @@ async fn the_batch_check_lists_a_planted_cluster_and_exports_it() {
 
     // A rebuild gives the same index as the incremental writes.
     let before = fingerprint::Entity::find()
-        .all(&app.state.db)
+        .all(&app.state.core.db)
         .await
         .unwrap();
-    let n = techreg::duplicates::index::rebuild(&app.state.db, false)
+    let n = techreg::duplicates::index::rebuild(&app.state.core.db, false)
         .await
         .unwrap();
     assert_eq!(n as usize, before.len());
     let after = fingerprint::Entity::find()
-        .all(&app.state.db)
+        .all(&app.state.core.db)
         .await
         .unwrap();
     let mut before = before;

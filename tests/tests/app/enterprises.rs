@@ -5,9 +5,9 @@
 
 use chrono::{Days, NaiveDate};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use techreg::core::Scope;
 use techreg::identity::validate::credit_check_char;
 use techreg::org::service::{self, responsible_office};
-use techreg::security::rbac::Scope;
 use techreg_entities::org::{enterprise, enterprise_assignment, enterprise_history};
 use techreg_tests::{PASSWORD, TestApp, TestClient};
 
@@ -16,12 +16,12 @@ fn code(base17: &str) -> String {
 }
 
 fn today(app: &TestApp) -> NaiveDate {
-    techreg::core::clock::shanghai_date(app.state.clock.now())
+    techreg::core::clock::shanghai_date(app.state.core.clock.now())
 }
 
 /// An enterprise as registration creates it, assigned by the rules.
 async fn enterprise(app: &TestApp, base17: &str, name: &str, district: &str) -> i64 {
-    let now = app.state.clock.now();
+    let now = app.state.core.clock.now();
     let e = enterprise::ActiveModel {
         credit_code: Set(code(base17)),
         name: Set(name.into()),
@@ -31,17 +31,25 @@ async fn enterprise(app: &TestApp, base17: &str, name: &str, district: &str) -> 
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&app.state.db)
+    .insert(&app.state.core.db)
     .await
     .unwrap();
-    service::assign_new(&app.state.db, e.id, &e.credit_code, Some(district), now)
-        .await
-        .unwrap();
+    service::assign_new(
+        &app.state.core.db,
+        e.id,
+        &e.credit_code,
+        Some(district),
+        now,
+    )
+    .await
+    .unwrap();
     e.id
 }
 
 async fn office_on(app: &TestApp, id: i64, on: NaiveDate) -> Option<i64> {
-    responsible_office(&app.state.db, id, on).await.unwrap()
+    responsible_office(&app.state.core.db, id, on)
+        .await
+        .unwrap()
 }
 
 async fn city_officer(app: &TestApp) -> TestClient {
@@ -128,7 +136,7 @@ async fn one_enterprise_is_reassigned_from_an_effective_date_with_its_history() 
     assert!(history.contains("企业迁址至徐汇区") && history.contains("按所在区自动分配"));
     let rows = enterprise_history::Entity::find()
         .filter(enterprise_history::Column::EnterpriseId.eq(id))
-        .all(&app.state.db)
+        .all(&app.state.core.db)
         .await
         .unwrap();
     assert_eq!(rows.len(), 1);
@@ -142,7 +150,7 @@ async fn one_enterprise_is_reassigned_from_an_effective_date_with_its_history() 
 
     // Ten days later (a new sign-in: the session has long expired) the
     // list shows the new office.
-    app.state.clock.advance(chrono::Duration::days(10));
+    app.state.core.clock.advance(chrono::Duration::days(10));
     app.login(&c, "city", PASSWORD, "13900110001").await;
     let list = c.get(&format!("/admin/enterprises?office={xuhui}")).await;
     assert!(list.body.contains("上海对口测试有限公司"), "{}", list.body);
@@ -243,7 +251,7 @@ async fn many_enterprises_are_reassigned_at_once_by_selection_or_by_filter() {
     );
     let closed = enterprise_assignment::Entity::find()
         .filter(enterprise_assignment::Column::ValidTo.is_not_null())
-        .all(&app.state.db)
+        .all(&app.state.core.db)
         .await
         .unwrap();
     assert_eq!(closed.len(), 4);
@@ -257,7 +265,7 @@ async fn many_enterprises_are_reassigned_at_once_by_selection_or_by_filter() {
     // A suspended office cannot receive enterprises.
     c.get("/admin/enterprises").await;
     sea_orm::ConnectionTrait::execute_unprepared(
-        &app.state.db,
+        &app.state.core.db,
         &format!("UPDATE office SET status = 'suspended' WHERE id = {pudong}"),
     )
     .await
@@ -321,7 +329,7 @@ async fn enterprise_details_are_edited_with_a_version_check_and_kept_in_history(
     let r = c.post_form(&path, &fields).await;
     assert_eq!(r.status, 303, "{}", r.body);
     let e = enterprise::Entity::find_by_id(id)
-        .one(&app.state.db)
+        .one(&app.state.core.db)
         .await
         .unwrap()
         .unwrap();
@@ -460,7 +468,7 @@ async fn an_import_with_one_bad_row_writes_nothing_and_a_good_one_writes_all() {
     assert_eq!(r.status, 303, "{}", r.body);
     let on = today(&app);
     let find = |credit: String| {
-        let db = app.state.db.clone();
+        let db = app.state.core.db.clone();
         async move {
             enterprise::Entity::find()
                 .filter(enterprise::Column::CreditCode.eq(credit))
@@ -663,7 +671,7 @@ async fn an_industry_list_sends_new_enterprises_to_the_industry_office() {
     let app = TestApp::spawn().await;
     app.create_office("310115", "浦东新区技术合同登记处").await;
     let ic = service::create_office(
-        &app.state.db,
+        &app.state.core.db,
         service::NewOffice {
             code: "SHIND02",
             name: "集成电路行业技术合同登记处",
@@ -674,7 +682,7 @@ async fn an_industry_list_sends_new_enterprises_to_the_industry_office() {
             head_name: "",
             handles: "列入集成电路行业名单的企业",
         },
-        app.state.clock.now(),
+        app.state.core.clock.now(),
     )
     .await
     .unwrap()
@@ -723,7 +731,7 @@ async fn an_industry_list_sends_new_enterprises_to_the_industry_office() {
     assert_ne!(office_on(&app, plain_id, on).await, Some(ic));
     let a = enterprise_assignment::Entity::find()
         .filter(enterprise_assignment::Column::EnterpriseId.eq(listed_id))
-        .one(&app.state.db)
+        .one(&app.state.core.db)
         .await
         .unwrap()
         .unwrap();
@@ -774,7 +782,7 @@ async fn an_excel_list_is_imported_like_a_csv_one() {
     assert_eq!(r.status, 303, "{}", r.body);
     let e = enterprise::Entity::find()
         .filter(enterprise::Column::CreditCode.eq(credit))
-        .one(&app.state.db)
+        .one(&app.state.core.db)
         .await
         .unwrap()
         .unwrap();

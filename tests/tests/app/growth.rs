@@ -9,8 +9,8 @@ use std::io::Cursor;
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use techreg::core::Scope;
 use techreg::reports::growth::CONTRACT_REGISTERED;
-use techreg::security::rbac::Scope;
 use techreg_entities::audit::audit_log;
 use techreg_entities::contract::contract;
 use techreg_entities::org::{enterprise, enterprise_assignment};
@@ -45,7 +45,7 @@ async fn enterprise(app: &TestApp, n: u32, created: &str) -> i64 {
         version: Set(0),
         ..Default::default()
     }
-    .insert(&app.state.db)
+    .insert(&app.state.core.db)
     .await
     .unwrap()
     .id
@@ -62,7 +62,7 @@ async fn assignment(app: &TestApp, ent: i64, office: i64, from: &str, to: Option
         created_at: Set(utc("2025-01-01T00:00:00Z")),
         ..Default::default()
     }
-    .insert(&app.state.db)
+    .insert(&app.state.core.db)
     .await
     .unwrap();
 }
@@ -87,7 +87,7 @@ async fn contract(
         updated_at: Set(utc("2025-01-01T00:00:00Z")),
         ..Default::default()
     }
-    .insert(&app.state.db)
+    .insert(&app.state.core.db)
     .await
     .unwrap();
 }
@@ -465,7 +465,7 @@ async fn the_city_office_sees_every_office_and_the_distinct_total() {
     // The export is in the audit log, with its period.
     let logged = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("report.export"))
-        .all(&app.state.db)
+        .all(&app.state.core.db)
         .await
         .unwrap();
     assert_eq!(logged.len(), 1);

@@ -2,8 +2,8 @@
 //! lockout, forced password change, timeouts, sessions, TOTP.
 
 use chrono::Duration;
+use techreg::core::Scope;
 use techreg::identity::validate::{credit_check_char, id_card_check_char};
-use techreg::security::rbac::Scope;
 use techreg_tests::{PASSWORD, TestApp};
 
 fn credit(base17: &str) -> String {
@@ -128,9 +128,13 @@ async fn enterprise_registration_checks_every_field_and_leaves_nothing_on_failur
 #[tokio::test]
 async fn a_verified_enterprise_cannot_be_claimed_again_unless_contested_with_proof() {
     let app = TestApp::spawn().await;
-    techreg::demo::seed(&app.state.db, app.state.keys.as_ref(), &app.state.config)
-        .await
-        .unwrap();
+    techreg::demo::seed(
+        &app.state.core.db,
+        app.state.keys.as_ref(),
+        &app.state.core.config,
+    )
+    .await
+    .unwrap();
     let c = app.client();
     c.get("/register/enterprise").await;
     c.htmx_post("/register/sms-code", &[("mobile", "13822223333")])
@@ -153,7 +157,7 @@ async fn a_verified_enterprise_cannot_be_claimed_again_unless_contested_with_pro
         app.count("enterprise_claim WHERE contested = TRUE").await,
         1
     );
-    app.state.clock.advance(Duration::seconds(61));
+    app.state.core.clock.advance(Duration::seconds(61));
     app.login(&c, "intruder", PASSWORD, "13822223333").await;
     c.get("/my/claim").await;
     let token = c.csrf_token().unwrap();
@@ -208,7 +212,7 @@ async fn an_expired_registration_code_is_refused() {
     c.htmx_post("/register/sms-code", &[("mobile", "13833334444")])
         .await;
     let sms = app.last_sms_code("13833334444").await;
-    app.state.clock.advance(Duration::minutes(6));
+    app.state.core.clock.advance(Duration::minutes(6));
     let base = "31010419900307123";
     let id = format!("{base}{}", id_card_check_char(base));
     let fields = [
@@ -313,7 +317,7 @@ async fn login_needs_password_and_sms_code_with_a_new_session_id() {
     assert_eq!(home.status, 200);
     assert!(home.body.contains("市技术市场办"), "role shown");
     // A fresh code for each login (after the one-a-minute SMS limit).
-    app.state.clock.advance(Duration::seconds(61));
+    app.state.core.clock.advance(Duration::seconds(61));
     let d = app.client();
     d.get("/login").await;
     d.post_form(
@@ -374,7 +378,7 @@ async fn five_wrong_passwords_lock_the_account_until_the_window_passes() {
         .await;
     assert!(r.body.contains("账户已锁定"), "{}", r.body);
     // After 30 minutes the account opens again.
-    app.state.clock.advance(Duration::minutes(31));
+    app.state.core.clock.advance(Duration::minutes(31));
     let r = app.login(&c, "locky", PASSWORD, "13900002222").await;
     assert_eq!(r.status, 303);
     assert_eq!(c.get("/my").await.status, 200);
@@ -467,7 +471,7 @@ async fn a_one_time_password_must_be_changed_first() {
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(c.get("/my").await.status, 200);
     // 90 days later the password has expired.
-    app.state.clock.advance(Duration::days(91));
+    app.state.core.clock.advance(Duration::days(91));
     let c2 = app.client();
     let r = app
         .login(&c2, "newstaff", "Fresh#Pass2026", "13900004444")
@@ -487,9 +491,9 @@ async fn an_idle_session_times_out_and_an_old_one_hits_the_absolute_limit() {
     let c = app.client();
     app.login(&c, "idler", PASSWORD, "13900005555").await;
     assert_eq!(c.get("/my").await.status, 200);
-    app.state.clock.advance(Duration::minutes(29));
+    app.state.core.clock.advance(Duration::minutes(29));
     assert_eq!(c.get("/my").await.status, 200, "activity keeps it alive");
-    app.state.clock.advance(Duration::minutes(31));
+    app.state.core.clock.advance(Duration::minutes(31));
     let r = c.get("/my").await;
     assert_eq!(r.status, 303);
     let login = c.get("/login").await;
@@ -501,7 +505,7 @@ async fn an_idle_session_times_out_and_an_old_one_hits_the_absolute_limit() {
     app.login(&c, "idler", PASSWORD, "13900005555").await;
     let mut active = Duration::zero();
     loop {
-        app.state.clock.advance(Duration::minutes(29));
+        app.state.core.clock.advance(Duration::minutes(29));
         active += Duration::minutes(29);
         let r = c.get("/my").await;
         if active <= Duration::hours(12) {
@@ -527,7 +531,7 @@ async fn sessions_are_listed_and_can_be_ended_from_another_browser() {
     let a = app.client();
     let b = app.client();
     app.login(&a, "twodev", PASSWORD, "13900006666").await;
-    app.state.clock.advance(Duration::seconds(61));
+    app.state.core.clock.advance(Duration::seconds(61));
     app.login(&b, "twodev", PASSWORD, "13900006666").await;
     let list = a.get("/account/sessions").await;
     assert_eq!(list.status, 200);
@@ -564,7 +568,7 @@ async fn switching_to_an_authenticator_app_needs_the_current_factor_and_codes_do
     let page = c.get("/account/security").await;
     assert!(page.body.contains("<svg"), "QR code shown");
     let secret = page.text_of("#totp-secret").expect("secret shown");
-    let now = app.state.clock.now();
+    let now = app.state.core.clock.now();
     let app_code = techreg::identity::totp::code_for_base32(&secret, now).unwrap();
     // Without the current factor (SMS) it is refused.
     let r = c
@@ -602,8 +606,9 @@ async fn switching_to_an_authenticator_app_needs_the_current_factor_and_codes_do
         r.status, 422,
         "same time step as at enrolment: replay refused"
     );
-    app.state.clock.advance(Duration::seconds(30));
-    let next = techreg::identity::totp::code_for_base32(&secret, app.state.clock.now()).unwrap();
+    app.state.core.clock.advance(Duration::seconds(30));
+    let next =
+        techreg::identity::totp::code_for_base32(&secret, app.state.core.clock.now()).unwrap();
     let r = c.post_form("/login/verify", &[("code", &next)]).await;
     assert_eq!(r.status, 303);
     assert_eq!(c.get("/my").await.status, 200);
@@ -718,7 +723,7 @@ async fn changing_the_mobile_needs_a_code_to_the_new_number_and_the_current_fact
         )
         .await;
     assert_eq!(r.status, 422);
-    app.state.clock.advance(Duration::seconds(61));
+    app.state.core.clock.advance(Duration::seconds(61));
     c.post_form("/account/mobile/new-code", &[("new_mobile", "13900013002")])
         .await;
     let new_code = app.last_sms_code("13900013002").await;
@@ -734,7 +739,7 @@ async fn changing_the_mobile_needs_a_code_to_the_new_number_and_the_current_fact
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
     // The next login sends the code to the new number.
-    app.state.clock.advance(Duration::seconds(61));
+    app.state.core.clock.advance(Duration::seconds(61));
     let d = app.client();
     let r = app.login(&d, "mover", PASSWORD, "13900013002").await;
     assert_eq!(r.status, 303);
@@ -752,7 +757,7 @@ async fn inside_a_session_wrong_passwords_lock_too_and_a_change_ends_the_other_s
     let a = app.client();
     let b = app.client();
     app.login(&a, "guarded", PASSWORD, "13900014001").await;
-    app.state.clock.advance(Duration::seconds(61));
+    app.state.core.clock.advance(Duration::seconds(61));
     app.login(&b, "guarded", PASSWORD, "13900014001").await;
 
     // A password change ends the other browser's session.
@@ -815,7 +820,7 @@ async fn a_half_finished_login_expires() {
     c.post_form("/login", &[("username", "slow"), ("password", PASSWORD)])
         .await;
     let code = app.last_sms_code("13900014002").await;
-    app.state.clock.advance(Duration::minutes(11));
+    app.state.core.clock.advance(Duration::minutes(11));
     c.get("/").await;
     let r = c.post_form("/login/verify", &[("code", &code)]).await;
     assert_eq!(r.status, 303);

@@ -10,8 +10,8 @@ use chrono::Days;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use techreg::contracts::service::{self, ActInput};
 use techreg::contracts::state::Action;
-use techreg::identity::auth::AuthUser;
-use techreg::security::rbac::Scope;
+use techreg::core::Caller;
+use techreg::core::Scope;
 use techreg_entities::alerts::message;
 use techreg_entities::audit::audit_log;
 use techreg_entities::contract::{contract, event};
@@ -98,7 +98,7 @@ async fn world() -> World {
             )
             .await;
         assert_eq!(r.status, 303, "{}", r.body);
-        app.state.clock.advance(chrono::Duration::seconds(61));
+        app.state.core.clock.advance(chrono::Duration::seconds(61));
     }
     World { app, office }
 }
@@ -108,7 +108,7 @@ async fn signed_in(app: &TestApp, username: &str) -> TestClient {
     let r = app.login(&c, username, PASSWORD, mobile_of(username)).await;
     assert_eq!(r.status, 303, "{username} signs in");
     // The next sign-in of the same user needs a new SMS code.
-    app.state.clock.advance(chrono::Duration::seconds(61));
+    app.state.core.clock.advance(chrono::Duration::seconds(61));
     c
 }
 
@@ -125,7 +125,7 @@ fn input_value(body: &str, name: &str) -> String {
 async fn user_id(app: &TestApp, username: &str) -> i64 {
     app_user::Entity::find()
         .filter(app_user::Column::Username.eq(username))
-        .one(&app.state.db)
+        .one(&app.state.core.db)
         .await
         .unwrap()
         .unwrap()
@@ -133,17 +133,17 @@ async fn user_id(app: &TestApp, username: &str) -> i64 {
 }
 
 /// The user as the service sees a signed-in request.
-async fn auth_user(app: &TestApp, username: &str) -> AuthUser {
+async fn auth_user(app: &TestApp, username: &str) -> Caller {
     application::auth_user(app, username).await
 }
 
 fn today(app: &TestApp) -> chrono::NaiveDate {
-    techreg::core::clock::shanghai_date(app.state.clock.now())
+    techreg::core::clock::shanghai_date(app.state.core.clock.now())
 }
 
 async fn load(app: &TestApp, id: i64) -> contract::Model {
     contract::Entity::find_by_id(id)
-        .one(&app.state.db)
+        .one(&app.state.core.db)
         .await
         .unwrap()
         .unwrap()
@@ -174,7 +174,7 @@ async fn messages_to(app: &TestApp, username: &str) -> Vec<message::Model> {
     message::Entity::find()
         .filter(message::Column::UserId.eq(uid))
         .order_by_asc(message::Column::Id)
-        .all(&app.state.db)
+        .all(&app.state.core.db)
         .await
         .unwrap()
 }
@@ -183,7 +183,7 @@ async fn audits(app: &TestApp, action: &str) -> Vec<audit_log::Model> {
     audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq(action))
         .order_by_asc(audit_log::Column::Id)
-        .all(&app.state.db)
+        .all(&app.state.core.db)
         .await
         .unwrap()
 }
@@ -442,7 +442,7 @@ async fn the_city_office_adds_removes_and_imports_list_entries() {
 
     // Expiry: B's entry ends on `later`; the day after, B is no longer marked.
     assert!(marked(&city, "乙信").await);
-    app.state.clock.advance(chrono::Duration::days(11));
+    app.state.core.clock.advance(chrono::Duration::days(11));
     let city = signed_in(app, "city").await;
     assert!(!marked(&city, "乙信").await);
     assert!(marked(&city, "甲诚").await);
@@ -754,7 +754,7 @@ async fn a_blocking_anomaly_stops_a_submission_and_the_override_is_audited() {
     let events = event::Entity::find()
         .filter(event::Column::ContractId.eq(id))
         .order_by_asc(event::Column::Id)
-        .all(&app.state.db)
+        .all(&app.state.core.db)
         .await
         .unwrap();
     assert_eq!(events.len(), 2);
@@ -892,7 +892,7 @@ async fn a_blocking_anomaly_stops_a_submission_and_the_override_is_audited() {
     assert_eq!(r.status, 303);
     let blocked = submitted(app, 1, "到期前的申请").await;
     assert_eq!(blocked.status, "not_accepted");
-    app.state.clock.advance(chrono::Duration::days(1));
+    app.state.core.clock.advance(chrono::Duration::days(1));
     let after = submitted(app, 1, "到期后的申请").await;
     assert_eq!(after.status, "submitted");
 }
@@ -1066,9 +1066,13 @@ async fn integrity_statistics_by_office_and_period_with_excel_export() {
 #[tokio::test]
 async fn demo_data_marks_come_from_real_entries_and_records() {
     let app = TestApp::spawn().await;
-    techreg::demo::seed(&app.state.db, app.state.keys.as_ref(), &app.state.config)
-        .await
-        .unwrap();
+    techreg::demo::seed(
+        &app.state.core.db,
+        app.state.keys.as_ref(),
+        &app.state.core.config,
+    )
+    .await
+    .unwrap();
     techreg::demo::contracts::seed(&app.state).await.unwrap();
     // The demo enterprise and every eleventh generated one are listed;
     // every 53rd has an anomaly, some of them blocking.

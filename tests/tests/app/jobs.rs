@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
-use techreg::security::rbac::Scope;
+use techreg::core::Scope;
 use techreg_entities::contract::{contract, event};
 use techreg_tests::{PASSWORD, TestApp};
 
@@ -15,12 +15,15 @@ fn d(s: &str) -> NaiveDate {
 
 async fn at(app: &TestApp, instant: &str) {
     let target: DateTime<Utc> = instant.parse().unwrap();
-    app.state.clock.advance(target - app.state.clock.now());
+    app.state
+        .core
+        .clock
+        .advance(target - app.state.core.clock.now());
 }
 
 /// A submitted application waiting for acceptance until `deadline`.
 async fn waiting(app: &TestApp, n: i64, office: i64, applicant: i64, deadline: &str) -> i64 {
-    let now = app.state.clock.now();
+    let now = app.state.core.clock.now();
     contract::ActiveModel {
         approval_code: Set(format!("JOBTEST{n}")),
         status: Set("submitted".into()),
@@ -34,7 +37,7 @@ async fn waiting(app: &TestApp, n: i64, office: i64, applicant: i64, deadline: &
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&app.state.db)
+    .insert(&app.state.core.db)
     .await
     .unwrap()
     .id
@@ -42,7 +45,7 @@ async fn waiting(app: &TestApp, n: i64, office: i64, applicant: i64, deadline: &
 
 async fn status(app: &TestApp, id: i64) -> String {
     contract::Entity::find_by_id(id)
-        .one(&app.state.db)
+        .one(&app.state.core.db)
         .await
         .unwrap()
         .unwrap()
@@ -77,14 +80,14 @@ async fn an_application_left_alone_is_accepted_the_day_after_its_limit() {
     );
     assert_eq!(status(&app, id).await, "submitted");
 
-    app.state.clock.advance(chrono::Duration::days(1));
+    app.state.core.clock.advance(chrono::Duration::days(1));
     let run = techreg::jobs::run(&app.state, "auto_accept").await.unwrap();
     assert_eq!((run.outcome.as_str(), run.rows), ("ok", 1));
     assert_eq!(status(&app, id).await, "reviewing");
     assert_eq!(status(&app, later).await, "submitted", "its limit is today");
     let e = event::Entity::find()
         .filter(event::Column::ContractId.eq(id))
-        .one(&app.state.db)
+        .one(&app.state.core.db)
         .await
         .unwrap()
         .unwrap();
@@ -128,8 +131,9 @@ async fn two_nodes_running_at_once_accept_each_case_once() {
     let other = app.spawn_node().await;
     other
         .state
+        .core
         .clock
-        .advance(app.state.clock.now() - other.state.clock.now());
+        .advance(app.state.core.clock.now() - other.state.core.clock.now());
     let (a, b) = tokio::join!(
         techreg::jobs::run(&app.state, "auto_accept"),
         techreg::jobs::run(&other.state, "auto_accept"),

@@ -16,7 +16,7 @@
 //! verification code comes from the downloaded PDF.
 
 use chrono::Days;
-use techreg::security::rbac::Scope;
+use techreg::core::Scope;
 use techreg_tests::{PASSWORD, Resp, TestApp, TestClient};
 
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
@@ -42,7 +42,7 @@ fn mobile_of(username: &str) -> &'static str {
 
 async fn sign_in(app: &TestApp, username: &str) -> TestClient {
     // Each sign-in sends a new SMS code: let the resend interval pass.
-    app.state.clock.advance(chrono::Duration::seconds(61));
+    app.state.core.clock.advance(chrono::Duration::seconds(61));
     let c = app.client();
     let r = app.login(&c, username, PASSWORD, mobile_of(username)).await;
     assert_eq!(r.status, 303, "{username} signs in: {}", r.body);
@@ -288,7 +288,7 @@ async fn an_application_goes_from_the_first_step_to_a_verified_certificate_and_i
     let approval_code = page.text_of("#approval-code").expect("approval code");
     assert!(!approval_code.trim().is_empty());
     let approval_code = approval_code.trim().to_owned();
-    let today = techreg::core::clock::shanghai_date(app.state.clock.now());
+    let today = techreg::core::clock::shanghai_date(app.state.core.clock.now());
     let signed = (today - Days::new(20)).to_string();
     let valid_to = (today + Days::new(700)).to_string();
     let (action, mut fields) = form_of(&page.body, "#step-form");

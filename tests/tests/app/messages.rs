@@ -14,7 +14,7 @@ use poem::{EndpointExt, Response, Route, Server, handler, http::StatusCode, post
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
 use techreg::alerts::messages::{self, Kind, NewMessage};
 use techreg::alerts::outbox::{self, Delivery};
-use techreg::security::rbac::Scope;
+use techreg::core::Scope;
 use techreg_entities::alerts::message;
 use techreg_tests::{PASSWORD, TestApp, TestClient};
 
@@ -31,8 +31,8 @@ fn notice<'a>(user_id: i64, title: &'a str, link: Option<&'a str>) -> NewMessage
 
 /// Sends as the contract flow will: inside a write transaction.
 async fn send(app: &TestApp, m: &NewMessage<'_>) -> i64 {
-    let txn = techreg::core::db::begin(&app.state.db).await.unwrap();
-    let id = messages::send(&txn, m, app.state.clock.now())
+    let txn = techreg::core::db::begin(&app.state.core.db).await.unwrap();
+    let id = messages::send(&txn, m, app.state.core.clock.now())
         .await
         .unwrap();
     txn.commit().await.unwrap();
@@ -51,7 +51,7 @@ async fn user(app: &TestApp, name: &str, mobile: &str) -> (i64, TestClient) {
 
 async fn read_at(app: &TestApp, id: i64) -> Option<chrono::DateTime<chrono::Utc>> {
     message::Entity::find_by_id(id)
-        .one(&app.state.db)
+        .one(&app.state.core.db)
         .await
         .unwrap()
         .expect("message exists")
@@ -84,12 +84,12 @@ async fn messages_reach_their_user_only_with_the_count_in_the_navigation() {
     let m3 = send(&app, &notice(bob, "鲍勃的消息", None)).await;
     // New work for several staff at once; a repeated id gets one copy.
     let sent = {
-        let txn = techreg::core::db::begin(&app.state.db).await.unwrap();
+        let txn = techreg::core::db::begin(&app.state.core.db).await.unwrap();
         let m = NewMessage {
             kind: Kind::Work,
             ..notice(0, "新的待受理申请", Some("/my"))
         };
-        let n = messages::send_many(&txn, &[alice, bob, alice], &m, app.state.clock.now())
+        let n = messages::send_many(&txn, &[alice, bob, alice], &m, app.state.core.clock.now())
             .await
             .unwrap();
         txn.commit().await.unwrap();
@@ -232,7 +232,7 @@ async fn marking_one_and_all_read_updates_the_counters() {
     let first_read = read_at(&app, m1).await.expect("read");
 
     // Again later: still read at the first time.
-    app.state.clock.advance(chrono::Duration::minutes(5));
+    app.state.core.clock.advance(chrono::Duration::minutes(5));
     let r = a.post_form(&format!("/messages/{m1}/read"), &[]).await;
     assert_eq!(r.status, 303);
     assert_eq!(r.header("location"), Some("/messages"));
@@ -361,11 +361,11 @@ async fn opening_a_message_marks_it_read_and_goes_to_its_in_app_link_only() {
         "https://evil.example/",
         "/\\evil.example",
     ] {
-        let txn = techreg::core::db::begin(&app.state.db).await.unwrap();
+        let txn = techreg::core::db::begin(&app.state.core.db).await.unwrap();
         let sent = messages::send(
             &txn,
             &notice(alice, "坏链接", Some(bad)),
-            app.state.clock.now(),
+            app.state.core.clock.now(),
         )
         .await;
         assert!(sent.is_err(), "{bad}");
@@ -374,7 +374,7 @@ async fn opening_a_message_marks_it_read_and_goes_to_its_in_app_link_only() {
     // …and one that got into the table anyway is not followed.
     let planted = message::ActiveModel {
         user_id: Set(alice),
-        created_at: Set(app.state.clock.now()),
+        created_at: Set(app.state.core.clock.now()),
         kind: Set("system".into()),
         title: Set("被篡改的消息".into()),
         body: Set(String::new()),
@@ -384,7 +384,7 @@ async fn opening_a_message_marks_it_read_and_goes_to_its_in_app_link_only() {
         read_at: Set(None),
         ..Default::default()
     }
-    .insert(&app.state.db)
+    .insert(&app.state.core.db)
     .await
     .unwrap();
     let list = a.get("/messages").await;
@@ -403,7 +403,7 @@ async fn the_badge_polling_does_not_keep_an_idle_session_alive() {
     a.get("/messages").await;
     // Idle limit 30 minutes: the page polls, the person does nothing.
     for _ in 0..2 {
-        app.state.clock.advance(chrono::Duration::minutes(12));
+        app.state.core.clock.advance(chrono::Duration::minutes(12));
         let r = a.htmx_get("/messages/badge").await;
         assert_eq!(r.status, 200);
         assert!(r.body.contains("nav-messages-badge"), "{}", r.body);
@@ -411,7 +411,7 @@ async fn the_badge_polling_does_not_keep_an_idle_session_alive() {
     }
     // After 36 minutes the poll finds the session timed out; the page goes
     // to the login form.
-    app.state.clock.advance(chrono::Duration::minutes(12));
+    app.state.core.clock.advance(chrono::Duration::minutes(12));
     let r = a.htmx_get("/messages/badge").await;
     assert_eq!(r.header("hx-redirect"), Some("/login"));
     assert!(!r.body.contains("nav-messages-badge"));
@@ -429,11 +429,11 @@ async fn the_badge_polling_does_not_keep_an_idle_session_alive() {
 async fn a_final_result_also_goes_by_sms_after_commit() {
     let app = TestApp::spawn().await;
     let (alice, a) = user(&app, "alice", "13900150061").await;
-    let now = app.state.clock.now();
+    let now = app.state.core.clock.now();
 
     // Rolled back: neither the message nor the SMS exists.
     {
-        let txn = techreg::core::db::begin(&app.state.db).await.unwrap();
+        let txn = techreg::core::db::begin(&app.state.core.db).await.unwrap();
         messages::send_with_sms(
             &txn,
             &app.state,
@@ -448,7 +448,7 @@ async fn a_final_result_also_goes_by_sms_after_commit() {
     assert_eq!(app.count("message").await, 0);
     assert_eq!(app.count("sms_message WHERE purpose = 'notice'").await, 0);
 
-    let txn = techreg::core::db::begin(&app.state.db).await.unwrap();
+    let txn = techreg::core::db::begin(&app.state.core.db).await.unwrap();
     let sent = messages::send_with_sms(
         &txn,
         &app.state,
@@ -506,12 +506,12 @@ async fn a_final_result_also_goes_by_sms_after_commit() {
 #[tokio::test]
 async fn a_user_without_a_mobile_gets_only_the_message() {
     let app = TestApp::spawn().await;
-    let now = app.state.clock.now();
-    let txn = techreg::core::db::begin(&app.state.db).await.unwrap();
+    let now = app.state.core.clock.now();
+    let txn = techreg::core::db::begin(&app.state.core.db).await.unwrap();
     let user = techreg::identity::users::create(
         &txn,
         app.state.keys.as_ref(),
-        app.state.config.security.pbkdf2_iterations,
+        app.state.core.config.security.pbkdf2_iterations,
         techreg::identity::users::NewUser {
             username: "nomobile",
             display_name: "无手机用户",
@@ -593,13 +593,13 @@ async fn start_gateway(script: Vec<u16>) -> (String, Arc<Mutex<Gateway>>) {
 }
 
 async fn send_result(app: &TestApp, user_id: i64, title: &str) -> messages::Sent {
-    let txn = techreg::core::db::begin(&app.state.db).await.unwrap();
+    let txn = techreg::core::db::begin(&app.state.core.db).await.unwrap();
     let sent = messages::send_with_sms(
         &txn,
         &app.state,
         &notice(user_id, title, None),
         title,
-        app.state.clock.now(),
+        app.state.core.clock.now(),
     )
     .await
     .unwrap();
@@ -656,7 +656,7 @@ async fn the_outbox_survives_a_gateway_failure_without_losing_or_repeating_an_sm
     assert_eq!(gw.lock().unwrap().received.len(), 3);
 
     // A minute later the gateway answers 200: sent once, and never again.
-    app.state.clock.advance(chrono::Duration::seconds(61));
+    app.state.core.clock.advance(chrono::Duration::seconds(61));
     let done = outbox::deliver_pending(&app.state).await.unwrap();
     assert_eq!(
         done,
@@ -687,8 +687,9 @@ async fn the_outbox_survives_a_gateway_failure_without_losing_or_repeating_an_sm
     let other = app.spawn_node().await;
     other
         .state
+        .core
         .clock
-        .advance(app.state.clock.now() - other.state.clock.now());
+        .advance(app.state.core.clock.now() - other.state.core.clock.now());
     let (x, y) = tokio::join!(
         outbox::deliver_pending(&app.state),
         outbox::deliver_pending(&other.state)
@@ -757,7 +758,7 @@ async fn a_refused_sms_is_not_retried_and_a_failing_one_gives_up_after_its_attem
     let mut runs = Vec::new();
     for _ in 0..outbox::MAX_ATTEMPTS {
         runs.push(outbox::deliver_pending(&app.state).await.unwrap());
-        app.state.clock.advance(chrono::Duration::minutes(61));
+        app.state.core.clock.advance(chrono::Duration::minutes(61));
     }
     assert!(runs[..runs.len() - 1].iter().all(|d| d.retrying == 1));
     assert_eq!(runs.last().unwrap().failed, 1);
@@ -782,18 +783,26 @@ async fn a_refused_sms_is_not_retried_and_a_failing_one_gives_up_after_its_attem
 #[tokio::test]
 async fn every_demo_account_starts_with_a_welcome_message() {
     let app = TestApp::spawn().await;
-    techreg::demo::seed(&app.state.db, app.state.keys.as_ref(), &app.state.config)
-        .await
-        .unwrap();
+    techreg::demo::seed(
+        &app.state.core.db,
+        app.state.keys.as_ref(),
+        &app.state.core.config,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         app.count("message WHERE kind = 'system' AND read_at IS NULL")
             .await,
         techreg::demo::DEMO_ACCOUNTS.len() as i64
     );
     // Seeding again adds nothing.
-    techreg::demo::seed(&app.state.db, app.state.keys.as_ref(), &app.state.config)
-        .await
-        .unwrap();
+    techreg::demo::seed(
+        &app.state.core.db,
+        app.state.keys.as_ref(),
+        &app.state.core.config,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         app.count("message").await,
         techreg::demo::DEMO_ACCOUNTS.len() as i64

@@ -1,7 +1,7 @@
 //! Registration office management: create, search, edit with history,
 //! suspend with a reason; bad input changes nothing; stale edits refused.
 
-use techreg::security::rbac::Scope;
+use techreg::core::Scope;
 use techreg_tests::{PASSWORD, TestApp};
 
 #[tokio::test]
@@ -145,7 +145,7 @@ async fn a_system_admin_manages_offices_and_every_change_is_kept() {
     }
     assert!(history.contains("人员调整"));
     assert!(
-        techreg::org::service::district_office(&app.state.db, "310101")
+        techreg::org::service::district_office(&app.state.core.db, "310101")
             .await
             .unwrap()
             .is_none()

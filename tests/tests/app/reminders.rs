@@ -10,7 +10,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use techreg::calendar::DayKind;
-use techreg::security::rbac::Scope;
+use techreg::core::Scope;
 use techreg_entities::alerts::deadline_reminder;
 use techreg_entities::contract::contract;
 use techreg_tests::{PASSWORD, TestApp, TestClient};
@@ -21,7 +21,10 @@ fn d(s: &str) -> NaiveDate {
 
 async fn at(app: &TestApp, instant: &str) {
     let target: DateTime<Utc> = instant.parse().unwrap();
-    app.state.clock.advance(target - app.state.clock.now());
+    app.state
+        .core
+        .clock
+        .advance(target - app.state.core.clock.now());
 }
 
 /// 09:30 in Shanghai on `day`.
@@ -30,14 +33,14 @@ async fn morning(app: &TestApp, day: NaiveDate) {
 }
 
 async fn holiday(app: &TestApp, day: &str) {
-    let txn = techreg::core::db::begin(&app.state.db).await.unwrap();
+    let txn = techreg::core::db::begin(&app.state.core.db).await.unwrap();
     techreg::calendar::service::set_day(
         &txn,
         d(day),
         DayKind::Holiday,
         "测试假日",
         "test",
-        app.state.clock.now(),
+        app.state.core.clock.now(),
     )
     .await
     .unwrap();
@@ -55,7 +58,7 @@ async fn case(
     assignee: Option<i64>,
     deadline: &str,
 ) -> i64 {
-    let now = app.state.clock.now();
+    let now = app.state.core.clock.now();
     contract::ActiveModel {
         approval_code: Set(format!("JSHTREMIND{n}")),
         status: Set(status.into()),
@@ -70,7 +73,7 @@ async fn case(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&app.state.db)
+    .insert(&app.state.core.db)
     .await
     .unwrap()
     .id
@@ -80,7 +83,7 @@ async fn case(
 async fn sent(app: &TestApp, contract_id: i64) -> Vec<(String, String, i64)> {
     let mut rows: Vec<(String, String, i64)> = deadline_reminder::Entity::find()
         .filter(deadline_reminder::Column::ContractId.eq(contract_id))
-        .all(&app.state.db)
+        .all(&app.state.core.db)
         .await
         .unwrap()
         .into_iter()
@@ -253,7 +256,7 @@ async fn reminders_fall_on_the_right_working_days_across_a_holiday_once_each() {
     // The weekend and the holidays were quiet.
     for quiet in ["2027-03-02", "2027-03-03", "2027-03-06", "2027-03-07"] {
         let on_day = deadline_reminder::Entity::find()
-            .all(&app.state.db)
+            .all(&app.state.core.db)
             .await
             .unwrap()
             .into_iter()
@@ -285,8 +288,9 @@ async fn two_nodes_running_the_reminders_at_once_send_each_once() {
     let other = app.spawn_node().await;
     other
         .state
+        .core
         .clock
-        .advance(app.state.clock.now() - other.state.clock.now());
+        .advance(app.state.core.clock.now() - other.state.core.clock.now());
     let (a, b) = tokio::join!(
         techreg::jobs::run(&app.state, "deadline_reminders"),
         techreg::jobs::run(&other.state, "deadline_reminders"),
@@ -406,7 +410,7 @@ async fn the_admin_edits_points_and_templates_and_sees_each_reminder_delivered()
     assert!(page.body.contains(&format!("/review/contracts/{id}")));
     // The reviewer has the reminder in the message center too (a new
     // sign-in code needs a minute after the last one).
-    app.state.clock.advance(chrono::Duration::seconds(61));
+    app.state.core.clock.advance(chrono::Duration::seconds(61));
     let rev = signed_in(app, "rev", "13900180001").await;
     assert!(
         rev.get("/messages")
@@ -429,15 +433,16 @@ async fn the_system_admins_are_warned_once_at_the_quotas_share() {
         .await
         .unwrap();
     // The login codes of the users created so far count too.
-    let before = techreg::alerts::outbox::sent_this_year(&app.state.db, app.state.clock.now())
-        .await
-        .unwrap();
+    let before =
+        techreg::alerts::outbox::sent_this_year(&app.state.core.db, app.state.core.clock.now())
+            .await
+            .unwrap();
     assert!(before < 16, "{before}");
     let warning =
         format!("message WHERE user_id = {sys} AND kind = 'system' AND title LIKE '%80%'");
     let warned = || app.count(&warning);
     let mut n = 0;
-    while techreg::alerts::outbox::sent_this_year(&app.state.db, app.state.clock.now())
+    while techreg::alerts::outbox::sent_this_year(&app.state.core.db, app.state.core.clock.now())
         .await
         .unwrap()
         < 15

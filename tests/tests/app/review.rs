@@ -9,8 +9,8 @@
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use techreg::contracts::service;
-use techreg::identity::auth::AuthUser;
-use techreg::security::rbac::Scope;
+use techreg::core::Caller;
+use techreg::core::Scope;
 use techreg_entities::contract::{comment, contract, event};
 use techreg_tests::application::{self, Application};
 use techreg_tests::browser::{Browser, sign_in, wait_for};
@@ -90,7 +90,7 @@ async fn world() -> World {
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
     // The city officer signs in again in the tests: a new SMS code.
-    app.state.clock.advance(chrono::Duration::seconds(61));
+    app.state.core.clock.advance(chrono::Duration::seconds(61));
     World {
         app,
         office_a,
@@ -117,13 +117,13 @@ fn input_value(body: &str, name: &str) -> String {
 }
 
 /// The enterprise user as the service sees a signed-in request.
-async fn applicant(app: &TestApp, username: &str) -> AuthUser {
+async fn applicant(app: &TestApp, username: &str) -> Caller {
     techreg_tests::application::auth_user(app, username).await
 }
 
 async fn load(app: &TestApp, id: i64) -> contract::Model {
     contract::Entity::find_by_id(id)
-        .one(&app.state.db)
+        .one(&app.state.core.db)
         .await
         .unwrap()
         .unwrap()
@@ -133,13 +133,13 @@ async fn events(app: &TestApp, id: i64) -> Vec<event::Model> {
     event::Entity::find()
         .filter(event::Column::ContractId.eq(id))
         .order_by_asc(event::Column::Id)
-        .all(&app.state.db)
+        .all(&app.state.core.db)
         .await
         .unwrap()
 }
 
 fn today(app: &TestApp) -> chrono::NaiveDate {
-    techreg::core::clock::shanghai_date(app.state.clock.now())
+    techreg::core::clock::shanghai_date(app.state.core.clock.now())
 }
 
 /// A complete application, filled step by step and submitted by the
@@ -212,7 +212,7 @@ async fn a_case_is_accepted_returned_corrected_reviewed_by_experts_and_registere
     let clerk_b = staff(app, "clerk_b").await;
     let queue_b = clerk_b.get("/review/contracts?queue=accept").await;
     assert!(!queue_b.body.contains(&code));
-    let attachment = service::load(&app.state.db, id)
+    let attachment = service::load(&app.state.core.db, id)
         .await
         .unwrap()
         .unwrap()
@@ -273,7 +273,7 @@ async fn a_case_is_accepted_returned_corrected_reviewed_by_experts_and_registere
     assert_eq!(c.status, "returned");
     let comments = comment::Entity::find()
         .filter(comment::Column::ContractId.eq(id))
-        .all(&app.state.db)
+        .all(&app.state.core.db)
         .await
         .unwrap();
     assert_eq!(comments.len(), 2);
@@ -281,7 +281,10 @@ async fn a_case_is_accepted_returned_corrected_reviewed_by_experts_and_registere
 
     // The applicant corrects the name, adds the letter and resubmits.
     let user = applicant(app, &w.enterprise_user).await;
-    let full = service::load(&app.state.db, id).await.unwrap().unwrap();
+    let full = service::load(&app.state.core.db, id)
+        .await
+        .unwrap()
+        .unwrap();
     let mut basics = full.basics();
     basics.name = "机器视觉检测系统委托开发合同".into();
     service::save_basics(&app.state, &user, id, c.version, &basics)
@@ -817,7 +820,7 @@ async fn applicants_and_anonymous_visitors_do_not_reach_review() {
     let app = &w.app;
     let id = submitted(&w, "访问控制测试合同", 30_000).await;
     let ent = app.client();
-    app.state.clock.advance(chrono::Duration::seconds(61));
+    app.state.core.clock.advance(chrono::Duration::seconds(61));
     let r = app.login(&ent, "seller", PASSWORD, "13900070030").await;
     assert_eq!(r.status, 303);
     assert_eq!(ent.get("/review/contracts").await.status, 403);
@@ -928,7 +931,7 @@ async fn browser_a_clerk_accepts_the_reviewer_proposes_and_the_city_registers() 
         .unwrap();
     assert_eq!(count, "0");
 
-    app.state.clock.advance(chrono::Duration::seconds(61));
+    app.state.core.clock.advance(chrono::Duration::seconds(61));
     sign_in(app, d, "reviewer_a", mobile_of("reviewer_a")).await;
     d.goto(app.url(&format!("/review/contracts/{id}")))
         .await
@@ -943,7 +946,7 @@ async fn browser_a_clerk_accepts_the_reviewer_proposes_and_the_city_registers() 
     .await;
     browser.screenshot("review-03-proposed").await;
 
-    app.state.clock.advance(chrono::Duration::seconds(61));
+    app.state.core.clock.advance(chrono::Duration::seconds(61));
     sign_in(app, d, "city", mobile_of("city")).await;
     d.goto(app.url("/review/contracts?queue=approve"))
         .await
@@ -1051,7 +1054,7 @@ async fn queues_filter_sort_page_by_keyset_and_mark_deadlines() {
     assert!(mine.text_of("#due-filter").unwrap().contains("将逾期 11"));
     assert!(mine.text_of("#due-filter").unwrap().contains("已逾期 0"));
     assert_eq!(mine.body.matches("mark due").count(), 11);
-    app.state.clock.advance(chrono::Duration::days(10));
+    app.state.core.clock.advance(chrono::Duration::days(10));
     // Ten days on, the session has timed out: sign in again.
     let clerk = staff(app, "clerk_a").await;
     let late = clerk.get("/review/contracts?queue=due").await;
@@ -1101,14 +1104,17 @@ async fn queues_filter_sort_page_by_keyset_and_mark_deadlines() {
 /// 10:00 in Shanghai on `day`.
 fn at_ten(app: &TestApp, day: chrono::NaiveDate) {
     let target: chrono::DateTime<chrono::Utc> = format!("{day}T02:00:00Z").parse().unwrap();
-    app.state.clock.advance(target - app.state.clock.now());
+    app.state
+        .core
+        .clock
+        .advance(target - app.state.core.clock.now());
 }
 
 async fn reminders_of(app: &TestApp, id: i64) -> Vec<(String, String, String)> {
     use techreg_entities::alerts::deadline_reminder;
     let mut rows: Vec<(String, String, String)> = deadline_reminder::Entity::find()
         .filter(deadline_reminder::Column::ContractId.eq(id))
-        .all(&app.state.db)
+        .all(&app.state.core.db)
         .await
         .unwrap()
         .into_iter()
@@ -1163,7 +1169,10 @@ async fn the_reminder_clock_starts_again_after_a_correction() {
     // counted from the new acceptance (contracts.return_clock = restart).
     let user = applicant(app, &w.enterprise_user).await;
     let c = load(app, id).await;
-    let full = service::load(&app.state.db, id).await.unwrap().unwrap();
+    let full = service::load(&app.state.core.db, id)
+        .await
+        .unwrap()
+        .unwrap();
     let mut basics = full.basics();
     basics.name = "期限重新计算测试合同（补正）".into();
     service::save_basics(&app.state, &user, id, c.version, &basics)

@@ -4,13 +4,14 @@
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::json;
 use techreg::audit::{self, Actor, Broken, Entry, Outcome};
+use techreg::core::Scope;
 use techreg::security::keys::KeyName;
-use techreg::security::rbac::Scope;
 use techreg_tests::{PASSWORD, TestApp};
 
 async fn exec(app: &TestApp, sql: &str) {
-    let backend = app.state.db.get_database_backend();
+    let backend = app.state.core.db.get_database_backend();
     app.state
+        .core
         .db
         .execute_raw(Statement::from_string(backend, sql.to_owned()))
         .await
@@ -20,8 +21,8 @@ async fn exec(app: &TestApp, sql: &str) {
 async fn write_rows(app: &TestApp, n: usize, tag: &str) {
     for i in 0..n {
         audit::record(
-            &app.state.db,
-            app.state.clock.now(),
+            &app.state.core.db,
+            app.state.core.clock.now(),
             &Actor::system(),
             Entry {
                 action: "test.event",
@@ -41,11 +42,17 @@ fn audit_key(app: &TestApp) -> Vec<u8> {
 }
 
 async fn seal_all(app: &TestApp) {
-    while audit::seal(&app.state.db, &audit_key(app)).await.unwrap() > 0 {}
+    while audit::seal(&app.state.core.db, &audit_key(app))
+        .await
+        .unwrap()
+        > 0
+    {}
 }
 
 async fn verify(app: &TestApp) -> Result<u64, Broken> {
-    audit::verify(&app.state.db, &audit_key(app)).await.unwrap()
+    audit::verify(&app.state.core.db, &audit_key(app))
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -95,7 +102,7 @@ async fn two_writers_and_two_sealers_at_once_keep_one_correct_chain() {
     let w1 = write_rows(&app, 40, "w1");
     let w2 = write_rows(&node, 40, "w2");
     let key = audit_key(&app);
-    let (db1, db2) = (app.state.db.clone(), node.state.db.clone());
+    let (db1, db2) = (app.state.core.db.clone(), node.state.core.db.clone());
     let (k1, k2) = (key.clone(), key.clone());
     let s1 = tokio::spawn(async move {
         for _ in 0..20 {
@@ -119,11 +126,11 @@ async fn two_writers_and_two_sealers_at_once_keep_one_correct_chain() {
 async fn purging_old_rows_keeps_the_chain_verifiable() {
     let app = TestApp::spawn().await;
     write_rows(&app, 5, "old").await;
-    app.state.clock.advance(chrono::Duration::days(200));
+    app.state.core.clock.advance(chrono::Duration::days(200));
     write_rows(&app, 5, "new").await;
     seal_all(&app).await;
-    let cutoff = app.state.clock.now() - chrono::Duration::days(180);
-    let purged = audit::purge(&app.state.db, &audit_key(&app), cutoff)
+    let cutoff = app.state.core.clock.now() - chrono::Duration::days(180);
+    let purged = audit::purge(&app.state.core.db, &audit_key(&app), cutoff)
         .await
         .unwrap();
     assert_eq!(purged, 5);
@@ -181,7 +188,7 @@ async fn everything_at_rest(app: &TestApp) -> Vec<u8> {
             }
         }
         Some(_) => {
-            let url = app.state.config.database_url.expose().to_owned();
+            let url = app.state.core.config.database_url.expose().to_owned();
             let out = std::process::Command::new("pg_dump")
                 .arg("--data-only")
                 .arg(&url)
@@ -329,12 +336,12 @@ async fn key_rotation_reencrypts_personal_data_under_the_new_version() {
         techreg::security::keys::LocalKeyFiles::add_field_version(app.data_dir.path()).unwrap();
     let (keys, _) =
         techreg::security::keys::LocalKeyFiles::open(app.data_dir.path(), false).unwrap();
-    let moved = techreg::security::rotate::reencrypt_all(&app.state.db, &keys)
+    let moved = techreg::security::rotate::reencrypt_all(&app.state.core.db, &keys)
         .await
         .unwrap();
     assert!(moved >= 1);
     let user = app_user::Entity::find()
-        .one(&app.state.db)
+        .one(&app.state.core.db)
         .await
         .unwrap()
         .unwrap();
@@ -347,10 +354,10 @@ async fn key_rotation_reencrypts_personal_data_under_the_new_version() {
 #[tokio::test]
 async fn concurrent_hits_on_a_new_rate_limit_key_count_exactly() {
     let app = TestApp::spawn().await;
-    let now = app.state.clock.now();
+    let now = app.state.core.clock.now();
     let mut tasks = Vec::new();
     for _ in 0..20 {
-        let db = app.state.db.clone();
+        let db = app.state.core.db.clone();
         tasks.push(tokio::spawn(async move {
             techreg::security::rate_limit::hit(
                 &db,
@@ -374,7 +381,7 @@ async fn concurrent_hits_on_a_new_rate_limit_key_count_exactly() {
     let later = now + chrono::Duration::minutes(2);
     assert!(
         techreg::security::rate_limit::hit(
-            &app.state.db,
+            &app.state.core.db,
             "test:burst",
             chrono::Duration::minutes(1),
             5,

@@ -2,16 +2,16 @@
 //! and moves with their dated postings; delegation to office heads; bad
 //! input changes nothing.
 
-use techreg::security::rbac::Scope;
+use techreg::core::Scope;
 use techreg_tests::{PASSWORD, TestApp, TestClient};
 
 /// A staff account without any position yet.
 async fn bare_staff(app: &TestApp, username: &str, mobile: &str) -> i64 {
     use techreg::identity::users;
     users::create(
-        &app.state.db,
+        &app.state.core.db,
         app.state.keys.as_ref(),
-        app.state.config.security.pbkdf2_iterations,
+        app.state.core.config.security.pbkdf2_iterations,
         users::NewUser {
             username,
             display_name: username,
@@ -24,7 +24,7 @@ async fn bare_staff(app: &TestApp, username: &str, mobile: &str) -> i64 {
             password: PASSWORD,
             must_change_password: false,
         },
-        app.state.clock.now(),
+        app.state.core.clock.now(),
     )
     .await
     .unwrap()
@@ -46,7 +46,7 @@ async fn signed_in(
 }
 
 fn today(app: &TestApp) -> String {
-    techreg::core::clock::shanghai_date(app.state.clock.now()).to_string()
+    techreg::core::clock::shanghai_date(app.state.core.clock.now()).to_string()
 }
 
 /// The rows that a refused request must leave as they were.
@@ -236,10 +236,10 @@ async fn a_system_admin_grants_revokes_and_moves_staff_with_dated_history() {
     assert!(!page.text_of("#current-staff").unwrap().contains("审查员"));
 
     // Move to office B: bad input first.
-    let tomorrow = (techreg::core::clock::shanghai_date(app.state.clock.now())
+    let tomorrow = (techreg::core::clock::shanghai_date(app.state.core.clock.now())
         + chrono::Duration::days(1))
     .to_string();
-    let yesterday = (techreg::core::clock::shanghai_date(app.state.clock.now())
+    let yesterday = (techreg::core::clock::shanghai_date(app.state.core.clock.now())
         - chrono::Duration::days(1))
     .to_string();
     let day = today(&app);
@@ -292,7 +292,7 @@ async fn a_system_admin_grants_revokes_and_moves_staff_with_dated_history() {
         Some(format!("/admin/staff?office={b}").as_str())
     );
     let grants =
-        techreg::identity::roles::load_grants(&app.state.db, app.state.keys.as_ref(), wang)
+        techreg::identity::roles::load_grants(&app.state.core.db, app.state.keys.as_ref(), wang)
             .await
             .unwrap()
             .0;
@@ -464,12 +464,12 @@ async fn an_office_head_manages_only_their_own_office_within_their_rights() {
         use techreg_entities::identity::role;
         let large = role::Entity::find()
             .filter(role::Column::Code.eq("office_large_approver"))
-            .one(&app.state.db)
+            .one(&app.state.core.db)
             .await
             .unwrap()
             .unwrap();
         techreg::identity::roles::grant_permission(
-            &app.state.db,
+            &app.state.core.db,
             app.state.keys.secret(KeyName::Integrity),
             large.id,
             "contract.approve",
@@ -610,13 +610,13 @@ async fn service_point(app: &TestApp, office: i64, name: &str) -> i64 {
         office_id: Set(office),
         name: Set(name.into()),
         status: Set("active".into()),
-        created_at: Set(app.state.clock.now()),
+        created_at: Set(app.state.core.clock.now()),
         address: Set(String::new()),
         phone: Set(String::new()),
         version: Set(0),
         ..Default::default()
     }
-    .insert(&app.state.db)
+    .insert(&app.state.core.db)
     .await
     .unwrap()
     .id
@@ -876,7 +876,13 @@ async fn a_reviewer_is_refused_and_anonymous_users_sign_in_first() {
 #[tokio::test]
 async fn the_demo_gives_every_office_staff_account_an_open_posting() {
     let app = TestApp::spawn().await;
-    let seed = || techreg::demo::seed(&app.state.db, app.state.keys.as_ref(), &app.state.config);
+    let seed = || {
+        techreg::demo::seed(
+            &app.state.core.db,
+            app.state.keys.as_ref(),
+            &app.state.core.config,
+        )
+    };
     seed().await.unwrap();
     let staff_accounts = techreg::demo::DEMO_ACCOUNTS
         .iter()

@@ -9,7 +9,7 @@ use techreg_tests::TestApp;
 async fn fresh_config() -> (TestApp, techreg::Config) {
     // A running app provides a migrated database; the config points to it.
     let app = TestApp::spawn().await;
-    let config = (*app.state.config).clone();
+    let config = (*app.state.core.config).clone();
     (app, config)
 }
 
@@ -56,9 +56,13 @@ async fn production_refuses_a_database_with_demo_data() {
         "clean database boots"
     );
 
-    techreg::demo::seed(&app.state.db, app.state.keys.as_ref(), &app.state.config)
-        .await
-        .unwrap();
+    techreg::demo::seed(
+        &app.state.core.db,
+        app.state.keys.as_ref(),
+        &app.state.core.config,
+    )
+    .await
+    .unwrap();
     let err = boot(config, RunMode::Production)
         .await
         .err()
@@ -88,7 +92,7 @@ async fn demo_mode_seeds_once_and_generates_keys() {
     let dir = tempfile::tempdir().unwrap();
     config.data_dir = dir.path().to_path_buf();
     let state = boot(config.clone(), RunMode::Demo).await.unwrap();
-    assert!(techreg::demo::has_demo_data(&state.db).await.unwrap());
+    assert!(techreg::demo::has_demo_data(&state.core.db).await.unwrap());
     assert!(dir.path().join("keys/web.key").exists());
     let announcement = state
         .settings

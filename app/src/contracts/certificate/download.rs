@@ -6,8 +6,8 @@ use poem::web::Path;
 use poem::{IntoResponse, Response, Route, get, handler};
 
 use super::service::{self, CertError, Which};
-use crate::identity::auth::AuthUser;
-use crate::web::{AppError, Ctx};
+use crate::core::Caller;
+use crate::web::{Ctx, WebError};
 
 pub fn routes(route: Route) -> Route {
     route.at("/contracts/:id/certificate.pdf", get(certificate_pdf))
@@ -16,15 +16,15 @@ pub fn routes(route: Route) -> Route {
 #[handler]
 async fn certificate_pdf(
     ctx: Ctx,
-    user: AuthUser,
+    user: Caller,
     Path(id): Path<i64>,
-) -> Result<Response, AppError> {
-    let c = crate::contracts::service::readable(&ctx.state.db, &user, id).await?;
-    let bytes = match service::pdf(&ctx.state.db, &ctx.state, Which::Contract(c.id)).await {
+) -> Result<Response, WebError> {
+    let c = crate::contracts::service::readable(&ctx.state.core.db, &user, id).await?;
+    let bytes = match service::pdf(&ctx.state.core.db, &ctx.state, Which::Contract(c.id)).await {
         Ok(b) => b,
-        Err(CertError::NotFound) => return Err(AppError::NotFound),
+        Err(CertError::NotFound) => return Err(WebError::NotFound),
         Err(CertError::Db(e)) => return Err(e.into()),
-        Err(e) => return Err(AppError::Internal(anyhow::anyhow!(e.to_string()))),
+        Err(e) => return Err(WebError::Internal(anyhow::anyhow!(e.to_string()))),
     };
     let number = c.registration_number.unwrap_or_default();
     Ok(bytes

@@ -16,7 +16,7 @@ use super::service::{self, ALGORITHM, Status};
 use crate::security::crypto::DEFAULT_DIST_ID;
 use crate::security::rate_limit;
 use crate::web::Ctx;
-use crate::web::error::AppError;
+use crate::web::error::WebError;
 
 pub fn routes(route: Route) -> Route {
     route
@@ -48,17 +48,17 @@ async fn lookup(
     ip: &str,
     number: &str,
     code: Option<&str>,
-) -> Result<Lookup, AppError> {
+) -> Result<Lookup, WebError> {
     let code = crate::core::text::normalize_code(code.unwrap_or(""));
     if code.is_empty() {
         return Ok(Lookup::NoCode);
     }
     if !rate_limit::hit(
-        &state.db,
+        &state.core.db,
         &format!("certverify:ip:{ip}"),
         Duration::minutes(GUESS_WINDOW_MINUTES),
         GUESS_LIMIT,
-        state.clock.now(),
+        state.core.clock.now(),
     )
     .await?
     {
@@ -68,7 +68,7 @@ async fn lookup(
         return Ok(Lookup::Miss);
     }
     Ok(
-        match service::find_with_code(&state.db, state, number, &code).await? {
+        match service::find_with_code(&state.core.db, state, number, &code).await? {
             Some(c) => Lookup::Hit(Box::new(c)),
             None => Lookup::Miss,
         },
@@ -106,7 +106,7 @@ async fn verify_certificate(
     req: &Request,
     Path(number): Path<String>,
     Query(q): Query<CodeQuery>,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let ip = crate::identity::auth::client_ip(req);
     let number = crate::core::text::normalize_code(&number);
     let found = lookup(&ctx.state, &ip, &number, q.code.as_deref()).await?;
@@ -171,7 +171,7 @@ async fn certificate_api(
     req: &Request,
     Path(number): Path<String>,
     Query(q): Query<CodeQuery>,
-) -> Result<Response, AppError> {
+) -> Result<Response, WebError> {
     let ip = crate::identity::auth::client_ip(req);
     let number = crate::core::text::normalize_code(&number);
     Ok(
@@ -201,8 +201,8 @@ async fn certificate_api(
 }
 
 #[handler]
-async fn keys_api(ctx: Ctx) -> Result<Response, AppError> {
-    let keys = service::signing_keys(&ctx.state.db, &ctx.state).await?;
+async fn keys_api(ctx: Ctx) -> Result<Response, WebError> {
+    let keys = service::signing_keys(&ctx.state.core.db, &ctx.state).await?;
     let list: Vec<Value> = keys
         .into_iter()
         .map(|k| {

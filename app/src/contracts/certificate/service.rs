@@ -124,7 +124,7 @@ pub fn valid_number(number: &str) -> bool {
 pub fn verify_url(state: &AppState, number: &str, code: &str) -> String {
     format!(
         "{}/verify/{number}?code={code}",
-        state.config.public_url.trim_end_matches('/')
+        state.core.config.public_url.trim_end_matches('/')
     )
 }
 
@@ -151,7 +151,7 @@ pub async fn issue<C: ConnectionTrait>(
     let (key_id, public_key) = state.keys.seal_public_key();
     let code = new_code();
     let url = verify_url(state, &number, &code);
-    let cfg = &state.config.certificate;
+    let cfg = &state.core.config.certificate;
     let (font_path, font_index) = (cfg.font_path.clone(), cfg.font_index);
     let (data_owned, extras) = (
         data.clone(),
