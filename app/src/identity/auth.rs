@@ -216,7 +216,7 @@ pub struct SessionAuthenticator(pub std::sync::Arc<AppState>);
 impl Authenticator for SessionAuthenticator {
     async fn caller(&self, req: &Request) -> Result<Caller, WebError> {
         let state = &self.0;
-        let Some((key, mut data)) = current(&state, req).await? else {
+        let Some((key, mut data)) = current(state, req).await? else {
             return Err(login_required(false));
         };
         if data.stage != Stage::Authenticated {
@@ -236,11 +236,11 @@ impl Authenticator for SessionAuthenticator {
         let last_seen = DateTime::from_timestamp(data.last_seen_at, 0).unwrap_or(now);
         let created = DateTime::from_timestamp(data.created_at, 0).unwrap_or(now);
         if now - last_seen > Duration::minutes(idle) {
-            end(&state, &key, "idle_timeout", now).await?;
+            end(state, &key, "idle_timeout", now).await?;
             return Err(login_required(true));
         }
         if now - created > Duration::hours(absolute) {
-            end(&state, &key, "absolute_timeout", now).await?;
+            end(state, &key, "absolute_timeout", now).await?;
             return Err(login_required(true));
         }
         let record = user_session::Entity::find_by_id(key.clone())
@@ -257,7 +257,7 @@ impl Authenticator for SessionAuthenticator {
             .await
             .map_err(WebError::from)?;
         let Some(user) = user.filter(|u| u.status != STATUS_DISABLED) else {
-            end(&state, &key, "disabled", now).await?;
+            end(state, &key, "disabled", now).await?;
             return Err(login_required(false));
         };
         let ip = client_ip(req);
