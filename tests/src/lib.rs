@@ -7,6 +7,7 @@
 pub mod application;
 pub mod browser;
 mod client;
+pub mod house;
 
 use std::sync::Arc;
 

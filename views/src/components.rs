@@ -80,6 +80,23 @@ pub struct Crumb {
     pub href: Option<String>,
 }
 
+impl Crumb {
+    pub fn link(label: &str, href: &str) -> Crumb {
+        Crumb {
+            label: label.to_owned(),
+            href: Some(href.to_owned()),
+        }
+    }
+}
+
+/// The trail above a signed-in page: the workbench, then `parents` as
+/// links (label, href); the page itself is named by its heading.
+pub fn trail(parents: &[(&str, &str)]) -> Vec<Crumb> {
+    std::iter::once(Crumb::link("工作台", "/my"))
+        .chain(parents.iter().map(|(label, href)| Crumb::link(label, href)))
+        .collect()
+}
+
 pub fn breadcrumbs(crumbs: &[Crumb]) -> Markup {
     html! {
         @if !crumbs.is_empty() {

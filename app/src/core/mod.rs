@@ -9,6 +9,7 @@ pub mod db;
 pub mod error;
 pub mod telemetry;
 pub mod text;
+pub mod version;
 
 use std::sync::Arc;
 

@@ -5,12 +5,15 @@
 pub mod assets;
 pub mod auth;
 pub mod client_ip;
+pub mod download;
 pub mod error;
 pub mod flash;
+pub mod form;
 pub mod health;
 pub mod middleware;
 pub mod page;
 pub mod site;
 
 pub use error::{WebError, WebResult};
+pub use form::Form;
 pub use page::Ctx;

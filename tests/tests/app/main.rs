@@ -14,6 +14,7 @@ mod duplicates;
 mod enterprises;
 mod foundation;
 mod growth;
+mod house;
 mod identity;
 mod integrity;
 mod jobs;
