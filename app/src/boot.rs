@@ -88,12 +88,19 @@ pub async fn boot(config: Config, mode: RunMode) -> Result<Arc<AppState>, BootEr
         Some(url) => Some(redis::Client::open(url).map_err(|e| BootError::Redis(e.to_string()))?),
         None => None,
     };
+    let core = Core {
+        config: config.clone(),
+        mode,
+        db: db.clone(),
+        redis: redis.clone(),
+        clock: Arc::new(ShiftableClock::default()),
+    };
     let settings = Settings::new(db.clone(), config.clone());
     let dictionaries = Dictionaries::new(
         db.clone(),
         std::time::Duration::from_secs(config.settings.poll_seconds),
     );
-    let calendar = Calendar::new(db.clone(), &config);
+    let calendar = Calendar::new(core.clone());
     let keys: Arc<dyn KeyProvider> = match config.keys.seal_signer {
         crate::core::config::SealSigner::Local => Arc::new(keys),
         crate::core::config::SealSigner::Remote => Arc::new(
@@ -125,13 +132,7 @@ pub async fn boot(config: Config, mode: RunMode) -> Result<Arc<AppState>, BootEr
     let assets = web::assets::urls();
     let state = Arc::new(AppState {
         sms: sms::gateway(&config),
-        core: Core {
-            config,
-            mode,
-            db,
-            redis,
-            clock: Arc::new(ShiftableClock::default()),
-        },
+        core,
         settings,
         dictionaries,
         calendar,

@@ -32,7 +32,7 @@ pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
     let routes = crate::org::staff::routes(routes);
     let routes = crate::org::service_points::routes(routes);
     let routes = crate::dictionary::routes::routes(routes);
-    let routes = crate::calendar::routes::routes(routes);
+    let routes = crate::calendar::routes(routes);
     let routes = crate::audit::routes::routes(routes);
     let routes = crate::reports::routes::routes(routes);
     let routes = crate::alerts::routes::routes(routes);
@@ -58,6 +58,10 @@ pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
         .around(middleware::render_errors)
         .around(middleware::security_headers)
         .around(middleware::trace)
+        // The middleware stack as one type, so the handles below do not
+        // nest it ever deeper.
+        .boxed()
+        .data(state.calendar.clone())
         .data(Authentication(Arc::new(SessionAuthenticator(
             state.clone(),
         ))))

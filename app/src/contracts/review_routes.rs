@@ -37,7 +37,7 @@ use super::money::{format_fen, parse_yuan};
 use super::queues::{self, Cursor, Filters, Kind, Visible};
 use super::service::{self, ActInput, Full, object_scope, permission_for, status_of};
 use super::state::{self, Action, Guards, Status};
-use crate::calendar::arith::WorkCalendar;
+use crate::calendar::WorkCalendar;
 use crate::core::Caller;
 use crate::dictionary::service::label_in;
 use crate::dictionary::{

@@ -616,13 +616,13 @@ async fn the_demo_seed_loads_the_published_arrangements_once() {
 
 #[tokio::test]
 async fn concurrent_changes_of_one_day_run_one_after_the_other() {
-    use techreg::calendar::{DayKind, service};
+    use techreg::calendar::{DayKind, write_day};
     let app = TestApp::spawn().await;
     let write = |name: &'static str| {
         let db = app.state.core.db.clone();
         async move {
             let txn = techreg::core::db::begin(&db).await.unwrap();
-            let before = service::set_day(
+            let before = write_day(
                 &txn,
                 d(2027, 10, 1),
                 DayKind::Holiday,

@@ -34,7 +34,7 @@ async fn morning(app: &TestApp, day: NaiveDate) {
 
 async fn holiday(app: &TestApp, day: &str) {
     let txn = techreg::core::db::begin(&app.state.core.db).await.unwrap();
-    techreg::calendar::service::set_day(
+    techreg::calendar::write_day(
         &txn,
         d(day),
         DayKind::Holiday,
