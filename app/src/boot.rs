@@ -4,15 +4,24 @@ use std::sync::Arc;
 
 use techreg_views::layout::AssetUrls;
 
+use crate::alerts::Alerts;
+use crate::audit::Audit;
 use crate::calendar::Calendar;
+use crate::contracts::Contracts;
 use crate::core::Core;
 pub use crate::core::RunMode;
 use crate::core::clock::ShiftableClock;
 use crate::core::config::{Config, SmsDriver};
 use crate::core::db;
 use crate::dictionary::Dictionaries;
+use crate::duplicates::Duplicates;
+use crate::files::FileStore;
+use crate::identity::Identity;
 use crate::identity::session_store::SessionStore;
 use crate::integrations::sms::{self, SmsGateway};
+use crate::integrity::Integrity;
+use crate::org::Org;
+use crate::reports::Reports;
 use crate::security::keys::{KeyProvider, LocalKeyFiles};
 use crate::settings::Settings;
 use crate::{demo, web};
@@ -26,6 +35,15 @@ pub struct AppState {
     pub sessions: SessionStore,
     pub sms: Arc<dyn SmsGateway>,
     pub assets: AssetUrls,
+    pub files: FileStore,
+    pub audit: Audit,
+    pub identity: Identity,
+    pub org: Org,
+    pub alerts: Alerts,
+    pub duplicates: Duplicates,
+    pub integrity: Integrity,
+    pub contracts: Contracts,
+    pub reports: Reports,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -46,7 +64,9 @@ pub enum BootError {
     Redis(String),
 }
 
-/// Everything `serve` needs before it accepts the first request.
+/// Everything `serve` needs before it accepts the first request: the core
+/// and each domain's handle, assembled here above the domains (no domain
+/// sees this struct; each gets its own handle).
 pub async fn boot(config: Config, mode: RunMode) -> Result<Arc<AppState>, BootError> {
     let config = Arc::new(config);
     if mode == RunMode::Production && config.sms.driver == SmsDriver::Log {
@@ -130,8 +150,68 @@ pub async fn boot(config: Config, mode: RunMode) -> Result<Arc<AppState>, BootEr
         None => SessionStore::memory(),
     };
     let assets = web::assets::urls();
+    let sms = sms::gateway(&config);
+    let files = FileStore::new(&core, keys.clone());
+    let identity = Identity {
+        core: core.clone(),
+        settings: settings.clone(),
+        keys: keys.clone(),
+        sessions: sessions.clone(),
+        sms: sms.clone(),
+        files: files.clone(),
+    };
+    let org = Org {
+        core: core.clone(),
+        settings: settings.clone(),
+        keys: keys.clone(),
+        dictionaries: dictionaries.clone(),
+        identity: identity.clone(),
+    };
+    let alerts = Alerts {
+        core: core.clone(),
+        settings: settings.clone(),
+        keys: keys.clone(),
+        sms: sms.clone(),
+    };
+    let duplicates = Duplicates {
+        core: core.clone(),
+        settings: settings.clone(),
+    };
+    let integrity = Integrity {
+        core: core.clone(),
+        settings: settings.clone(),
+        dictionaries: dictionaries.clone(),
+        alerts: alerts.clone(),
+    };
+    let contracts = Contracts {
+        core: core.clone(),
+        settings: settings.clone(),
+        dictionaries: dictionaries.clone(),
+        calendar: calendar.clone(),
+        keys: keys.clone(),
+        files: files.clone(),
+        alerts: alerts.clone(),
+        integrity: integrity.clone(),
+        duplicates: duplicates.clone(),
+        org: org.clone(),
+    };
     let state = Arc::new(AppState {
-        sms: sms::gateway(&config),
+        audit: Audit {
+            core: core.clone(),
+            keys: keys.clone(),
+        },
+        reports: Reports {
+            core: core.clone(),
+            settings: settings.clone(),
+        },
+        sms,
+        files,
+        identity,
+        org,
+        alerts,
+        duplicates,
+        integrity,
+        contracts,
         core,
         settings,
         dictionaries,

@@ -5,11 +5,21 @@
 use std::path::PathBuf;
 
 use chrono::Utc;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait};
 use techreg_entities::system::stored_file;
 
-use crate::boot::AppState;
+use crate::core::Core;
 use crate::security::crypto::sm3;
+use crate::security::keys::Keys;
+
+/// The file store's handle: the folder, the database with the files'
+/// metadata, and the keys that seal the content.
+#[derive(Clone)]
+pub struct FileStore {
+    root: PathBuf,
+    db: DatabaseConnection,
+    keys: Keys,
+}
 
 /// What an upload may be, judged by its content, not its name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,73 +73,78 @@ pub enum FileError {
     Db(#[from] DbErr),
 }
 
-fn path_of(state: &AppState, digest: &str) -> PathBuf {
-    state
-        .core
-        .config
-        .data_dir
-        .join("files")
-        .join(&digest[..2])
-        .join(digest)
-}
+impl FileStore {
+    pub fn new(core: &Core, keys: Keys) -> Self {
+        FileStore {
+            root: core.config.data_dir.join("files"),
+            db: core.db.clone(),
+            keys,
+        }
+    }
 
-/// Checks and stores an upload; returns its digest (hex).
-pub async fn store<C: ConnectionTrait>(
-    state: &AppState,
-    db: &C,
-    bytes: &[u8],
-) -> Result<String, FileError> {
-    if bytes.is_empty() {
-        return Err(FileError::Empty);
+    fn path_of(&self, digest: &str) -> PathBuf {
+        self.root.join(&digest[..2]).join(digest)
     }
-    if bytes.len() > MAX_BYTES {
-        return Err(FileError::TooLarge);
-    }
-    let kind = Kind::sniff(bytes).ok_or(FileError::WrongType)?;
-    let digest = hex::encode(sm3(bytes));
-    let path = path_of(state, &digest);
-    if !path.exists() {
-        let sealed = state.keys.fields().encrypt_bytes(bytes);
-        tokio::fs::create_dir_all(path.parent().expect("has parent")).await?;
-        let tmp = path.with_extension("part");
-        tokio::fs::write(&tmp, sealed).await?;
-        tokio::fs::rename(&tmp, &path).await?;
-    }
-    if stored_file::Entity::find_by_id(digest.clone())
-        .one(db)
-        .await?
-        .is_none()
-    {
-        stored_file::Entity::insert(stored_file::ActiveModel {
-            digest: Set(digest.clone()),
-            size: Set(bytes.len() as i64),
-            content_type: Set(kind.content_type().to_owned()),
-            created_at: Set(Utc::now()),
-        })
-        .exec(db)
-        .await?;
-    }
-    Ok(digest)
-}
 
-/// Reads and decrypts a stored file, checking its digest.
-pub async fn load(state: &AppState, digest: &str) -> Result<Option<(Vec<u8>, String)>, FileError> {
-    let Some(meta) = stored_file::Entity::find_by_id(digest.to_owned())
-        .one(&state.core.db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let sealed = tokio::fs::read(path_of(state, digest)).await?;
-    let plain = state
-        .keys
-        .fields()
-        .decrypt_bytes(&sealed)
-        .map_err(|e| std::io::Error::other(e.to_string()))?;
-    if hex::encode(sm3(&plain)) != digest {
-        return Err(std::io::Error::other("stored file does not match its digest").into());
+    /// Checks and stores an upload inside the transaction `db`; returns its
+    /// digest (hex).
+    pub async fn store<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        bytes: &[u8],
+    ) -> Result<String, FileError> {
+        if bytes.is_empty() {
+            return Err(FileError::Empty);
+        }
+        if bytes.len() > MAX_BYTES {
+            return Err(FileError::TooLarge);
+        }
+        let kind = Kind::sniff(bytes).ok_or(FileError::WrongType)?;
+        let digest = hex::encode(sm3(bytes));
+        let path = self.path_of(&digest);
+        if !path.exists() {
+            let sealed = self.keys.fields().encrypt_bytes(bytes);
+            tokio::fs::create_dir_all(path.parent().expect("has parent")).await?;
+            let tmp = path.with_extension("part");
+            tokio::fs::write(&tmp, sealed).await?;
+            tokio::fs::rename(&tmp, &path).await?;
+        }
+        if stored_file::Entity::find_by_id(digest.clone())
+            .one(db)
+            .await?
+            .is_none()
+        {
+            stored_file::Entity::insert(stored_file::ActiveModel {
+                digest: Set(digest.clone()),
+                size: Set(bytes.len() as i64),
+                content_type: Set(kind.content_type().to_owned()),
+                created_at: Set(Utc::now()),
+            })
+            .exec(db)
+            .await?;
+        }
+        Ok(digest)
     }
-    Ok(Some((plain, meta.content_type)))
+
+    /// Reads and decrypts a stored file, checking its digest.
+    pub async fn load(&self, digest: &str) -> Result<Option<(Vec<u8>, String)>, FileError> {
+        let Some(meta) = stored_file::Entity::find_by_id(digest.to_owned())
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let sealed = tokio::fs::read(self.path_of(digest)).await?;
+        let plain = self
+            .keys
+            .fields()
+            .decrypt_bytes(&sealed)
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        if hex::encode(sm3(&plain)) != digest {
+            return Err(std::io::Error::other("stored file does not match its digest").into());
+        }
+        Ok(Some((plain, meta.content_type)))
+    }
 }
 
 #[cfg(test)]

@@ -61,7 +61,19 @@ pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
         // The middleware stack as one type, so the handles below do not
         // nest it ever deeper.
         .boxed()
+        .data(state.core.clone())
+        .data(state.settings.clone())
+        .data(state.dictionaries.clone())
         .data(state.calendar.clone())
+        .data(state.files.clone())
+        .data(state.audit.clone())
+        .data(state.identity.clone())
+        .data(state.org.clone())
+        .data(state.alerts.clone())
+        .data(state.duplicates.clone())
+        .data(state.integrity.clone())
+        .data(state.contracts.clone())
+        .data(state.reports.clone())
         .data(Authentication(Arc::new(SessionAuthenticator(
             state.clone(),
         ))))

@@ -16,3 +16,13 @@
 pub mod messages;
 pub mod outbox;
 pub mod routes;
+
+/// The alerts domain's handle (the message center and the SMS outbox): what its services need, built
+/// at boot and given to its handlers as `Data<&Alerts>`.
+#[derive(Clone)]
+pub struct Alerts {
+    pub core: crate::core::Core,
+    pub settings: crate::settings::Settings,
+    pub keys: crate::security::keys::Keys,
+    pub sms: std::sync::Arc<dyn crate::integrations::sms::SmsGateway>,
+}

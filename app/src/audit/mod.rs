@@ -9,3 +9,11 @@ pub mod routes;
 pub use chain::{Broken, purge, seal, spawn_sealer, verify};
 pub use query::history_of;
 pub use record::{Actor, Entry, Outcome, record};
+
+/// The audit domain's handle (the audit log and its chain): what its services need, built
+/// at boot and given to its handlers as `Data<&Audit>`.
+#[derive(Clone)]
+pub struct Audit {
+    pub core: crate::core::Core,
+    pub keys: crate::security::keys::Keys,
+}

@@ -1591,7 +1591,10 @@ async fn attachment_get(
         .await?
         .filter(|a| a.contract_id == id)
         .ok_or(WebError::NotFound)?;
-    let (bytes, content_type) = crate::files::load(&ctx.state, &a.digest)
+    let (bytes, content_type) = ctx
+        .state
+        .files
+        .load(&a.digest)
         .await
         .map_err(|e| WebError::Internal(anyhow::anyhow!(e.to_string())))?
         .ok_or(WebError::NotFound)?;

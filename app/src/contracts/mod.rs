@@ -18,3 +18,19 @@ pub mod reminders;
 pub mod review_routes;
 pub mod service;
 pub mod state;
+
+/// The contracts domain's handle (contract applications, their review and certificates): what its services need, built
+/// at boot and given to its handlers as `Data<&Contracts>`.
+#[derive(Clone)]
+pub struct Contracts {
+    pub core: crate::core::Core,
+    pub settings: crate::settings::Settings,
+    pub dictionaries: crate::dictionary::Dictionaries,
+    pub calendar: crate::calendar::Calendar,
+    pub keys: crate::security::keys::Keys,
+    pub files: crate::files::FileStore,
+    pub alerts: crate::alerts::Alerts,
+    pub integrity: crate::integrity::Integrity,
+    pub duplicates: crate::duplicates::Duplicates,
+    pub org: crate::org::Org,
+}

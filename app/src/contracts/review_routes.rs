@@ -1051,7 +1051,10 @@ async fn attachment_get(
         .iter()
         .find(|a| a.id == aid)
         .ok_or(WebError::NotFound)?;
-    let (bytes, content_type) = crate::files::load(&ctx.state, &a.digest)
+    let (bytes, content_type) = ctx
+        .state
+        .files
+        .load(&a.digest)
         .await
         .map_err(|e| WebError::Internal(anyhow::anyhow!(e.to_string())))?
         .ok_or(WebError::NotFound)?;

@@ -650,7 +650,7 @@ pub async fn add_attachment(
     let now = state.core.clock.now();
     let txn = crate::core::db::begin(&state.core.db).await?;
     let c = editable(&txn, user, id, version).await?;
-    let digest = match crate::files::store(state, &txn, bytes).await {
+    let digest = match state.files.store(&txn, bytes).await {
         Ok(d) => d,
         Err(crate::files::FileError::Io(e)) => return Err(WebError::Internal(e.into())),
         Err(crate::files::FileError::Db(e)) => return Err(e.into()),

@@ -16,6 +16,14 @@ pub mod index;
 pub mod report;
 pub mod routes;
 
+/// The duplicates domain's handle (the duplicate index and its checks): what its services need, built
+/// at boot and given to its handlers as `Data<&Duplicates>`.
+#[derive(Clone)]
+pub struct Duplicates {
+    pub core: crate::core::Core,
+    pub settings: crate::settings::Settings,
+}
+
 use chrono::NaiveDate;
 
 /// LSH bands and MinHash rows per band (24 MinHash values).

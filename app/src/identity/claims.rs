@@ -24,7 +24,7 @@ use super::{login, roles, validate};
 use crate::audit::{self, Entry, Outcome};
 use crate::core::Caller;
 use crate::core::{ObjectScope, Scope};
-use crate::files::{self, FileError};
+use crate::files::FileError;
 use crate::security::rbac::perm;
 use crate::web::{Ctx, WebError};
 
@@ -148,7 +148,7 @@ async fn my_claim_post(
             .find(|(n, _)| n == name)
             .map(|(_, b)| b.as_slice())
             .unwrap_or(&[]);
-        match files::store(&ctx.state, &txn, bytes).await {
+        match ctx.state.files.store(&txn, bytes).await {
             Ok(d) => {
                 digests.insert(name, d);
             }
@@ -364,7 +364,10 @@ async fn file_get(
         _ => None,
     }
     .ok_or(WebError::NotFound)?;
-    let (bytes, content_type) = files::load(&ctx.state, &digest)
+    let (bytes, content_type) = ctx
+        .state
+        .files
+        .load(&digest)
         .await
         .map_err(|e| WebError::Internal(anyhow::anyhow!(e.to_string())))?
         .ok_or(WebError::NotFound)?;

@@ -36,11 +36,13 @@ pub struct SessionData {
 #[error("session store unavailable: {0}")]
 pub struct StoreError(pub String);
 
+/// Cheap to clone: every clone shares the one cache or connection.
+#[derive(Clone)]
 pub enum SessionStore {
     Memory(Cache<String, SessionData>),
     Redis {
         client: redis::Client,
-        conn: Mutex<Option<redis::aio::MultiplexedConnection>>,
+        conn: std::sync::Arc<Mutex<Option<redis::aio::MultiplexedConnection>>>,
     },
 }
 
@@ -67,7 +69,7 @@ impl SessionStore {
     pub fn redis(client: redis::Client) -> Self {
         SessionStore::Redis {
             client,
-            conn: Mutex::new(None),
+            conn: std::sync::Arc::new(Mutex::new(None)),
         }
     }
 

@@ -15,3 +15,13 @@ pub mod reminders;
 pub mod routes;
 pub mod service;
 pub mod submission;
+
+/// The integrity domain's handle (the integrity list and anomaly records): what its services need, built
+/// at boot and given to its handlers as `Data<&Integrity>`.
+#[derive(Clone)]
+pub struct Integrity {
+    pub core: crate::core::Core,
+    pub settings: crate::settings::Settings,
+    pub dictionaries: crate::dictionary::Dictionaries,
+    pub alerts: crate::alerts::Alerts,
+}

@@ -6,6 +6,14 @@ pub mod growth;
 pub mod integrity;
 pub mod routes;
 
+/// The reports domain's handle (the statistics): what its services need, built
+/// at boot and given to its handlers as `Data<&Reports>`.
+#[derive(Clone)]
+pub struct Reports {
+    pub core: crate::core::Core,
+    pub settings: crate::settings::Settings,
+}
+
 use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, NaiveTime, Utc};
 
 /// The longest period a report may cover.

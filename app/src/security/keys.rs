@@ -45,6 +45,9 @@ impl KeyName {
     }
 }
 
+/// The keys as every part holds them.
+pub type Keys = std::sync::Arc<dyn KeyProvider>;
+
 #[async_trait::async_trait]
 pub trait KeyProvider: Send + Sync + 'static {
     /// Raw bytes of a symmetric key.

@@ -173,7 +173,7 @@ pub async fn issue<C: ConnectionTrait>(
     })
     .await
     .map_err(|e| DbErr::Custom(format!("PDF rendering task failed: {e}")))??;
-    let digest = crate::files::store(state, db, &bytes).await?;
+    let digest = state.files.store(db, &bytes).await?;
     let row = certificate::ActiveModel {
         contract_id: Set(contract_id),
         registration_number: Set(number.clone()),
@@ -269,7 +269,9 @@ pub async fn pdf<C: ConnectionTrait>(
         }
     }
     .ok_or(CertError::NotFound)?;
-    let (bytes, _) = crate::files::load(state, &row.pdf_digest)
+    let (bytes, _) = state
+        .files
+        .load(&row.pdf_digest)
         .await?
         .ok_or(CertError::NotFound)?;
     Ok(bytes)
