@@ -24,46 +24,6 @@ pub enum TableError {
 /// The largest import file accepted.
 pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
 
-/// An import form's uploaded table.
-pub struct Upload {
-    pub name: String,
-    pub rows: Vec<Row>,
-}
-
-/// Reads the `file` field of an import form into rows. `Ok(Err(message))`
-/// is the Chinese message the form shows: no file, too large, unreadable.
-pub async fn read_upload(
-    multipart: poem::Result<poem::web::Multipart>,
-) -> Result<Result<Upload, String>, crate::web::WebError> {
-    use crate::web::WebError;
-    let mut multipart = multipart.map_err(|e| WebError::BadRequest(e.to_string()))?;
-    let mut file: Option<(String, Vec<u8>)> = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| WebError::BadRequest(e.to_string()))?
-    {
-        if field.name() != Some("file") {
-            continue;
-        }
-        let name = field.file_name().unwrap_or("上传的文件").to_owned();
-        let bytes = field
-            .bytes()
-            .await
-            .map_err(|e| WebError::BadRequest(e.to_string()))?;
-        if bytes.len() > MAX_UPLOAD_BYTES {
-            return Ok(Err("文件过大：最大 10 MB".into()));
-        }
-        file = Some((name, bytes));
-    }
-    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        return Ok(Err("请选择要导入的文件".into()));
-    };
-    Ok(read(&bytes)
-        .map(|rows| Upload { name, rows })
-        .map_err(|e| e.to_string()))
-}
-
 /// Most rows one import may hold; larger lists are split by the operator.
 pub const MAX_ROWS: usize = 50_000;
 

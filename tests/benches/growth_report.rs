@@ -96,7 +96,7 @@ async fn main() {
     for (from, to) in [("2025-01-01", "2025-12-31"), ("2022-01-01", "2026-11-29")] {
         let period = Period::new(day(from), day(to)).unwrap();
         let started = std::time::Instant::now();
-        let g = growth::enterprise_growth(db, period, &growth::Coverage::City)
+        let g = growth::enterprise_growth(db, period, &techreg::core::Coverage::City)
             .await
             .unwrap();
         eprintln!(

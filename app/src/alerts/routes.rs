@@ -13,7 +13,7 @@ use techreg_views::pages::messages::{self as pages, ListView, MessageRow, messag
 
 use super::messages::{self, Filter, Kind, is_in_app_path};
 use crate::core::Caller;
-use crate::identity::register::form_from;
+use crate::web::form::from_pairs as form_from;
 use crate::web::{Ctx, WebError};
 
 type Fields = Form<Vec<(String, String)>>;

@@ -35,10 +35,10 @@ use super::state::{Action, Status};
 use crate::core::Caller;
 use crate::core::Scope;
 use crate::core::clock::{shanghai_date, shanghai_minute};
+use crate::dictionary::districts::SHANGHAI;
 use crate::dictionary::{
     DICT_IP_TYPE, DICT_LEGAL_FORM, DICT_SOCIO_GOAL, DICT_TECH_FIELD, Dictionaries,
 };
-use crate::org::districts::SHANGHAI;
 use crate::security::rbac::perm;
 use crate::web::{Ctx, WebError};
 

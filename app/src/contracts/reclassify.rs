@@ -17,8 +17,8 @@ use techreg_views::pages::reclassify::{self as pages, Pending};
 use super::categories::RULES_2001;
 use crate::audit::{self, Entry, Outcome};
 use crate::core::Caller;
-use crate::identity::register::form_from;
 use crate::security::rbac::perm;
+use crate::web::form::from_pairs as form_from;
 use crate::web::{Ctx, WebError};
 
 pub fn routes(route: Route) -> Route {

@@ -44,8 +44,8 @@ use crate::dictionary::{
     DICT_IP_TYPE, DICT_LEGAL_FORM, DICT_NON_ACCEPT_REASON, DICT_REFUSAL_REASON, DICT_RETURN_REASON,
     DICT_SOCIO_GOAL, DICT_TECH_FIELD,
 };
-use crate::identity::register::form_from;
 use crate::security::rbac::perm;
+use crate::web::form::from_pairs as form_from;
 use crate::web::{Ctx, WebError};
 
 type Fields = Form<Vec<(String, String)>>;
@@ -541,7 +541,7 @@ impl Labels {
                 parts.push(format!("{label} {}", get(k)));
             }
         }
-        if let Some(r) = crate::org::districts::name_of(&get("region")) {
+        if let Some(r) = crate::dictionary::districts::name_of(&get("region")) {
             parts.push(r.to_owned());
         }
         if !get("legal_form").is_empty() {
@@ -860,7 +860,7 @@ async fn render_case(
             credit_code: p.credit_code.clone().unwrap_or_default(),
             region: match (&p.country, &p.region) {
                 (Some(country), _) => format!("境外（{country}）"),
-                (None, Some(r)) => crate::org::districts::name_of(r)
+                (None, Some(r)) => crate::dictionary::districts::name_of(r)
                     .map(str::to_owned)
                     .unwrap_or_else(|| r.clone()),
                 _ => String::new(),

@@ -250,6 +250,23 @@ impl Grants {
     }
 }
 
+/// Which offices a report covers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Coverage {
+    /// Every office, plus a row for enterprises without one.
+    City,
+    Offices(BTreeSet<i64>),
+}
+
+impl Coverage {
+    pub fn includes(&self, office: Option<i64>) -> bool {
+        match self {
+            Coverage::City => true,
+            Coverage::Offices(ids) => office.is_some_and(|o| ids.contains(&o)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod period;
 pub mod telemetry;
 pub mod text;
 pub mod version;
@@ -16,7 +17,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 
-pub use caller::{Actor, Caller, CallerUser, Duty, Grant, Grants, ObjectScope, Scope};
+pub use caller::{Actor, Caller, CallerUser, Coverage, Duty, Grant, Grants, ObjectScope, Scope};
 pub use clock::ShiftableClock;
 pub use config::Config;
 pub use error::{DomainError, DomainResult, FieldErrors};

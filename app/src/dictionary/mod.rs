@@ -9,6 +9,7 @@
 //! checking input.
 
 pub mod builtin;
+pub mod districts;
 pub mod references;
 pub mod routes;
 pub mod seed;

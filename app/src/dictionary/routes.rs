@@ -23,8 +23,8 @@ use super::references;
 use super::service::{self, EntryEdit, LABEL_MAX, NewEntry, ancestors, load_entries};
 use crate::audit::{self, Entry, Outcome};
 use crate::core::Caller;
-use crate::identity::register::form_from;
 use crate::security::rbac::perm;
+use crate::web::form::from_pairs as form_from;
 use crate::web::{Ctx, WebError};
 
 type Fields = Form<Vec<(String, String)>>;

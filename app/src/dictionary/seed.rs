@@ -9,7 +9,7 @@ use techreg_entities::system::{dictionary, dictionary_entry};
 
 use super::builtin::{BUILT_IN, Seed};
 use super::service::CACHE_NAME;
-use crate::org::districts::SHANGHAI;
+use crate::dictionary::districts::SHANGHAI;
 use crate::settings::bump_version;
 
 /// The seed entries of a built-in dictionary.

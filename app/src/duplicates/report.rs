@@ -12,8 +12,8 @@ use techreg_entities::org::office;
 use super::check::{NOT_DUPLICATE, pair};
 use super::index::live_strs;
 use super::{Doc, Thresholds, score};
-use crate::reports::Period;
-use crate::reports::growth::Coverage;
+use crate::core::Coverage;
+use crate::core::period::Period;
 
 /// Band groups larger than this are not compared pair by pair (texts that
 /// many contracts share are templates, not duplicates).

@@ -34,9 +34,9 @@ use crate::contracts::queues;
 use crate::contracts::service::{self, Full, object_scope, status_of};
 use crate::contracts::state::Status;
 use crate::core::Caller;
+use crate::core::Coverage;
 use crate::core::Scope;
-use crate::reports::Period;
-use crate::reports::growth::Coverage;
+use crate::core::period::Period;
 use crate::security::rbac::perm;
 use crate::web::{Ctx, WebError};
 

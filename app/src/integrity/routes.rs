@@ -33,9 +33,9 @@ use crate::contracts::state::{Action, Status};
 use crate::core::Caller;
 use crate::core::Scope;
 use crate::dictionary::DICT_ANOMALY_TYPE;
-use crate::identity::register::form_from;
 use crate::security::rbac::perm;
 use crate::tabular;
+use crate::web::form::from_pairs as form_from;
 use crate::web::{Ctx, WebError};
 
 type Fields = Form<Vec<(String, String)>>;
@@ -474,7 +474,7 @@ async fn import_post(
 ) -> Result<Response, WebError> {
     // Permission first: a wrong body must not tell a stranger anything.
     require_manage(&user)?;
-    let (name, rows) = match tabular::read_upload(multipart).await? {
+    let (name, rows) = match crate::web::upload::read_table(multipart).await? {
         Ok(u) => (u.name, u.rows),
         Err(message) => {
             return Ok(import_view(

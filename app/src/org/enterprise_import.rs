@@ -13,9 +13,9 @@ use sea_orm::{
 use serde_json::json;
 use techreg_entities::org::{enterprise, office};
 
-use super::districts::SHANGHAI;
 use super::enterprises::{self, ReassignError};
 use super::service::{self, STATUS_ACTIVE};
+use crate::dictionary::districts::SHANGHAI;
 use crate::identity::register::ENTERPRISE_UNVERIFIED;
 use crate::identity::validate;
 use crate::tabular::{Row, header_positions};

@@ -28,7 +28,6 @@ use techreg_views::pages::enterprises::{
 };
 use techreg_views::pages::identity::FormState;
 
-use super::districts::{self, SHANGHAI};
 use super::enterprise_import::{self, Action, COLUMNS};
 use super::enterprises::{self, ReassignError};
 use super::service::STATUS_ACTIVE;
@@ -36,9 +35,10 @@ use crate::audit::{self, Entry, Outcome};
 use crate::core::Caller;
 use crate::core::Scope;
 use crate::dictionary::DICT_LEGAL_FORM;
-use crate::identity::register::form_from;
+use crate::dictionary::districts::{self, SHANGHAI};
 use crate::security::rbac::perm;
 use crate::tabular;
+use crate::web::form::from_pairs as form_from;
 use crate::web::{Ctx, WebError};
 
 type Fields = Form<Vec<(String, String)>>;
@@ -993,7 +993,7 @@ async fn import_post(
 ) -> Result<Response, WebError> {
     // Permission first: a wrong body must not tell a stranger anything.
     require_manage(&user)?;
-    let (name, rows) = match tabular::read_upload(multipart).await? {
+    let (name, rows) = match crate::web::upload::read_table(multipart).await? {
         Ok(u) => (u.name, u.rows),
         Err(message) => {
             return Ok(import_view(

@@ -1,7 +1,6 @@
 //! Registration offices, enterprises and the enterprise ↔ office
 //! assignment (对口关系).
 
-pub mod districts;
 pub mod enterprise_import;
 pub mod enterprise_routes;
 pub mod enterprises;

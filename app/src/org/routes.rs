@@ -17,12 +17,12 @@ use techreg_views::components::{Crumb, Flash, FlashKind};
 use techreg_views::pages::identity::FormState;
 use techreg_views::pages::offices::{self as pages, HistoryRow, OfficeRow};
 
-use super::districts::{self, SHANGHAI};
 use super::service::{KIND_DISTRICT, KIND_INDUSTRY, STATUS_ACTIVE};
 use crate::audit::{self, Entry, Outcome};
 use crate::core::Caller;
-use crate::identity::register::form_from;
+use crate::dictionary::districts::{self, SHANGHAI};
 use crate::security::rbac::perm;
+use crate::web::form::from_pairs as form_from;
 use crate::web::{Ctx, WebError};
 
 type Fields = Form<Vec<(String, String)>>;

@@ -34,8 +34,8 @@ use super::staff_service::{self as svc, PositionChange, SERVICE_POINT_POSITION};
 use crate::audit::{self, Entry, Outcome};
 use crate::core::Caller;
 use crate::core::{ObjectScope, Scope};
-use crate::identity::register::form_from;
 use crate::security::rbac::perm;
+use crate::web::form::from_pairs as form_from;
 use crate::web::{Ctx, WebError};
 
 type Fields = Form<Vec<(String, String)>>;

@@ -7,7 +7,7 @@
 //! the matched enterprises' assignment rows, so a reassignment in the middle
 //! of a period counts each event for the office of its own day.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{
@@ -18,6 +18,7 @@ use techreg_entities::contract::contract;
 use techreg_entities::org::{enterprise, enterprise_assignment, office};
 
 use super::Period;
+use crate::core::Coverage;
 use crate::core::clock::shanghai_date;
 
 /// The status of a registered contract (已登记).
@@ -56,23 +57,6 @@ pub struct Growth {
     pub total: Counts,
     /// The total month by month.
     pub months: Vec<MonthRow>,
-}
-
-/// Which offices a report covers.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Coverage {
-    /// Every office, plus a row for enterprises without one.
-    City,
-    Offices(BTreeSet<i64>),
-}
-
-impl Coverage {
-    fn includes(&self, office: Option<i64>) -> bool {
-        match self {
-            Coverage::City => true,
-            Coverage::Offices(ids) => office.is_some_and(|o| ids.contains(&o)),
-        }
-    }
 }
 
 /// An assignment row: office, valid from, valid until (exclusive).
@@ -409,6 +393,8 @@ pub fn month_label(m: &Period) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::*;
 
     fn d(s: &str) -> NaiveDate {

@@ -19,7 +19,6 @@ use techreg_entities::org::{enterprise, integrity_entry, office};
 use techreg_views::components::Crumb;
 use techreg_views::pages::integrity::{self as pages, OfficeChoice, ReportRow, ReportView};
 
-use super::growth::Coverage;
 use super::routes::{allowed, content_disposition};
 use super::{Period, parse_period};
 use crate::audit::{self, Entry, Outcome};
@@ -27,6 +26,7 @@ use crate::contracts::money::format_fen;
 use crate::contracts::queues::OPEN;
 use crate::contracts::state::Status;
 use crate::core::Caller;
+use crate::core::Coverage;
 use crate::integrity::service::{enterprises_by_id, validity};
 use crate::web::{Ctx, WebError};
 

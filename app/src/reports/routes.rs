@@ -14,10 +14,11 @@ use techreg_entities::org::office;
 use techreg_views::components::Crumb;
 use techreg_views::pages::reports::{self as pages, GrowthRow, OfficeOption};
 
-use super::growth::{self, Counts, Coverage, Growth, UNASSIGNED};
+use super::growth::{self, Counts, Growth, UNASSIGNED};
 use super::{Period, parse_period};
 use crate::audit::{self, Entry, Outcome};
 use crate::core::Caller;
+use crate::core::Coverage;
 use crate::core::Scope;
 use crate::security::rbac::perm;
 use crate::web::{Ctx, WebError};

@@ -51,6 +51,14 @@ pub fn form_state<T: Serialize>(form: &T, errors: &FieldErrors) -> FormState {
     }
 }
 
+/// A form read as name–value pairs, for the forms not yet typed.
+pub fn from_pairs(fields: &[(String, String)]) -> FormState {
+    FormState {
+        values: fields.to_vec(),
+        ..FormState::default()
+    }
+}
+
 /// A form to show filled in, with no errors.
 pub fn filled<T: Serialize>(form: &T) -> FormState {
     form_state(form, &FieldErrors::new())

@@ -13,6 +13,7 @@ pub mod health;
 pub mod middleware;
 pub mod page;
 pub mod site;
+pub mod upload;
 
 pub use error::{WebError, WebResult};
 pub use form::Form;
