@@ -33,7 +33,7 @@ pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
     let routes = crate::org::service_points::routes(routes);
     let routes = crate::dictionary::routes::routes(routes);
     let routes = crate::calendar::routes(routes);
-    let routes = crate::audit::routes::routes(routes);
+    let routes = crate::audit::routes(routes);
     let routes = crate::reports::routes::routes(routes);
     let routes = crate::alerts::routes::routes(routes);
     let routes = crate::contracts::certificate::routes::routes(routes);
