@@ -1,3 +1,7 @@
+//! The settings handle: cached reads of each setting, writes with their
+//! audit row in one transaction, and the `cache_version` rows every cached
+//! domain bumps on a change and polls.
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
@@ -10,6 +14,7 @@ use serde_json::Value;
 use techreg_entities::system::{app_setting, cache_version};
 
 use super::registry::{SettingDef, find};
+use crate::audit::{self, Actor, Entry, Outcome};
 use crate::core::config::Config;
 
 pub const CACHE_NAME: &str = "settings";
@@ -79,19 +84,19 @@ impl Settings {
         let value = def.parse(input).map_err(SettingError::Invalid)?;
         let txn = crate::core::db::begin(&self.inner.db).await?;
         store_value(&txn, def.key, &value, actor).await?;
-        let who = crate::audit::Actor {
+        let who = Actor {
             name: actor.to_owned(),
-            ..crate::audit::Actor::system()
+            ..Actor::system()
         };
-        crate::audit::record(
+        audit::record(
             &txn,
             Utc::now(),
             &who,
-            crate::audit::Entry {
+            Entry {
                 action: "settings.change",
                 object_type: Some("settings"),
                 object_id: Some(def.key.to_owned()),
-                outcome: crate::audit::Outcome::Success,
+                outcome: Outcome::Success,
                 detail: serde_json::json!({ def.key: value }),
             },
         )
@@ -107,7 +112,7 @@ impl Settings {
     pub async fn store_form(
         &self,
         now: chrono::DateTime<Utc>,
-        actor: &crate::audit::Actor,
+        actor: &Actor,
         object_id: Option<&str>,
         changes: &[(&str, Value)],
     ) -> Result<(), DbErr> {
@@ -115,15 +120,15 @@ impl Settings {
         for (key, value) in changes {
             store_value(&txn, key, value, &actor.name).await?;
         }
-        crate::audit::record(
+        audit::record(
             &txn,
             now,
             actor,
-            crate::audit::Entry {
+            Entry {
                 action: "settings.change",
                 object_type: Some("settings"),
                 object_id: object_id.map(str::to_owned),
-                outcome: crate::audit::Outcome::Success,
+                outcome: Outcome::Success,
                 detail: serde_json::Value::Object(
                     changes
                         .iter()
