@@ -116,10 +116,7 @@ pub async fn boot(config: Config, mode: RunMode) -> Result<Arc<AppState>, BootEr
         clock: Arc::new(ShiftableClock::default()),
     };
     let settings = Settings::new(db.clone(), config.clone());
-    let dictionaries = Dictionaries::new(
-        db.clone(),
-        std::time::Duration::from_secs(config.settings.poll_seconds),
-    );
+    let dictionaries = Dictionaries::new(core.clone());
     let calendar = Calendar::new(core.clone());
     let keys: Arc<dyn KeyProvider> = match config.keys.seal_signer {
         crate::core::config::SealSigner::Local => Arc::new(keys),
@@ -137,7 +134,7 @@ pub async fn boot(config: Config, mode: RunMode) -> Result<Arc<AppState>, BootEr
     crate::identity::roles::ensure_built_in(&db, keys.as_ref())
         .await
         .map_err(BootError::Database)?;
-    crate::dictionary::seed::ensure_built_in(&db)
+    crate::dictionary::ensure_built_in(&db)
         .await
         .map_err(BootError::Database)?;
     if mode == RunMode::Demo {

@@ -31,7 +31,7 @@ pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
     let routes = crate::org::enterprise_routes::routes(routes);
     let routes = crate::org::staff::routes(routes);
     let routes = crate::org::service_points::routes(routes);
-    let routes = crate::dictionary::routes::routes(routes);
+    let routes = crate::dictionary::routes(routes);
     let routes = crate::calendar::routes(routes);
     let routes = crate::audit::routes(routes);
     let routes = crate::reports::routes::routes(routes);

@@ -62,7 +62,7 @@ fn main() {
     let db = app.state.core.db.clone();
     let postgres = db.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
     rt.block_on(async {
-        for d in techreg::dictionary::districts::SHANGHAI {
+        for d in techreg::dictionary::SHANGHAI {
             app.create_office(d.code, &format!("{}技术合同登记处", d.name))
                 .await;
         }

@@ -35,7 +35,7 @@ use super::state::{Action, Status};
 use crate::core::Caller;
 use crate::core::Scope;
 use crate::core::clock::{shanghai_date, shanghai_minute};
-use crate::dictionary::districts::SHANGHAI;
+use crate::dictionary::SHANGHAI;
 use crate::dictionary::{
     DICT_IP_TYPE, DICT_LEGAL_FORM, DICT_SOCIO_GOAL, DICT_TECH_FIELD, Dictionaries,
 };

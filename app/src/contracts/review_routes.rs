@@ -39,7 +39,7 @@ use super::service::{self, ActInput, Full, object_scope, permission_for, status_
 use super::state::{self, Action, Guards, Status};
 use crate::calendar::WorkCalendar;
 use crate::core::Caller;
-use crate::dictionary::service::label_in;
+use crate::dictionary::label_in;
 use crate::dictionary::{
     DICT_IP_TYPE, DICT_LEGAL_FORM, DICT_NON_ACCEPT_REASON, DICT_REFUSAL_REASON, DICT_RETURN_REASON,
     DICT_SOCIO_GOAL, DICT_TECH_FIELD,
@@ -541,7 +541,7 @@ impl Labels {
                 parts.push(format!("{label} {}", get(k)));
             }
         }
-        if let Some(r) = crate::dictionary::districts::name_of(&get("region")) {
+        if let Some(r) = crate::dictionary::district_name(&get("region")) {
             parts.push(r.to_owned());
         }
         if !get("legal_form").is_empty() {
@@ -860,7 +860,7 @@ async fn render_case(
             credit_code: p.credit_code.clone().unwrap_or_default(),
             region: match (&p.country, &p.region) {
                 (Some(country), _) => format!("境外（{country}）"),
-                (None, Some(r)) => crate::dictionary::districts::name_of(r)
+                (None, Some(r)) => crate::dictionary::district_name(r)
                     .map(str::to_owned)
                     .unwrap_or_else(|| r.clone()),
                 _ => String::new(),

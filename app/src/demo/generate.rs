@@ -344,7 +344,7 @@ pub struct Report {
 async fn ensure_offices<C: ConnectionTrait>(db: &C) -> Result<Vec<(i64, String)>, DbErr> {
     let now = chrono::Utc::now();
     if office::Entity::find().count(db).await? == 0 {
-        for d in crate::dictionary::districts::SHANGHAI {
+        for d in crate::dictionary::SHANGHAI {
             crate::org::service::create_office(
                 db,
                 crate::org::service::NewOffice {
@@ -429,7 +429,7 @@ pub async fn seed_contracts<C: ConnectionTrait>(
             id: first_firm + i as i64,
             code: credit_code(&mut g, first_firm as u64 + i),
             name,
-            region: crate::dictionary::districts::SHANGHAI
+            region: crate::dictionary::SHANGHAI
                 .iter()
                 .find(|d| d.code == region)
                 .map(|d| d.code)

@@ -179,7 +179,7 @@ pub async fn seed(
     .await?;
     // Shanghai's 16 district offices and two industry offices.
     let mut pudong = None;
-    for d in crate::dictionary::districts::SHANGHAI {
+    for d in crate::dictionary::SHANGHAI {
         let o = crate::org::service::create_office(
             &txn,
             crate::org::service::NewOffice {
@@ -464,8 +464,7 @@ async fn seed_enterprises<C: sea_orm::ConnectionTrait>(
         ("研究院", "021"),
     ];
     for i in 0..DEMO_ENTERPRISES {
-        let district = &crate::dictionary::districts::SHANGHAI
-            [i % crate::dictionary::districts::SHANGHAI.len()];
+        let district = &crate::dictionary::SHANGHAI[i % crate::dictionary::SHANGHAI.len()];
         let base = format!("91{}{:09}", district.code, 300_000_000 + i);
         let credit_code = format!("{base}{}", credit_check_char(&base));
         let (form, legal_form) = FORMS[i % FORMS.len()];

@@ -8,7 +8,7 @@
 //! technology-market statistics; districts GB/T 2260; the other lists are
 //! design decisions drawn from the registration rules.
 
-use super::service::{
+use super::model::{
     DICT_ANOMALY_TYPE, DICT_DISTRICT, DICT_IP_TYPE, DICT_LEGAL_FORM, DICT_NON_ACCEPT_REASON,
     DICT_REFUSAL_REASON, DICT_RETURN_REASON, DICT_SOCIO_GOAL, DICT_TECH_FIELD,
 };
@@ -20,7 +20,7 @@ pub struct BuiltIn {
     pub code: &'static str,
     pub name: &'static str,
     pub description: &'static str,
-    /// `None` for districts, which come from `org::districts::SHANGHAI`.
+    /// `None` for districts, which come from `districts::SHANGHAI`.
     pub entries: Option<&'static [Seed]>,
 }
 
@@ -204,7 +204,7 @@ mod tests {
             let Some(entries) = d.entries else { continue };
             let mut seen: Vec<&str> = Vec::new();
             for (code, label, parent) in entries {
-                assert!(super::super::service::valid_code(code), "{}/{code}", d.code);
+                assert!(super::super::model::valid_code(code), "{}/{code}", d.code);
                 assert!(!label.is_empty() && label.chars().count() <= 100);
                 assert!(!seen.contains(code), "{}/{code} twice", d.code);
                 if let Some(p) = parent {

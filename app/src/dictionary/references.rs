@@ -7,7 +7,7 @@
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
 use sea_orm::{ConnectionTrait, DbErr};
 
-use super::service::{DICT_ANOMALY_TYPE, DICT_DISTRICT, DICT_LEGAL_FORM};
+use super::model::{DICT_ANOMALY_TYPE, DICT_DISTRICT, DICT_LEGAL_FORM};
 
 pub struct Reference {
     pub dictionary: &'static str,

@@ -8,8 +8,8 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTr
 use techreg_entities::system::{dictionary, dictionary_entry};
 
 use super::builtin::{BUILT_IN, Seed};
-use super::service::CACHE_NAME;
-use crate::dictionary::districts::SHANGHAI;
+use super::cache::CACHE_NAME;
+use super::districts::SHANGHAI;
 use crate::settings::bump_version;
 
 /// The seed entries of a built-in dictionary.

@@ -115,7 +115,7 @@ pub async fn enterprise(
         form.add_error("enterprise_name", "单位名称不能超过 200 个字");
     }
     let district = form.value("district").to_owned();
-    if crate::dictionary::districts::name_of(&district).is_none() {
+    if crate::dictionary::district_name(&district).is_none() {
         form.add_error("district", "请选择所在区");
     }
     let contact = form.value("contact_name").trim().to_owned();

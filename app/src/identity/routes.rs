@@ -337,7 +337,7 @@ async fn register_enterprise_page(ctx: Ctx) -> Response {
     let body = pages::register_enterprise(
         &ctx.csrf_token,
         &FormState::default(),
-        crate::dictionary::districts::SHANGHAI,
+        crate::dictionary::SHANGHAI,
     );
     ctx.public("单位用户注册", body).await
 }
@@ -361,11 +361,7 @@ async fn register_enterprise_post(
             ),
         ));
     }
-    let body = pages::register_enterprise(
-        &ctx.csrf_token,
-        &form,
-        crate::dictionary::districts::SHANGHAI,
-    );
+    let body = pages::register_enterprise(&ctx.csrf_token, &form, crate::dictionary::SHANGHAI);
     Ok(ctx
         .public_with_status(StatusCode::UNPROCESSABLE_ENTITY, "单位用户注册", body)
         .await)
@@ -443,11 +439,7 @@ async fn register_sms_post(
     {
         pages::register_individual(&ctx.csrf_token, &form)
     } else {
-        pages::register_enterprise(
-            &ctx.csrf_token,
-            &form,
-            crate::dictionary::districts::SHANGHAI,
-        )
+        pages::register_enterprise(&ctx.csrf_token, &form, crate::dictionary::SHANGHAI)
     };
     Ok(ctx.public_with_status(status, "注册", body).await)
 }

@@ -15,7 +15,7 @@ use techreg_entities::org::{enterprise, office};
 
 use super::enterprises::{self, ReassignError};
 use super::service::{self, STATUS_ACTIVE};
-use crate::dictionary::districts::SHANGHAI;
+use crate::dictionary::SHANGHAI;
 use crate::identity::register::ENTERPRISE_UNVERIFIED;
 use crate::identity::validate;
 use crate::tabular::{Row, header_positions};

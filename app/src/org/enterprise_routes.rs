@@ -35,7 +35,7 @@ use crate::audit::{self, Entry, Outcome};
 use crate::core::Caller;
 use crate::core::Scope;
 use crate::dictionary::DICT_LEGAL_FORM;
-use crate::dictionary::districts::{self, SHANGHAI};
+use crate::dictionary::SHANGHAI;
 use crate::security::rbac::perm;
 use crate::tabular;
 use crate::web::form::from_pairs as form_from;
@@ -157,7 +157,9 @@ fn flags(e: &enterprise::Model, listed: bool, anomalous: bool) -> Vec<&'static s
 }
 
 fn district_name(code: Option<&str>) -> String {
-    code.and_then(districts::name_of).unwrap_or("").to_owned()
+    code.and_then(crate::dictionary::district_name)
+        .unwrap_or("")
+        .to_owned()
 }
 
 async fn office_names(ctx: &Ctx) -> Result<BTreeMap<i64, office::Model>, WebError> {
@@ -740,7 +742,7 @@ async fn edit_post(
     let district = Some(form.value("district").to_owned()).filter(|d| !d.is_empty());
     if district
         .as_deref()
-        .is_some_and(|d| districts::name_of(d).is_none())
+        .is_some_and(|d| crate::dictionary::district_name(d).is_none())
     {
         form.add_error("district", "所在区无效");
     }

@@ -20,7 +20,7 @@ use techreg_views::pages::offices::{self as pages, HistoryRow, OfficeRow};
 use super::service::{KIND_DISTRICT, KIND_INDUSTRY, STATUS_ACTIVE};
 use crate::audit::{self, Entry, Outcome};
 use crate::core::Caller;
-use crate::dictionary::districts::{self, SHANGHAI};
+use crate::dictionary::{SHANGHAI, district_name};
 use crate::security::rbac::perm;
 use crate::web::form::from_pairs as form_from;
 use crate::web::{Ctx, WebError};
@@ -94,7 +94,7 @@ fn check(form: &mut FormState) -> Option<OfficeInput> {
     }
     let district = Some(form.value("district").to_owned()).filter(|d| !d.is_empty());
     match &district {
-        Some(d) if districts::name_of(d).is_none() => form.add_error("district", "所在区无效"),
+        Some(d) if district_name(d).is_none() => form.add_error("district", "所在区无效"),
         None if kind == KIND_DISTRICT => form.add_error("district", "区级登记处须选择所在区"),
         _ => {}
     }
@@ -190,7 +190,7 @@ async fn list_view(
             district: o
                 .district_code
                 .as_deref()
-                .and_then(districts::name_of)
+                .and_then(district_name)
                 .unwrap_or("")
                 .to_owned(),
             status: status_label(&o.status),

@@ -6,8 +6,7 @@
 use std::time::Duration;
 
 use techreg::core::Scope;
-use techreg::dictionary::service::load_entries;
-use techreg::dictionary::{DICT_DISTRICT, DICT_TECH_FIELD};
+use techreg::dictionary::{DICT_DISTRICT, DICT_TECH_FIELD, load_entries};
 use techreg_tests::{PASSWORD, TestApp, TestClient};
 
 async fn admin(app: &TestApp) -> TestClient {
