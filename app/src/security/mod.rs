@@ -1,4 +1,6 @@
-//! Security building blocks: national cryptography, keys, CSRF tokens.
+//! Security building blocks (a ground floor: imports only `core`): national
+//! cryptography, keys, CSRF tokens, rate limits, the RBAC policy, and the
+//! re-encryption of stored fields under a new key version.
 
 pub mod crypto;
 pub mod csrf;
