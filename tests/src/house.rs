@@ -227,11 +227,15 @@ fn paths_of(file_module: &[String], code: &str) -> Vec<Vec<String>> {
         let Some(end) = code[at..].find(';') else {
             break;
         };
-        let tree = code[at + 4..at + end].trim();
-        let tree = tree.split(" as ").next().unwrap_or(tree);
+        // `a as b` keeps `a`: the alias is not a path.
+        let tree = code[at + 4..at + end].trim().replace(" as ", "@");
         if tree.starts_with("crate::") || tree.starts_with("super::") || tree.starts_with("self::")
         {
-            raw.extend(expand(tree));
+            raw.extend(
+                expand(&tree)
+                    .into_iter()
+                    .map(|p| p.split('@').next().unwrap_or_default().to_owned()),
+            );
         }
     }
     // Inline paths.
@@ -294,6 +298,25 @@ fn paths_of(file_module: &[String], code: &str) -> Vec<Vec<String>> {
     out
 }
 
+/// The names a module file re-exports with `pub use` (the last segment of
+/// each path, or its `as` name).
+fn reexports(code: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for part in code.split("pub use ").skip(1) {
+        let Some(tree) = part.split(';').next() else {
+            continue;
+        };
+        for path in expand(&tree.replace(" as ", "@")) {
+            let name = match path.split_once('@') {
+                Some((_, alias)) => alias.to_owned(),
+                None => path.rsplit("::").next().unwrap_or("").to_owned(),
+            };
+            out.push(name);
+        }
+    }
+    out
+}
+
 fn is_route_file(path: &str) -> bool {
     path.contains("/routes/") || path.ends_with("/routes.rs")
 }
@@ -301,9 +324,17 @@ fn is_route_file(path: &str) -> bool {
 /// The rule's findings, one line each, sorted.
 pub fn violations(sources: &[Source]) -> Vec<String> {
     let files: BTreeMap<&str, &Source> = sources.iter().map(|s| (s.path.as_str(), s)).collect();
+    // A name a domain's mod.rs re-exports is its surface, even where a
+    // submodule has the same name (`mod record;` + `pub use record::record;`).
+    let exported = |module: &str, name: &str| {
+        files
+            .get(format!("{module}/mod.rs").as_str())
+            .is_some_and(|m| reexports(&code_only(&m.text)).iter().any(|n| n == name))
+    };
     let is_submodule = |module: &str, name: &str| {
-        files.contains_key(format!("{module}/{name}.rs").as_str())
-            || files.contains_key(format!("{module}/{name}/mod.rs").as_str())
+        (files.contains_key(format!("{module}/{name}.rs").as_str())
+            || files.contains_key(format!("{module}/{name}/mod.rs").as_str()))
+            && !exported(module, name)
     };
     let mut out = std::collections::BTreeSet::new();
     for (top, _) in files
@@ -490,6 +521,23 @@ mod tests {
         ]);
         assert_eq!(v.len(), 1, "{v:?}");
         assert!(v[0].contains("may not import `contracts`"));
+    }
+
+    #[test]
+    fn a_re_exported_name_is_the_surface_even_with_a_file_of_that_name() {
+        let v = with(&[
+            (
+                "org/mod.rs",
+                "mod service;\nmod routes;\nmod find;\npub use find::find;\n",
+            ),
+            ("org/find.rs", ""),
+            (
+                "contracts/service.rs",
+                "use crate::org::{find as lookup, routes as r};\n",
+            ),
+        ]);
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert!(v[0].contains("mounted only by server.rs"), "{v:?}");
     }
 
     #[test]
