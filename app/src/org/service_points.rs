@@ -247,15 +247,12 @@ pub async fn detail(org: &Org, caller: &Caller, id: i64) -> DomainResult<Detail>
         .order_by_asc(role_assignment::Column::Id)
         .all(db)
         .await?;
-    let mut users = users_by_id(db, assignments.iter().map(|a| a.user_id)).await?;
+    let users = users_by_id(db, assignments.iter().map(|a| a.user_id)).await?;
     let key = |u: i64| (u, SERVICE_POINT_POSITION.to_owned(), Some(sp.id));
     let staff = assignments
         .iter()
-        .filter_map(|a| users.remove(&a.user_id))
-        .map(|u| {
-            let from = since.get(&key(u.id)).copied();
-            (u, from)
-        })
+        .filter_map(|a| users.get(&a.user_id))
+        .map(|u| (u.clone(), since.get(&key(u.id)).copied()))
         .collect();
     Ok(Detail {
         office_name,
