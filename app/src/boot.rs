@@ -163,6 +163,7 @@ pub async fn boot(config: Config, mode: RunMode) -> Result<Arc<AppState>, BootEr
         keys: keys.clone(),
         dictionaries: dictionaries.clone(),
         identity: identity.clone(),
+        marks: Integrity::marks_for_org(core.clone()),
     };
     let alerts = Alerts {
         core: core.clone(),

@@ -27,10 +27,7 @@ pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
     let routes = crate::identity::claims::routes(routes);
     let routes = crate::identity::policy::routes(routes);
     let routes = crate::identity::members::routes(routes);
-    let routes = crate::org::routes::routes(routes);
-    let routes = crate::org::enterprise_routes::routes(routes);
-    let routes = crate::org::staff::routes(routes);
-    let routes = crate::org::service_points::routes(routes);
+    let routes = crate::org::routes(routes);
     let routes = crate::dictionary::routes(routes);
     let routes = crate::calendar::routes(routes);
     let routes = crate::audit::routes(routes);

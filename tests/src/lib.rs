@@ -398,7 +398,7 @@ impl TestApp {
 
     /// A district office for `district` (GB/T 2260 code); returns its id.
     pub async fn create_office(&self, district: &str, name: &str) -> i64 {
-        use techreg::org::service::{KIND_DISTRICT, NewOffice, create_office};
+        use techreg::org::{KIND_DISTRICT, NewOffice, create_office};
         create_office(
             &self.state.core.db,
             NewOffice {

@@ -829,7 +829,7 @@ async fn route<C: ConnectionTrait>(
     on: NaiveDate,
 ) -> Result<Option<i64>, DbErr> {
     if let Some(e) = full.contract.enterprise_id {
-        return crate::org::service::responsible_office(db, e, on).await;
+        return crate::org::responsible_office(db, e, on).await;
     }
     let side = &full.contract.applicant_side;
     let region = full
@@ -838,9 +838,7 @@ async fn route<C: ConnectionTrait>(
         .find(|p| &p.role == side)
         .and_then(|p| p.region.clone());
     Ok(match region {
-        Some(r) => crate::org::service::district_office(db, &r)
-            .await?
-            .map(|o| o.id),
+        Some(r) => crate::org::district_office(db, &r).await?.map(|o| o.id),
         None => None,
     })
 }

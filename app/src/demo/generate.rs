@@ -345,12 +345,12 @@ async fn ensure_offices<C: ConnectionTrait>(db: &C) -> Result<Vec<(i64, String)>
     let now = chrono::Utc::now();
     if office::Entity::find().count(db).await? == 0 {
         for d in crate::dictionary::SHANGHAI {
-            crate::org::service::create_office(
+            crate::org::create_office(
                 db,
-                crate::org::service::NewOffice {
+                crate::org::NewOffice {
                     code: &format!("SH{}", d.code),
                     name: &format!("{}技术合同登记处", d.name),
-                    kind: crate::org::service::KIND_DISTRICT,
+                    kind: crate::org::KIND_DISTRICT,
                     district_code: Some(d.code),
                     address: "",
                     phone: "",

@@ -180,12 +180,12 @@ pub async fn seed(
     // Shanghai's 16 district offices and two industry offices.
     let mut pudong = None;
     for d in crate::dictionary::SHANGHAI {
-        let o = crate::org::service::create_office(
+        let o = crate::org::create_office(
             &txn,
-            crate::org::service::NewOffice {
+            crate::org::NewOffice {
                 code: &format!("SH{}", d.code),
                 name: &format!("{}技术合同登记处", d.name),
-                kind: crate::org::service::KIND_DISTRICT,
+                kind: crate::org::KIND_DISTRICT,
                 district_code: Some(d.code),
                 address: &format!("上海市{}（演示地址）", d.name),
                 phone: "021-00000000",
@@ -215,12 +215,12 @@ pub async fn seed(
             "列入集成电路行业名单的企业的技术合同",
         ),
     ] {
-        let o = crate::org::service::create_office(
+        let o = crate::org::create_office(
             &txn,
-            crate::org::service::NewOffice {
+            crate::org::NewOffice {
                 code,
                 name,
-                kind: crate::org::service::KIND_INDUSTRY,
+                kind: crate::org::KIND_INDUSTRY,
                 district_code: None,
                 address: "上海市（演示地址）",
                 phone: "021-00000000",
@@ -242,11 +242,11 @@ pub async fn seed(
     }
     .insert(&txn)
     .await?;
-    crate::org::service::assign(
+    crate::org::assign(
         &txn,
         ent.id,
         pudong,
-        crate::org::service::shanghai_date(now),
+        crate::core::clock::shanghai_date(now),
         "按所在区自动分配",
         "system",
         now,
@@ -413,7 +413,7 @@ async fn ensure_staff_demo(db: &DatabaseConnection, now: DateTime<Utc>) -> Resul
                 None => open.filter(staff_posting::Column::ServicePointId.is_null()),
             };
             if open.one(&txn).await?.is_none() {
-                crate::org::staff_service::open_posting(
+                crate::org::open_posting(
                     &txn,
                     user.id,
                     office_id,
@@ -513,8 +513,7 @@ async fn seed_enterprises<C: sea_orm::ConnectionTrait>(
         }
         .insert(db)
         .await?;
-        crate::org::service::assign_new(db, e.id, &credit_code, Some(district.code), created)
-            .await?;
+        crate::org::assign_new(db, e.id, &credit_code, Some(district.code), created).await?;
         if i % 11 == 0 {
             demo_integrity_entry(db, e.id, now).await?;
         }

@@ -59,7 +59,7 @@ fn crumbs(label: &str) -> Vec<Crumb> {
 async fn office_options(ctx: &Ctx) -> Result<Vec<OfficeOption>, WebError> {
     use techreg_entities::org::office;
     Ok(office::Entity::find()
-        .filter(office::Column::Status.eq(crate::org::service::STATUS_ACTIVE))
+        .filter(office::Column::Status.eq(crate::org::STATUS_ACTIVE))
         .order_by_asc(office::Column::Id)
         .all(&ctx.state.core.db)
         .await?
@@ -282,7 +282,7 @@ async fn create_user_post(
         }
     }
     // Office positions get their dated posting, as on the staff screen.
-    crate::org::staff_service::open_posting_for_scope(
+    crate::org::open_posting_for_scope(
         &txn,
         created.id,
         &role_code,
@@ -614,7 +614,7 @@ async fn assign_role_post(
         .await;
     };
     target(&ctx, id).await?;
-    if crate::org::staff_service::holds(&ctx.state.core.db, id, &role_code, scope).await? {
+    if crate::org::holds(&ctx.state.core.db, id, &role_code, scope).await? {
         form.add_error("role", "该用户已在此范围担任该角色");
         return user_view(
             &ctx,
@@ -655,7 +655,7 @@ async fn assign_role_post(
             .await;
         }
     }
-    crate::org::staff_service::open_posting_for_scope(
+    crate::org::open_posting_for_scope(
         &txn,
         id,
         &role_code,

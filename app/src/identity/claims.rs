@@ -289,9 +289,8 @@ async fn queue_page(ctx: Ctx, user: Caller) -> Result<Response, WebError> {
 /// A claim lives with its enterprise and the enterprise's responsible
 /// office today.
 async fn claim_scope(ctx: &Ctx, enterprise_id: i64) -> Result<ObjectScope, WebError> {
-    let today = crate::org::service::shanghai_date(ctx.state.core.clock.now());
-    let office =
-        crate::org::service::responsible_office(&ctx.state.core.db, enterprise_id, today).await?;
+    let today = crate::core::clock::shanghai_date(ctx.state.core.clock.now());
+    let office = crate::org::responsible_office(&ctx.state.core.db, enterprise_id, today).await?;
     Ok(ObjectScope {
         office_id: office,
         enterprise_id: Some(enterprise_id),

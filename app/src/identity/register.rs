@@ -167,16 +167,11 @@ pub async fn enterprise(
             .await?
         }
     };
-    if crate::org::service::responsible_office(
-        &txn,
-        ent.id,
-        crate::org::service::shanghai_date(now),
-    )
-    .await?
-    .is_none()
+    if crate::org::responsible_office(&txn, ent.id, crate::core::clock::shanghai_date(now))
+        .await?
+        .is_none()
     {
-        crate::org::service::assign_new(&txn, ent.id, &ent.credit_code, Some(&district), now)
-            .await?;
+        crate::org::assign_new(&txn, ent.id, &ent.credit_code, Some(&district), now).await?;
     }
     let user = users::create(
         &txn,

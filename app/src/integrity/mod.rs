@@ -10,6 +10,7 @@
 //! listed when it was submitted (kept in step when the list changes while
 //! the case is open): that column orders the review queues and marks rows.
 
+mod for_org;
 pub mod import;
 pub mod reminders;
 pub mod routes;

@@ -218,7 +218,7 @@ pub async fn add_entries<C: ConnectionTrait>(
             "valid_from": e.valid_from.to_string(),
             "valid_to": e.valid_to.map(|d| d.to_string()), "source": source,
         });
-        crate::org::enterprises::history(
+        crate::org::enterprise_history(
             db,
             e.enterprise_id,
             &actor.name,
@@ -277,7 +277,7 @@ pub async fn remove_entry<C: ConnectionTrait>(
     if n == 0 {
         return Ok(false);
     }
-    crate::org::enterprises::history(
+    crate::org::enterprise_history(
         db,
         e.enterprise_id,
         &actor.name,
@@ -358,7 +358,7 @@ pub async fn add_anomaly<C: ConnectionTrait>(
         "valid_from": a.valid_from.to_string(),
         "valid_to": a.valid_to.map(|d| d.to_string()), "blocking": a.blocking,
     });
-    crate::org::enterprises::history(
+    crate::org::enterprise_history(
         db,
         a.enterprise_id,
         &actor.name,
@@ -412,7 +412,7 @@ pub async fn lift_anomaly<C: ConnectionTrait>(
     if n == 0 {
         return Ok(false);
     }
-    crate::org::enterprises::history(
+    crate::org::enterprise_history(
         db,
         a.enterprise_id,
         &actor.name,

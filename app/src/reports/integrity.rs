@@ -205,7 +205,7 @@ pub async fn integrity_report<C: ConnectionTrait>(
         let Some(e) = enterprises.get(id) else {
             continue;
         };
-        let office_id = crate::org::service::responsible_office(db, *id, on).await?;
+        let office_id = crate::org::responsible_office(db, *id, on).await?;
         lines.insert(
             (office_id, *id),
             Line::new(

@@ -481,7 +481,7 @@ async fn an_enterprise_fills_every_step_submits_and_withdraws() {
 
     let office = app.create_office("310110", "杨浦区技术合同登记处").await;
     let now = app.state.core.clock.now();
-    techreg::org::service::assign(
+    techreg::org::assign(
         &app.state.core.db,
         eid,
         office,

@@ -338,7 +338,7 @@ async fn the_city_office_reassigns_an_enterprise_to_another_office() {
     let on = techreg::core::clock::shanghai_date(app.state.core.clock.now());
     let id = app.count("enterprise").await;
     assert_eq!(
-        techreg::org::service::responsible_office(&app.state.core.db, id, on)
+        techreg::org::responsible_office(&app.state.core.db, id, on)
             .await
             .unwrap(),
         Some(minhang)

@@ -76,7 +76,7 @@ async fn applicant(app: &TestApp, n: u32, district: &str) -> Caller {
     .insert(&app.state.core.db)
     .await
     .unwrap();
-    techreg::org::service::assign_new(
+    techreg::org::assign_new(
         &app.state.core.db,
         e.id,
         &e.credit_code,

@@ -7,7 +7,7 @@ use chrono::{Days, NaiveDate};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use techreg::core::Scope;
 use techreg::identity::validate::credit_check_char;
-use techreg::org::service::{self, responsible_office};
+use techreg::org::{self, responsible_office};
 use techreg_entities::org::{enterprise, enterprise_assignment, enterprise_history};
 use techreg_tests::{PASSWORD, TestApp, TestClient};
 
@@ -34,7 +34,7 @@ async fn enterprise(app: &TestApp, base17: &str, name: &str, district: &str) -> 
     .insert(&app.state.core.db)
     .await
     .unwrap();
-    service::assign_new(
+    org::assign_new(
         &app.state.core.db,
         e.id,
         &e.credit_code,
@@ -670,12 +670,12 @@ async fn office_staff_see_only_their_office_s_enterprises_and_change_nothing() {
 async fn an_industry_list_sends_new_enterprises_to_the_industry_office() {
     let app = TestApp::spawn().await;
     app.create_office("310115", "浦东新区技术合同登记处").await;
-    let ic = service::create_office(
+    let ic = org::create_office(
         &app.state.core.db,
-        service::NewOffice {
+        org::NewOffice {
             code: "SHIND02",
             name: "集成电路行业技术合同登记处",
-            kind: service::KIND_INDUSTRY,
+            kind: org::KIND_INDUSTRY,
             district_code: None,
             address: "",
             phone: "",

@@ -145,7 +145,7 @@ async fn a_system_admin_manages_offices_and_every_change_is_kept() {
     }
     assert!(history.contains("人员调整"));
     assert!(
-        techreg::org::service::district_office(&app.state.core.db, "310101")
+        techreg::org::district_office(&app.state.core.db, "310101")
             .await
             .unwrap()
             .is_none()

@@ -8,22 +8,17 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
     QueryFilter,
 };
-use serde_json::json;
 use techreg_entities::identity::{role, role_assignment, role_permission};
 use techreg_entities::org::{service_point, staff_posting};
 
-use crate::audit::{self, Actor, Entry, Outcome};
-use crate::boot::AppState;
 use crate::core::{Grants, ObjectScope, Scope};
-use crate::identity::roles::{self, AssignError, load_grants};
+use crate::identity::roles::load_grants;
 use crate::security::keys::{KeyName, KeyProvider};
 use crate::security::rbac::{perm, permission_tag, tag_matches};
-use crate::web::WebError;
 
 /// The positions of a registration office, in display order.
 pub const OFFICE_POSITIONS: &[&str] = &[
@@ -37,16 +32,12 @@ pub const OFFICE_POSITIONS: &[&str] = &[
 /// The one position at a service point.
 pub const SERVICE_POINT_POSITION: &str = "service_point_staff";
 
-/// The longest reason kept (a closing note is appended to the opening one).
-pub const REASON_MAX: usize = 80;
-
 pub fn is_office_position(code: &str) -> bool {
     OFFICE_POSITIONS.contains(&code)
 }
 
 /// A role's current permissions, checked against their integrity tags.
 pub struct RolePermissions {
-    pub id: i64,
     pub code: String,
     pub name: String,
     pub permissions: BTreeSet<String>,
@@ -81,7 +72,6 @@ pub async fn role_permissions<C: ConnectionTrait>(
         }
     }
     Ok(Some(RolePermissions {
-        id: r.id,
         code: r.code,
         name: r.name,
         permissions,
@@ -98,7 +88,7 @@ pub fn holds_everywhere(grants: &Grants, permission: &str) -> bool {
         .any(|g| g.scope == Scope::All && g.permissions.contains(permission))
 }
 
-fn office_object(office_id: i64) -> ObjectScope {
+pub fn office_object(office_id: i64) -> ObjectScope {
     ObjectScope {
         office_id: Some(office_id),
         ..Default::default()
@@ -370,138 +360,6 @@ pub async fn end_position<C: ConnectionTrait>(
     Ok(true)
 }
 
-/// What a grant or revocation is about.
-pub struct PositionChange<'a> {
-    pub user_id: i64,
-    pub role_code: &'a str,
-    /// `Scope::Office` or `Scope::ServicePoint`.
-    pub scope: Scope,
-    pub reason: &'a str,
-}
-
-fn map_assign(e: AssignError) -> WebError {
-    match e {
-        AssignError::Db(e) => WebError::Db(e),
-        other => WebError::Internal(anyhow::anyhow!(other.to_string())),
-    }
-}
-
-fn audit_detail(c: &PositionChange<'_>) -> serde_json::Value {
-    json!({
-        "user": c.user_id,
-        "position": c.role_code,
-        "scope": c.scope.kind(),
-        "scope_id": c.scope.id(),
-        "reason": c.reason,
-    })
-}
-
-/// Grants a position: role assignment, open posting from today and the
-/// audit row, in one transaction. `Conflict` when it is already held.
-pub async fn grant(
-    state: &AppState,
-    actor: &Actor,
-    change: &PositionChange<'_>,
-) -> Result<(), WebError> {
-    let now = state.core.clock.now();
-    let txn = crate::core::db::begin(&state.core.db).await?;
-    if holds(&txn, change.user_id, change.role_code, change.scope).await? {
-        return Err(WebError::Conflict(
-            "该用户已担任此岗位，可能已由他人处理，请刷新后查看。".into(),
-        ));
-    }
-    roles::assign(
-        &txn,
-        state.keys.as_ref(),
-        change.user_id,
-        change.role_code,
-        change.scope,
-        actor.user_id,
-        now,
-    )
-    .await
-    .map_err(map_assign)?;
-    open_posting_for_scope(
-        &txn,
-        change.user_id,
-        change.role_code,
-        change.scope,
-        change.reason,
-        &actor.name,
-        now,
-    )
-    .await?;
-    audit::record(
-        &txn,
-        now,
-        actor,
-        Entry {
-            action: "staff.grant",
-            object_type: Some("user"),
-            object_id: Some(change.user_id.to_string()),
-            outcome: Outcome::Success,
-            detail: audit_detail(change),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(())
-}
-
-/// Revokes a position: the role assignment goes, the posting closes today,
-/// with the audit row, in one transaction. `Conflict` when it is not held
-/// (any more).
-pub async fn revoke(
-    state: &AppState,
-    actor: &Actor,
-    change: &PositionChange<'_>,
-) -> Result<(), WebError> {
-    let now = state.core.clock.now();
-    let today = crate::core::clock::shanghai_date(now);
-    let txn = crate::core::db::begin(&state.core.db).await?;
-    if !holds(&txn, change.user_id, change.role_code, change.scope).await? {
-        return Err(WebError::Conflict(
-            "该用户已不担任此岗位，可能已由他人处理，请刷新后查看。".into(),
-        ));
-    }
-    end_position(
-        &txn,
-        change.user_id,
-        change.role_code,
-        change.scope,
-        today,
-        &format!("撤销：{}", change.reason),
-        &actor.name,
-        now,
-    )
-    .await?;
-    audit::record(
-        &txn,
-        now,
-        actor,
-        Entry {
-            action: "staff.revoke",
-            object_type: Some("user"),
-            object_id: Some(change.user_id.to_string()),
-            outcome: Outcome::Success,
-            detail: audit_detail(change),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(())
-}
-
-/// A move between offices (system admin only; checked by the caller).
-pub struct Move<'a> {
-    pub user_id: i64,
-    pub from_office: i64,
-    pub to_office: i64,
-    pub positions: &'a [String],
-    pub on: NaiveDate,
-    pub reason: &'a str,
-}
-
 /// Every position the user holds at an office, directly or at one of its
 /// service points, with the scope it is held in.
 pub async fn positions_at<C: ConnectionTrait>(
@@ -561,86 +419,9 @@ pub async fn latest_start<C: ConnectionTrait>(
         .max())
 }
 
-/// Moves a user: every position at the old office (and its service points)
-/// ends on `on`, the new positions start on `on`, with the audit row, in
-/// one transaction.
-pub async fn move_staff(state: &AppState, actor: &Actor, m: &Move<'_>) -> Result<(), WebError> {
-    let now = state.core.clock.now();
-    let txn = crate::core::db::begin(&state.core.db).await?;
-    let held = positions_at(&txn, m.user_id, m.from_office).await?;
-    if held.is_empty() {
-        return Err(WebError::Conflict(
-            "该用户已不在原登记处任职，可能已由他人处理，请刷新后查看。".into(),
-        ));
-    }
-    let note = format!("调出：{}", m.reason);
-    for (code, scope) in &held {
-        end_position(&txn, m.user_id, code, *scope, m.on, &note, &actor.name, now).await?;
-    }
-    // Open postings left at the old office without an assignment (made
-    // outside this screen) close too: the person has left.
-    staff_posting::Entity::update_many()
-        .col_expr(staff_posting::Column::ValidTo, Expr::value(Some(m.on)))
-        .filter(staff_posting::Column::UserId.eq(m.user_id))
-        .filter(staff_posting::Column::OfficeId.eq(m.from_office))
-        .filter(staff_posting::Column::ValidTo.is_null())
-        .exec(&txn)
-        .await?;
-    let to = Scope::Office(m.to_office);
-    for code in m.positions {
-        if holds(&txn, m.user_id, code, to).await? {
-            continue;
-        }
-        roles::assign(
-            &txn,
-            state.keys.as_ref(),
-            m.user_id,
-            code,
-            to,
-            actor.user_id,
-            now,
-        )
-        .await
-        .map_err(map_assign)?;
-        open_posting(
-            &txn,
-            m.user_id,
-            m.to_office,
-            None,
-            code,
-            m.on,
-            &format!("调入：{}", m.reason),
-            &actor.name,
-            now,
-        )
-        .await?;
-    }
-    audit::record(
-        &txn,
-        now,
-        actor,
-        Entry {
-            action: "staff.move",
-            object_type: Some("user"),
-            object_id: Some(m.user_id.to_string()),
-            outcome: Outcome::Success,
-            detail: json!({
-                "from_office": m.from_office,
-                "to_office": m.to_office,
-                "ended": held.iter().map(|(c, s)| json!({"position": c, "scope": s.kind(), "scope_id": s.id()})).collect::<Vec<_>>(),
-                "positions": m.positions,
-                "effective": m.on.to_string(),
-                "reason": m.reason,
-            }),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::model::REASON_MAX;
     use super::*;
     use crate::core::{Duty, Grant};
 
@@ -656,7 +437,6 @@ mod tests {
 
     fn position(name: &str, perms: &[&str]) -> RolePermissions {
         RolePermissions {
-            id: 1,
             code: name.into(),
             name: name.into(),
             permissions: perms.iter().map(|p| p.to_string()).collect(),
