@@ -176,6 +176,7 @@ pub async fn boot(config: Config, mode: RunMode) -> Result<Arc<AppState>, BootEr
     let duplicates = Duplicates {
         core: core.clone(),
         settings: settings.clone(),
+        statuses: Arc::new(crate::contracts::DuplicateStatuses),
     };
     let integrity = Integrity {
         core: core.clone(),

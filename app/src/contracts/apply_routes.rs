@@ -699,7 +699,8 @@ async fn summary_view(
         current: 0,
         steps: &STEPS,
     };
-    let notice = crate::duplicates::routes::applicant_notice(ctx, user, full, form).await?;
+    let notice =
+        super::routes::applicant_notice(ctx, &ctx.state.contracts, user, full, form).await?;
     let sections = summary_sections(ctx, full).await?;
     let events = events_of(ctx, id).await?;
     let deadline = c.stage_deadline.map(|d| d.to_string());
@@ -1409,8 +1410,8 @@ async fn step_post(
                     let after = service::load(&ctx.state.core.db, id)
                         .await?
                         .ok_or(WebError::NotFound)?;
-                    let dups = crate::duplicates::routes::exact_for_applicant(
-                        &ctx.state,
+                    let dups = super::duplicate_cases::exact_for_applicant(
+                        &ctx.state.duplicates,
                         &ctx.state.core.db,
                         &after,
                     )

@@ -8,6 +8,7 @@ pub mod casework;
 pub mod categories;
 pub mod certificate;
 pub mod diff;
+mod duplicate_cases;
 pub mod effects;
 pub mod legacy;
 pub mod money;
@@ -16,8 +17,12 @@ pub mod queues;
 pub mod reclassify;
 pub mod reminders;
 pub mod review_routes;
+mod routes;
 pub mod service;
 pub mod state;
+
+pub use duplicate_cases::{DuplicateStatuses, rebuild_duplicate_index, subject_of};
+pub use routes::routes;
 
 /// The contracts domain's handle (contract applications, their review and certificates): what its services need, built
 /// at boot and given to its handlers as `Data<&Contracts>`.

@@ -997,7 +997,7 @@ async fn render_case(
     let mut body = pages::case_page(&ctx.csrf_token, &view, &show.form, ctx.fragment);
     if !ctx.fragment {
         // Swapped fragments replace the case only; the panel stays.
-        let panel = crate::duplicates::routes::review_panel(ctx, &full).await?;
+        let panel = super::routes::review_panel(&ctx.state.contracts, &full).await?;
         body = maud::html! { (panel) (body) };
     }
     if ctx.fragment {

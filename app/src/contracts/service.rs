@@ -888,7 +888,7 @@ pub async fn submit(
     let calendar = state.calendar.snapshot().await?;
     let acceptance_days = setting_i64(state, "contracts.acceptance_days").await?;
     let threshold = setting_i64(state, "contracts.large_threshold_yuan").await? * 100;
-    let duplicate_thresholds = crate::duplicates::check::thresholds(state).await;
+    let duplicate_thresholds = crate::duplicates::thresholds(&state.duplicates).await;
     let txn = crate::core::db::begin(&state.core.db).await?;
     let c = editable(&txn, user, id, version).await?;
     let full = load(&txn, id).await?.ok_or(WebError::NotFound)?;
@@ -938,8 +938,10 @@ pub async fn submit(
     }
     // The duplicate index follows every submission, in its transaction;
     // what the check finds now is recorded with the submission.
-    crate::duplicates::index::put(&txn, &full).await?;
-    let found = crate::duplicates::check::check(&txn, &full, &duplicate_thresholds).await?;
+    let subject = super::duplicate_cases::subject_of(&full);
+    crate::duplicates::put(&txn, &subject).await?;
+    let found =
+        crate::duplicates::check(&state.duplicates, &txn, &subject, &duplicate_thresholds).await?;
     let flagged = |exact: bool| {
         found
             .iter()
@@ -1204,7 +1206,7 @@ pub async fn act(
         && let Some(full) = load(&txn, id).await?
     {
         // A change re-indexes the contract with what it now says.
-        crate::duplicates::index::put(&txn, &full).await?;
+        crate::duplicates::put(&txn, &super::duplicate_cases::subject_of(&full)).await?;
     }
     let after = contract::Entity::find_by_id(id)
         .one(&txn)
