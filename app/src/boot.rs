@@ -180,9 +180,8 @@ pub async fn boot(config: Config, mode: RunMode) -> Result<Arc<AppState>, BootEr
     };
     let integrity = Integrity {
         core: core.clone(),
-        settings: settings.clone(),
         dictionaries: dictionaries.clone(),
-        alerts: alerts.clone(),
+        open_statuses: crate::contracts::open_statuses(),
     };
     let contracts = Contracts {
         core: core.clone(),

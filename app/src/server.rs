@@ -43,7 +43,7 @@ pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
     let routes = crate::contracts::notice_routes::routes(routes);
     let routes = crate::contracts::apply_routes::routes(routes);
     let routes = crate::contracts::review_routes::routes(routes);
-    let routes = crate::integrity::routes::routes(routes);
+    let routes = crate::integrity::routes(routes);
     let routes = crate::contracts::routes(routes);
     let routes = crate::reports::integrity::routes(routes);
     let routes = crate::duplicates::routes(routes);

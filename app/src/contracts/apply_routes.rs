@@ -1390,11 +1390,10 @@ async fn step_post(
             return match service::submit(&ctx.state, &user, id, version, declared).await {
                 // F30: refused at once for a blocking anomaly; say why.
                 Ok(c) if c.status == Status::NotAccepted.as_str() => {
-                    let reason =
-                        crate::integrity::submission::automatic_refusal(&ctx.state.core.db, id)
-                            .await?
-                            .map(|e| e.reason)
-                            .unwrap_or_else(|| "系统自动不予受理。".into());
+                    let reason = super::refusals::automatic_refusal(&ctx.state.core.db, id)
+                        .await?
+                        .map(|e| e.reason)
+                        .unwrap_or_else(|| "系统自动不予受理。".into());
                     Ok(ctx.redirect(
                         &format!("/my/contracts/{id}"),
                         Some(Flash {

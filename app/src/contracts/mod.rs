@@ -15,6 +15,7 @@ pub mod money;
 pub mod notice_routes;
 pub mod queues;
 pub mod reclassify;
+mod refusals;
 pub mod reminders;
 pub mod review_routes;
 mod routes;
@@ -22,6 +23,7 @@ pub mod service;
 pub mod state;
 
 pub use duplicate_cases::{DuplicateStatuses, rebuild_duplicate_index, subject_of};
+pub use queues::open_statuses;
 pub use routes::routes;
 
 /// The contracts domain's handle (contract applications, their review and certificates): what its services need, built

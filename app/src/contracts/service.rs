@@ -981,9 +981,9 @@ pub async fn submit(
         .ok_or(WebError::NotFound)?;
     // F28/F30: integrity priority; a blocking anomaly refuses at once.
     let after =
-        match crate::integrity::submission::on_submit(&txn, state, after, today, now).await? {
-            crate::integrity::submission::Outcome::Proceed(after) => after,
-            crate::integrity::submission::Outcome::NotAccepted(after) => {
+        match super::effects::integrity_at_submission(&txn, state, after, today, now).await? {
+            super::effects::Submitted::Proceed(after) => after,
+            super::effects::Submitted::NotAccepted(after) => {
                 txn.commit().await?;
                 if let Err(e) = crate::alerts::outbox::deliver_pending(state).await {
                     tracing::warn!(error = %e, "SMS delivery after an automatic refusal failed");

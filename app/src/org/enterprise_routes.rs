@@ -307,8 +307,7 @@ async fn list_view(
     });
     let ids: Vec<i64> = found.iter().map(|e| e.id).collect();
     let assigned = enterprises::assignments_on(&ctx.state.core.db, &ids, on).await?;
-    let (listed, anomalous) =
-        crate::integrity::service::marks(&ctx.state.core.db, &ids, on).await?;
+    let (listed, anomalous) = crate::integrity::marks(&ctx.state.core.db, &ids, on).await?;
     let offices = office_names(ctx).await?;
     let name_of = |id: i64| offices.get(&id).map(|o| o.name.clone()).unwrap_or_default();
     let rows: Vec<EnterpriseRow> = found
@@ -658,7 +657,7 @@ async fn detail_view(
         .map(option)
         .collect();
     let legal_forms = legal_forms(ctx, e.legal_form_code.as_deref()).await?;
-    let (listed, anomalous) = crate::integrity::service::marks(db, &[e.id], on).await?;
+    let (listed, anomalous) = crate::integrity::marks(db, &[e.id], on).await?;
     let today = on.to_string();
     let view = DetailView {
         info: Info {
