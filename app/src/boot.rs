@@ -174,12 +174,12 @@ pub async fn boot(config: Config, mode: RunMode) -> Result<Arc<AppState>, BootEr
     let duplicates = Duplicates {
         core: core.clone(),
         settings: settings.clone(),
+        statuses: Arc::new(crate::contracts::DuplicateStatuses),
     };
     let integrity = Integrity {
         core: core.clone(),
-        settings: settings.clone(),
         dictionaries: dictionaries.clone(),
-        alerts: alerts.clone(),
+        open_statuses: crate::contracts::open_statuses(),
     };
     let contracts = Contracts {
         core: core.clone(),

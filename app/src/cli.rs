@@ -247,7 +247,7 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
             db::migrate(&conn).await?;
             let started = std::time::Instant::now();
             let txn = db::begin(&conn).await?;
-            let n = crate::duplicates::index::rebuild(&txn, only_missing).await?;
+            let n = crate::contracts::rebuild_duplicate_index(&txn, only_missing).await?;
             txn.commit().await?;
             println!(
                 "查重索引已重建：{n} 份合同，用时 {:.1} 秒 / duplicate index rebuilt: {n} contracts",
@@ -444,7 +444,7 @@ async fn import_contracts(
     }
     let n = legacy::apply(&txn, &report, rules, chrono::Utc::now()).await?;
     // Imported registrations take part in duplicate checks.
-    crate::duplicates::index::rebuild(&txn, true).await?;
+    crate::contracts::rebuild_duplicate_index(&txn, true).await?;
     txn.commit().await?;
     println!("已导入 {n} 条 / {n} contracts imported");
     Ok(())

@@ -40,9 +40,10 @@ pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
     let routes = crate::contracts::notice_routes::routes(routes);
     let routes = crate::contracts::apply_routes::routes(routes);
     let routes = crate::contracts::review_routes::routes(routes);
-    let routes = crate::integrity::routes::routes(routes);
+    let routes = crate::integrity::routes(routes);
+    let routes = crate::contracts::routes(routes);
     let routes = crate::reports::integrity::routes(routes);
-    let routes = crate::duplicates::routes::routes(routes);
+    let routes = crate::duplicates::routes(routes);
     routes
         .with(CatchPanic::new().with_handler(|_| {
             poem::http::StatusCode::INTERNAL_SERVER_ERROR

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use criterion::Criterion;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use techreg::contracts::service;
-use techreg::duplicates::check;
+use techreg::duplicates;
 use techreg_entities::contract::contract;
 use techreg_tests::TestApp;
 
@@ -137,7 +137,8 @@ fn main() {
         );
         da == Some(b) || db_ == Some(a) || (da.is_some() && da == db_)
     };
-    let t = rt.block_on(check::thresholds(&app.state));
+    let dups = app.state.duplicates.clone();
+    let t = rt.block_on(duplicates::thresholds(&dups));
     let (mut hits, mut planted_n, mut flags, mut true_flags) = (0u64, 0u64, 0u64, 0u64);
     let mut false_by_kind: BTreeMap<char, u64> = BTreeMap::new();
     let mut times = Vec::new();
@@ -145,8 +146,9 @@ fn main() {
         for (kind, ids) in &samples {
             for id in ids {
                 let full = service::load(&db, *id).await.unwrap().unwrap();
+                let subject = techreg::contracts::subject_of(&full);
                 let started = Instant::now();
-                let found = check::check(&db, &full, &t).await.unwrap();
+                let found = duplicates::check(&dups, &db, &subject, &t).await.unwrap();
                 times.push(started.elapsed());
                 let raised: Vec<i64> = found
                     .iter()
@@ -187,10 +189,11 @@ fn main() {
     eprintln!("process RSS after the checks: {:.0} MiB", rss_mib());
 
     // Criterion: the check of one new contract against all of them.
-    let probe: Vec<service::Full> = rt.block_on(async {
+    let probe: Vec<duplicates::Subject> = rt.block_on(async {
         let mut v = Vec::new();
         for id in samples[&'D'].iter().chain(samples[&'B'].iter()).take(50) {
-            v.push(service::load(&db, *id).await.unwrap().unwrap());
+            let full = service::load(&db, *id).await.unwrap().unwrap();
+            v.push(techreg::contracts::subject_of(&full));
         }
         v
     });
@@ -202,9 +205,9 @@ fn main() {
     c.bench_function(&format!("duplicate check against {n}"), |b| {
         b.to_async(&rt).iter(|| {
             i = (i + 1) % probe.len();
-            let full = &probe[i];
-            let db = &db;
-            async move { check::check(db, full, &t).await.unwrap() }
+            let subject = &probe[i];
+            let (db, dups) = (&db, &dups);
+            async move { duplicates::check(dups, db, subject, &t).await.unwrap() }
         })
     });
     c.final_summary();

@@ -699,7 +699,8 @@ async fn summary_view(
         current: 0,
         steps: &STEPS,
     };
-    let notice = crate::duplicates::routes::applicant_notice(ctx, user, full, form).await?;
+    let notice =
+        super::routes::applicant_notice(ctx, &ctx.state.contracts, user, full, form).await?;
     let sections = summary_sections(ctx, full).await?;
     let events = events_of(ctx, id).await?;
     let deadline = c.stage_deadline.map(|d| d.to_string());
@@ -1389,11 +1390,10 @@ async fn step_post(
             return match service::submit(&ctx.state, &user, id, version, declared).await {
                 // F30: refused at once for a blocking anomaly; say why.
                 Ok(c) if c.status == Status::NotAccepted.as_str() => {
-                    let reason =
-                        crate::integrity::submission::automatic_refusal(&ctx.state.core.db, id)
-                            .await?
-                            .map(|e| e.reason)
-                            .unwrap_or_else(|| "系统自动不予受理。".into());
+                    let reason = super::refusals::automatic_refusal(&ctx.state.core.db, id)
+                        .await?
+                        .map(|e| e.reason)
+                        .unwrap_or_else(|| "系统自动不予受理。".into());
                     Ok(ctx.redirect(
                         &format!("/my/contracts/{id}"),
                         Some(Flash {
@@ -1409,8 +1409,8 @@ async fn step_post(
                     let after = service::load(&ctx.state.core.db, id)
                         .await?
                         .ok_or(WebError::NotFound)?;
-                    let dups = crate::duplicates::routes::exact_for_applicant(
-                        &ctx.state,
+                    let dups = super::duplicate_cases::exact_for_applicant(
+                        &ctx.state.duplicates,
                         &ctx.state.core.db,
                         &after,
                     )

@@ -4,17 +4,22 @@
 //! the staff member who gets the case.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use serde_json::json;
 use techreg_entities::contract::contract;
 use techreg_entities::org::office;
 
 use super::categories;
 use super::certificate::canonical::{CertifiedData, PartyRef};
 use super::certificate::service::{self as certificates, CertError};
-use super::service::Full;
+use super::refusals::AUTOMATIC;
+use super::service::{ActInput, Full, record_event, status_of};
 use super::state::{Action, Status};
 use crate::alerts::messages::{self, Kind, NewMessage};
+use crate::audit::Actor;
 use crate::boot::AppState;
+use crate::integrity::Stage;
 use crate::web::WebError;
 
 fn internal(e: CertError) -> WebError {
@@ -130,12 +135,8 @@ pub async fn notify<C: ConnectionTrait>(
     actor_user_id: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<(), WebError> {
-    let to = super::service::status_of(after);
-    let name = if after.name.is_empty() {
-        "技术合同登记申请"
-    } else {
-        after.name.as_str()
-    };
+    let to = status_of(after);
+    let name = display_name(after);
     let link = format!("/my/contracts/{}", after.id);
     if actor_user_id != Some(after.applicant_user_id) {
         let title = format!("{}：{}", to.label(), name);
@@ -189,6 +190,183 @@ pub async fn notify<C: ConnectionTrait>(
         )
         .await?;
     }
-    crate::integrity::reminders::after_transition(db, before, after, action, now).await?;
+    integrity_reminder(db, before, after, action, now).await?;
+    Ok(())
+}
+
+pub fn display_name(c: &contract::Model) -> &str {
+    if c.name.is_empty() {
+        "技术合同登记申请"
+    } else {
+        &c.name
+    }
+}
+
+/// F28: the reminder a transition of a listed enterprise's case calls
+/// for: the clerk who gets it in the acceptance queue, the reviewer who
+/// gets it accepted, the applicant when it has a result.
+async fn integrity_reminder<C: ConnectionTrait>(
+    db: &C,
+    before: &contract::Model,
+    after: &contract::Model,
+    action: Action,
+    now: DateTime<Utc>,
+) -> Result<(), WebError> {
+    if !after.integrity_listed {
+        return Ok(());
+    }
+    let to = status_of(after);
+    let review_link = format!("/review/contracts/{}", after.id);
+    let (user_id, stage, link) = match (action, to) {
+        (Action::Submit | Action::Reinstate, Status::Submitted) => {
+            (after.assigned_user_id, Stage::ToAccept, review_link)
+        }
+        (Action::Accept | Action::AutoAccept, Status::Reviewing)
+            if before.assigned_user_id != after.assigned_user_id =>
+        {
+            (after.assigned_user_id, Stage::ToReview, review_link)
+        }
+        (_, Status::Registered | Status::Refused | Status::NotAccepted) => (
+            Some(after.applicant_user_id),
+            Stage::Finished { result: to.label() },
+            format!("/my/contracts/{}", after.id),
+        ),
+        _ => return Ok(()),
+    };
+    let Some(user_id) = user_id else {
+        return Ok(());
+    };
+    let r = crate::integrity::reminder(stage, display_name(after), &after.approval_code);
+    messages::send(
+        db,
+        &NewMessage {
+            user_id,
+            kind: Kind::System,
+            title: &r.title,
+            body: &r.body,
+            link: Some(&link),
+            object: Some(("contract", after.id)),
+        },
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// What a submission came to after the integrity check.
+pub enum Submitted {
+    Proceed(contract::Model),
+    NotAccepted(contract::Model),
+}
+
+/// F28/F30, inside the submission's transaction after the case became
+/// 待受理 and before anyone is told: the case remembers whether its
+/// enterprise is listed; with a blocking anomaly in force the system does
+/// not accept it at once, with the reason on the case and in the
+/// applicant's messages (by SMS too).
+pub async fn integrity_at_submission<C: ConnectionTrait>(
+    txn: &C,
+    state: &AppState,
+    after: contract::Model,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Submitted, WebError> {
+    let Some(enterprise_id) = after.enterprise_id else {
+        return Ok(Submitted::Proceed(after));
+    };
+    let standing = crate::integrity::standing(txn, enterprise_id, today).await?;
+    let listed = standing.listed;
+    let Some(blocking) = standing.blocking else {
+        if listed == after.integrity_listed {
+            return Ok(Submitted::Proceed(after));
+        }
+        contract::Entity::update_many()
+            .col_expr(contract::Column::IntegrityListed, Expr::value(listed))
+            .filter(contract::Column::Id.eq(after.id))
+            .exec(txn)
+            .await?;
+        return Ok(Submitted::Proceed(contract::Model {
+            integrity_listed: listed,
+            ..after
+        }));
+    };
+    let n = contract::Entity::update_many()
+        .col_expr(
+            contract::Column::Status,
+            Expr::value(Status::NotAccepted.as_str()),
+        )
+        .col_expr(contract::Column::IntegrityListed, Expr::value(listed))
+        .col_expr(contract::Column::AssignedUserId, Expr::value(None::<i64>))
+        .col_expr(
+            contract::Column::StageDeadline,
+            Expr::value(None::<NaiveDate>),
+        )
+        .col_expr(contract::Column::Version, Expr::value(after.version + 1))
+        .filter(contract::Column::Id.eq(after.id))
+        .filter(contract::Column::Version.eq(after.version))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    if n == 0 {
+        return Err(WebError::Conflict("已由他人处理，请刷新后查看。".into()));
+    }
+    let input = ActInput {
+        reason: blocking.reason.clone(),
+        detail: json!({ "automatic": AUTOMATIC, "anomalies": blocking.anomaly_ids }),
+        ..Default::default()
+    };
+    let (from, to) = (Status::Submitted, Status::NotAccepted);
+    record_event(
+        txn,
+        &Actor::system(),
+        after.id,
+        Action::NotAccept,
+        from,
+        to,
+        &input,
+        now,
+    )
+    .await?;
+    let refused = contract::Entity::find_by_id(after.id)
+        .one(txn)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    not_accepted_notice(txn, state, &refused, &blocking.reason, now).await?;
+    Ok(Submitted::NotAccepted(refused))
+}
+
+/// The applicant's message (and SMS) of an automatic refusal.
+async fn not_accepted_notice<C: ConnectionTrait>(
+    db: &C,
+    state: &AppState,
+    refused: &contract::Model,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), WebError> {
+    let title = format!("不予受理：{}", display_name(refused));
+    let body = format!(
+        "您的申请（统一审批编码 {}）{}",
+        refused.approval_code, reason
+    );
+    let link = format!("/my/contracts/{}", refused.id);
+    let sms = format!(
+        "您的技术合同登记申请（{}）因存在限制受理的异常信息，系统自动不予受理。详情请登录系统查看。",
+        refused.approval_code
+    );
+    messages::send_with_sms(
+        db,
+        state,
+        &NewMessage {
+            user_id: refused.applicant_user_id,
+            kind: Kind::Status,
+            title: &title,
+            body: &body,
+            link: Some(&link),
+            object: Some(("contract", refused.id)),
+        },
+        &sms,
+        now,
+    )
+    .await?;
     Ok(())
 }

@@ -8,16 +8,23 @@ pub mod casework;
 pub mod categories;
 pub mod certificate;
 pub mod diff;
+mod duplicate_cases;
 pub mod effects;
 pub mod legacy;
 pub mod money;
 pub mod notice_routes;
 pub mod queues;
 pub mod reclassify;
+mod refusals;
 pub mod reminders;
 pub mod review_routes;
+mod routes;
 pub mod service;
 pub mod state;
+
+pub use duplicate_cases::{DuplicateStatuses, rebuild_duplicate_index, subject_of};
+pub use queues::open_statuses;
+pub use routes::routes;
 
 /// The contracts domain's handle (contract applications, their review and certificates): what its services need, built
 /// at boot and given to its handlers as `Data<&Contracts>`.

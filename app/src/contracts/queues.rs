@@ -33,6 +33,13 @@ pub const OPEN: [Status; 5] = [
     Status::PendingApproval,
 ];
 
+/// `OPEN` as stored (given to the integrity domain at boot).
+pub fn open_statuses() -> &'static [&'static str] {
+    static STORED: std::sync::LazyLock<Vec<&'static str>> =
+        std::sync::LazyLock::new(|| OPEN.iter().map(|s| s.as_str()).collect());
+    &STORED
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     Status(Status),

@@ -768,7 +768,15 @@ async fn render_case(
         ("大额合同", if c.large { "是" } else { "否" }.into()),
     ];
     // F27/F29: the enterprise's integrity listing and anomalies today.
-    header.extend(crate::integrity::routes::case_marks(&ctx.state.core.db, c, today).await?);
+    header.extend(
+        crate::integrity::case_marks(
+            &ctx.state.core.db,
+            c.enterprise_id,
+            c.integrity_listed,
+            today,
+        )
+        .await?,
+    );
     if let Some(p) = &c.proposal {
         header.push((
             "登记处审查建议",
@@ -997,7 +1005,7 @@ async fn render_case(
     let mut body = pages::case_page(&ctx.csrf_token, &view, &show.form, ctx.fragment);
     if !ctx.fragment {
         // Swapped fragments replace the case only; the panel stays.
-        let panel = crate::duplicates::routes::review_panel(ctx, &full).await?;
+        let panel = super::routes::review_panel(&ctx.state.contracts, &full).await?;
         body = maud::html! { (panel) (body) };
     }
     if ctx.fragment {

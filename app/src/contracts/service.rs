@@ -886,7 +886,7 @@ pub async fn submit(
     let calendar = state.calendar.snapshot().await?;
     let acceptance_days = setting_i64(state, "contracts.acceptance_days").await?;
     let threshold = setting_i64(state, "contracts.large_threshold_yuan").await? * 100;
-    let duplicate_thresholds = crate::duplicates::check::thresholds(state).await;
+    let duplicate_thresholds = crate::duplicates::thresholds(&state.duplicates).await;
     let txn = crate::core::db::begin(&state.core.db).await?;
     let c = editable(&txn, user, id, version).await?;
     let full = load(&txn, id).await?.ok_or(WebError::NotFound)?;
@@ -936,8 +936,10 @@ pub async fn submit(
     }
     // The duplicate index follows every submission, in its transaction;
     // what the check finds now is recorded with the submission.
-    crate::duplicates::index::put(&txn, &full).await?;
-    let found = crate::duplicates::check::check(&txn, &full, &duplicate_thresholds).await?;
+    let subject = super::duplicate_cases::subject_of(&full);
+    crate::duplicates::put(&txn, &subject).await?;
+    let found =
+        crate::duplicates::check(&state.duplicates, &txn, &subject, &duplicate_thresholds).await?;
     let flagged = |exact: bool| {
         found
             .iter()
@@ -977,9 +979,9 @@ pub async fn submit(
         .ok_or(WebError::NotFound)?;
     // F28/F30: integrity priority; a blocking anomaly refuses at once.
     let after =
-        match crate::integrity::submission::on_submit(&txn, state, after, today, now).await? {
-            crate::integrity::submission::Outcome::Proceed(after) => after,
-            crate::integrity::submission::Outcome::NotAccepted(after) => {
+        match super::effects::integrity_at_submission(&txn, state, after, today, now).await? {
+            super::effects::Submitted::Proceed(after) => after,
+            super::effects::Submitted::NotAccepted(after) => {
                 txn.commit().await?;
                 if let Err(e) = crate::alerts::outbox::deliver_pending(state).await {
                     tracing::warn!(error = %e, "SMS delivery after an automatic refusal failed");
@@ -1202,7 +1204,7 @@ pub async fn act(
         && let Some(full) = load(&txn, id).await?
     {
         // A change re-indexes the contract with what it now says.
-        crate::duplicates::index::put(&txn, &full).await?;
+        crate::duplicates::put(&txn, &super::duplicate_cases::subject_of(&full)).await?;
     }
     let after = contract::Entity::find_by_id(id)
         .one(&txn)

@@ -138,7 +138,7 @@ pub async fn seed(state: &AppState) -> Result<(), DbErr> {
                 .filter(|u| u.enterprise_id == Some(ent_id))
                 .map(|u| u.id)
                 .unwrap_or(0);
-            let listed = crate::integrity::service::listing(&txn, ent_id, today)
+            let listed = crate::integrity::listing(&txn, ent_id, today)
                 .await?
                 .is_some();
             let (category, subtype, title) = TITLES[n % TITLES.len()];

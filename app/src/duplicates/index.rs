@@ -1,71 +1,18 @@
 //! Writing the index: one `contract_fingerprint` row per submitted
-//! contract, replaced in the transaction that submits or changes it, and
-//! rebuilt from the contracts by `techreg duplicates rebuild`.
+//! contract, replaced in the transaction that submits or changes it. The
+//! contracts domain builds each row's `Doc` and rebuilds the whole index
+//! (`techreg duplicates rebuild`) with these functions.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
 };
-use techreg_entities::contract::{contract, fingerprint, party};
+use techreg_entities::contract::fingerprint;
 
-use super::{Doc, bands, party_key};
-use crate::contracts::service::Full;
-use crate::contracts::state::Status;
-
-/// Statuses whose contracts take part in duplicate checks: submitted and
-/// everything after it that can still be or is registered.
-pub const LIVE: [Status; 9] = [
-    Status::Submitted,
-    Status::Returned,
-    Status::Reviewing,
-    Status::ExpertReview,
-    Status::LargeApproval,
-    Status::PendingApproval,
-    Status::Registered,
-    Status::Changing,
-    Status::Cancelling,
-];
-
-pub fn live_strs() -> Vec<&'static str> {
-    LIVE.iter().map(|s| s.as_str()).collect()
-}
-
-/// The first seller's and the first buyer's identity.
-pub fn sides<'a>(parties: impl Iterator<Item = (&'a str, &'a str, Option<&'a str>)>) -> (i64, i64) {
-    let (mut seller, mut buyer) = (None, None);
-    for (role, name, code) in parties {
-        match role {
-            "seller" if seller.is_none() => seller = Some(party_key(name, code)),
-            "buyer" if buyer.is_none() => buyer = Some(party_key(name, code)),
-            _ => {}
-        }
-    }
-    (seller.unwrap_or(0), buyer.unwrap_or(0))
-}
-
-pub fn doc_of(c: &contract::Model, parties: &[party::Model]) -> Doc {
-    let (seller, buyer) = sides(
-        parties
-            .iter()
-            .map(|p| (p.role.as_str(), p.name.as_str(), p.credit_code.as_deref())),
-    );
-    Doc {
-        name: c.name.clone(),
-        contract_number: c.contract_number.clone(),
-        summary: c.summary.clone(),
-        deal_amount: c.deal_amount,
-        signed_on: c.signed_on,
-        seller,
-        buyer,
-    }
-}
-
-pub fn doc_of_full(full: &Full) -> Doc {
-    doc_of(&full.contract, &full.parties)
-}
+use super::model::{Doc, Subject};
+use super::similarity::bands;
 
 /// The index row of a contract.
 pub fn row(contract_id: i64, d: &Doc) -> fingerprint::ActiveModel {
@@ -104,8 +51,8 @@ fn upsert() -> OnConflict {
 }
 
 /// Writes (or replaces) the index row of a contract.
-pub async fn put<C: ConnectionTrait>(db: &C, full: &Full) -> Result<(), DbErr> {
-    fingerprint::Entity::insert(row(full.contract.id, &doc_of_full(full)))
+pub async fn put<C: ConnectionTrait>(db: &C, subject: &Subject) -> Result<(), DbErr> {
+    fingerprint::Entity::insert(row(subject.id, &subject.doc))
         .on_conflict(upsert())
         .exec_without_returning(db)
         .await?;
@@ -128,58 +75,24 @@ pub async fn put_many<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Rebuilds the index: every contract that has been submitted (or was
-/// imported) gets its row; with `only_missing`, only those without one.
-/// Returns the number of rows written.
-pub async fn rebuild<C: ConnectionTrait>(db: &C, only_missing: bool) -> Result<u64, DbErr> {
-    if !only_missing {
-        fingerprint::Entity::delete_many().exec(db).await?;
-    }
-    let mut after = 0i64;
-    let mut written = 0u64;
-    loop {
-        let batch = contract::Entity::find()
-            .filter(contract::Column::Id.gt(after))
-            .filter(contract::Column::Status.ne(Status::Draft.as_str()))
-            .order_by_asc(contract::Column::Id)
-            .limit(2000)
-            .all(db)
-            .await?;
-        let Some(last) = batch.last() else { break };
-        after = last.id;
-        let ids: Vec<i64> = batch.iter().map(|c| c.id).collect();
-        let have: std::collections::BTreeSet<i64> = if only_missing {
-            fingerprint::Entity::find()
-                .select_only()
-                .column(fingerprint::Column::ContractId)
-                .filter(fingerprint::Column::ContractId.is_in(ids.clone()))
-                .into_tuple::<i64>()
-                .all(db)
-                .await?
-                .into_iter()
-                .collect()
-        } else {
-            Default::default()
-        };
-        let mut parties: BTreeMap<i64, Vec<party::Model>> = BTreeMap::new();
-        for p in party::Entity::find()
-            .filter(party::Column::ContractId.is_in(ids))
-            .order_by_asc(party::Column::Seq)
-            .all(db)
-            .await?
-        {
-            parties.entry(p.contract_id).or_default().push(p);
-        }
-        let rows: Vec<_> = batch
-            .iter()
-            .filter(|c| !have.contains(&c.id))
-            .map(|c| {
-                let ps = parties.get(&c.id).map(Vec::as_slice).unwrap_or(&[]);
-                row(c.id, &doc_of(c, ps))
-            })
-            .collect();
-        written += rows.len() as u64;
-        put_many(db, rows).await?;
-    }
-    Ok(written)
+/// Empties the index (before a full rebuild).
+pub async fn clear<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
+    fingerprint::Entity::delete_many().exec(db).await?;
+    Ok(())
+}
+
+/// Of `ids`, the contracts that have an index row.
+pub async fn indexed_among<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i64],
+) -> Result<BTreeSet<i64>, DbErr> {
+    Ok(fingerprint::Entity::find()
+        .select_only()
+        .column(fingerprint::Column::ContractId)
+        .filter(fingerprint::Column::ContractId.is_in(ids.iter().copied()))
+        .into_tuple::<i64>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
 }

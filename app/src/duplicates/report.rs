@@ -9,9 +9,9 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Que
 use techreg_entities::contract::{attachment, contract, duplicate_decision, fingerprint, party};
 use techreg_entities::org::office;
 
-use super::check::{NOT_DUPLICATE, pair};
-use super::index::live_strs;
-use super::{Doc, Thresholds, score};
+use super::Duplicates;
+use super::model::{Doc, NOT_DUPLICATE, Thresholds, pair};
+use super::similarity::score;
 use crate::core::Coverage;
 use crate::core::period::Period;
 
@@ -25,6 +25,8 @@ pub struct Member {
     pub office: String,
     pub seller: String,
     pub buyer: String,
+    /// The contract's status as shown.
+    pub status: &'static str,
 }
 
 #[derive(Clone, Debug)]
@@ -55,83 +57,47 @@ impl Uf {
     }
 }
 
+/// What links the contracts found so far: the union-find over them, the
+/// reasons per contract and which ones are linked exactly.
+struct Links {
+    uf: Uf,
+    reasons: BTreeMap<i64, BTreeSet<String>>,
+    exact: BTreeSet<i64>,
+}
+
+impl Links {
+    fn exact(&mut self, members: &[i64], why: &str) {
+        for m in members {
+            self.uf.union(members[0], *m);
+            self.exact.insert(*m);
+            self.reasons.entry(*m).or_default().insert(why.into());
+        }
+    }
+}
+
 /// Duplicate clusters among the live contracts submitted in `period` at
 /// the covered offices.
 pub async fn clusters<C: ConnectionTrait>(
+    cx: &Duplicates,
     db: &C,
     period: Period,
     coverage: &Coverage,
     t: &Thresholds,
 ) -> Result<Vec<Cluster>, DbErr> {
-    let (fp, c) = (Alias::new("contract_fingerprint"), Alias::new("contract"));
-    let mut q = Query::select();
-    q.columns([
-        (fp.clone(), Alias::new("contract_id")),
-        (fp.clone(), Alias::new("number_key")),
-        (fp.clone(), Alias::new("content_key")),
-        (fp.clone(), Alias::new("b0")),
-        (fp.clone(), Alias::new("b1")),
-        (fp.clone(), Alias::new("b2")),
-        (fp.clone(), Alias::new("b3")),
-        (fp.clone(), Alias::new("b4")),
-        (fp.clone(), Alias::new("b5")),
-    ])
-    .from(fp.clone())
-    .inner_join(
-        c.clone(),
-        Expr::col((c.clone(), Alias::new("id"))).equals((fp.clone(), Alias::new("contract_id"))),
-    )
-    .and_where(Expr::col((c.clone(), Alias::new("submitted_at"))).gte(period.start_utc()))
-    .and_where(Expr::col((c.clone(), Alias::new("submitted_at"))).lt(period.end_utc()))
-    .and_where(Expr::col((c.clone(), Alias::new("status"))).is_in(live_strs()));
-    if let Coverage::Offices(ids) = coverage {
-        q.and_where(Expr::col((c.clone(), Alias::new("office_id"))).is_in(ids.iter().copied()));
-    }
-    let mut keys: BTreeMap<(u8, i64), Vec<i64>> = BTreeMap::new();
-    let mut ids = BTreeSet::new();
-    for r in db.query_all(&q).await? {
-        let id: i64 = r.try_get("", "contract_id")?;
-        ids.insert(id);
-        for (slot, col) in [
-            "number_key",
-            "content_key",
-            "b0",
-            "b1",
-            "b2",
-            "b3",
-            "b4",
-            "b5",
-        ]
-        .iter()
-        .enumerate()
-        {
-            let v: Option<i64> = r.try_get("", col)?;
-            if let Some(v) = v {
-                keys.entry((slot as u8, v)).or_default().push(id);
-            }
-        }
-    }
-    let mut uf = Uf(BTreeMap::new());
-    let mut reasons: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
-    let mut exact_ids = BTreeSet::new();
+    let (ids, keys) = index_keys(cx, db, period, coverage).await?;
+    let mut links = Links {
+        uf: Uf(BTreeMap::new()),
+        reasons: BTreeMap::new(),
+        exact: BTreeSet::new(),
+    };
     let mut band_pairs: BTreeSet<(i64, i64)> = BTreeSet::new();
     for ((slot, _), members) in &keys {
         if members.len() < 2 {
             continue;
         }
         match slot {
-            0 | 1 => {
-                let why = if *slot == 0 {
-                    "卖方、买方相同且合同编号相同"
-                } else {
-                    "合同名称、成交额、签订日期均相同"
-                };
-                for m in members {
-                    uf.union(members[0], *m);
-                    exact_ids.insert(*m);
-                    reasons.entry(*m).or_default().insert(why.into());
-                }
-            }
+            0 => links.exact(members, "卖方、买方相同且合同编号相同"),
+            1 => links.exact(members, "合同名称、成交额、签订日期均相同"),
             _ if members.len() <= MAX_GROUP => {
                 for (i, a) in members.iter().enumerate() {
                     for b in &members[i + 1..] {
@@ -142,44 +108,108 @@ pub async fn clusters<C: ConnectionTrait>(
             _ => {}
         }
     }
-    // Same contract scan.
-    if !ids.is_empty() {
-        let mut by_digest: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-        let list: Vec<i64> = ids.iter().copied().collect();
-        for chunk in list.chunks(5000) {
-            for a in attachment::Entity::find()
-                .filter(attachment::Column::Kind.eq("contract"))
-                .filter(attachment::Column::ContractId.is_in(chunk.iter().copied()))
-                .all(db)
-                .await?
-            {
-                by_digest.entry(a.digest).or_default().push(a.contract_id);
-            }
-        }
-        for members in by_digest.values_mut() {
-            members.sort_unstable();
-            members.dedup();
-            if members.len() < 2 {
-                continue;
-            }
-            for m in members.iter() {
-                uf.union(members[0], *m);
-                exact_ids.insert(*m);
-                reasons
-                    .entry(*m)
-                    .or_default()
-                    .insert("合同文本扫描件相同".into());
+    link_same_scans(db, &ids, &mut links).await?;
+    link_possible(db, &band_pairs, t, &mut links).await?;
+    assemble(cx, db, links).await
+}
+
+/// The contracts in scope and, per index column (0 number key, 1 content
+/// key, 2–7 the bands) and value, the contracts that have it.
+async fn index_keys<C: ConnectionTrait>(
+    cx: &Duplicates,
+    db: &C,
+    period: Period,
+    coverage: &Coverage,
+) -> Result<(BTreeSet<i64>, BTreeMap<(u8, i64), Vec<i64>>), DbErr> {
+    const COLUMNS: [&str; 8] = [
+        "number_key",
+        "content_key",
+        "b0",
+        "b1",
+        "b2",
+        "b3",
+        "b4",
+        "b5",
+    ];
+    let (fp, c) = (Alias::new("contract_fingerprint"), Alias::new("contract"));
+    let mut q = Query::select();
+    q.column((fp.clone(), Alias::new("contract_id")));
+    for col in COLUMNS {
+        q.column((fp.clone(), Alias::new(col)));
+    }
+    q.from(fp.clone())
+        .inner_join(
+            c.clone(),
+            Expr::col((c.clone(), Alias::new("id")))
+                .equals((fp.clone(), Alias::new("contract_id"))),
+        )
+        .and_where(Expr::col((c.clone(), Alias::new("submitted_at"))).gte(period.start_utc()))
+        .and_where(Expr::col((c.clone(), Alias::new("submitted_at"))).lt(period.end_utc()))
+        .and_where(
+            Expr::col((c.clone(), Alias::new("status"))).is_in(cx.statuses.live().iter().copied()),
+        );
+    if let Coverage::Offices(ids) = coverage {
+        q.and_where(Expr::col((c.clone(), Alias::new("office_id"))).is_in(ids.iter().copied()));
+    }
+    let mut keys: BTreeMap<(u8, i64), Vec<i64>> = BTreeMap::new();
+    let mut ids = BTreeSet::new();
+    for r in db.query_all(&q).await? {
+        let id: i64 = r.try_get("", "contract_id")?;
+        ids.insert(id);
+        for (slot, col) in COLUMNS.iter().enumerate() {
+            let v: Option<i64> = r.try_get("", col)?;
+            if let Some(v) = v {
+                keys.entry((slot as u8, v)).or_default().push(id);
             }
         }
     }
-    // Possible duplicates: score the pairs that share a band.
+    Ok((ids, keys))
+}
+
+/// Contracts whose contract-text scans have the same digest.
+async fn link_same_scans<C: ConnectionTrait>(
+    db: &C,
+    ids: &BTreeSet<i64>,
+    links: &mut Links,
+) -> Result<(), DbErr> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut by_digest: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    let list: Vec<i64> = ids.iter().copied().collect();
+    for chunk in list.chunks(5000) {
+        for a in attachment::Entity::find()
+            .filter(attachment::Column::Kind.eq("contract"))
+            .filter(attachment::Column::ContractId.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?
+        {
+            by_digest.entry(a.digest).or_default().push(a.contract_id);
+        }
+    }
+    for members in by_digest.values_mut() {
+        members.sort_unstable();
+        members.dedup();
+        if members.len() >= 2 {
+            links.exact(members, "合同文本扫描件相同");
+        }
+    }
+    Ok(())
+}
+
+/// Possible duplicates: the pairs that share a band and score high
+/// enough, unless decided "not a duplicate".
+async fn link_possible<C: ConnectionTrait>(
+    db: &C,
+    band_pairs: &BTreeSet<(i64, i64)>,
+    t: &Thresholds,
+    links: &mut Links,
+) -> Result<(), DbErr> {
     let candidates: BTreeSet<i64> = band_pairs.iter().flat_map(|(a, b)| [*a, *b]).collect();
     let docs = docs_of(db, &candidates).await?;
-    let decided: BTreeSet<(i64, i64)> = if band_pairs.is_empty() {
-        BTreeSet::new()
-    } else {
+    let mut decided: BTreeSet<(i64, i64)> = BTreeSet::new();
+    if !band_pairs.is_empty() {
         let list: Vec<i64> = candidates.iter().copied().collect();
-        let mut out = BTreeSet::new();
         for chunk in list.chunks(5000) {
             for d in duplicate_decision::Entity::find()
                 .filter(duplicate_decision::Column::ContractA.is_in(chunk.iter().copied()))
@@ -187,14 +217,13 @@ pub async fn clusters<C: ConnectionTrait>(
                 .all(db)
                 .await?
             {
-                out.insert((d.contract_a, d.contract_b));
+                decided.insert((d.contract_a, d.contract_b));
             }
         }
-        out
-    };
+    }
     let shingles: BTreeMap<i64, Vec<u64>> =
         docs.iter().map(|(id, d)| (*id, d.shingles())).collect();
-    for (a, b) in &band_pairs {
+    for (a, b) in band_pairs {
         if decided.contains(&(*a, *b)) {
             continue;
         }
@@ -203,20 +232,30 @@ pub async fn clusters<C: ConnectionTrait>(
         };
         let s = score(da, &shingles[a], db_, &shingles[b], t);
         if s.score >= t.min_score {
-            uf.union(*a, *b);
+            links.uf.union(*a, *b);
             for m in [a, b] {
-                reasons
+                links
+                    .reasons
                     .entry(*m)
                     .or_default()
                     .insert(format!("可能重复（评分 {}）", s.score));
             }
         }
     }
-    // Collect the clusters.
-    let linked: Vec<i64> = uf.0.keys().copied().collect();
+    Ok(())
+}
+
+/// The linked groups of two or more as clusters, with their contracts,
+/// first parties and offices; exact clusters first.
+async fn assemble<C: ConnectionTrait>(
+    cx: &Duplicates,
+    db: &C,
+    mut links: Links,
+) -> Result<Vec<Cluster>, DbErr> {
+    let linked: Vec<i64> = links.uf.0.keys().copied().collect();
     let mut groups: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
     for id in linked {
-        let root = uf.find(id);
+        let root = links.uf.find(id);
         groups.entry(root).or_default().push(id);
     }
     let member_ids: Vec<i64> = groups
@@ -225,9 +264,64 @@ pub async fn clusters<C: ConnectionTrait>(
         .flatten()
         .copied()
         .collect();
+    let (mut contracts, parties) = contracts_of(db, &member_ids).await?;
+    let offices: BTreeMap<i64, String> = office::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
+    let mut out = Vec::new();
+    for g in groups.values().filter(|g| g.len() > 1) {
+        let mut members = Vec::new();
+        let mut why = BTreeSet::new();
+        for id in g {
+            let Some(c) = contracts.remove(id) else {
+                continue;
+            };
+            why.extend(links.reasons.get(id).cloned().unwrap_or_default());
+            let ps = parties.get(id).map(Vec::as_slice).unwrap_or(&[]);
+            let first = |role: &str| {
+                ps.iter()
+                    .find(|p| p.role == role)
+                    .map(|p| p.name.clone())
+                    .unwrap_or_default()
+            };
+            members.push(Member {
+                office: c
+                    .office_id
+                    .and_then(|o| offices.get(&o).cloned())
+                    .unwrap_or_default(),
+                seller: first("seller"),
+                buyer: first("buyer"),
+                status: cx.statuses.label(&c.status),
+                contract: c,
+            });
+        }
+        members.sort_by_key(|m| m.contract.id);
+        out.push(Cluster {
+            exact: g.iter().any(|id| links.exact.contains(id)),
+            members,
+            reasons: why,
+        });
+    }
+    out.sort_by(|a, b| {
+        b.exact
+            .cmp(&a.exact)
+            .then(a.members[0].contract.id.cmp(&b.members[0].contract.id))
+    });
+    Ok(out)
+}
+
+type Loaded = (
+    BTreeMap<i64, contract::Model>,
+    BTreeMap<i64, Vec<party::Model>>,
+);
+
+async fn contracts_of<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<Loaded, DbErr> {
     let mut contracts: BTreeMap<i64, contract::Model> = BTreeMap::new();
     let mut parties: BTreeMap<i64, Vec<party::Model>> = BTreeMap::new();
-    for chunk in member_ids.chunks(5000) {
+    for chunk in ids.chunks(5000) {
         for c in contract::Entity::find()
             .filter(contract::Column::Id.is_in(chunk.iter().copied()))
             .all(db)
@@ -244,51 +338,7 @@ pub async fn clusters<C: ConnectionTrait>(
             parties.entry(p.contract_id).or_default().push(p);
         }
     }
-    let offices: BTreeMap<i64, String> = office::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o.name))
-        .collect();
-    let mut out = Vec::new();
-    for g in groups.values().filter(|g| g.len() > 1) {
-        let mut members = Vec::new();
-        let mut why = BTreeSet::new();
-        for id in g {
-            let Some(c) = contracts.remove(id) else {
-                continue;
-            };
-            why.extend(reasons.get(id).cloned().unwrap_or_default());
-            let ps = parties.get(id).map(Vec::as_slice).unwrap_or(&[]);
-            let first = |role: &str| {
-                ps.iter()
-                    .find(|p| p.role == role)
-                    .map(|p| p.name.clone())
-                    .unwrap_or_default()
-            };
-            members.push(Member {
-                office: c
-                    .office_id
-                    .and_then(|o| offices.get(&o).cloned())
-                    .unwrap_or_default(),
-                seller: first("seller"),
-                buyer: first("buyer"),
-                contract: c,
-            });
-        }
-        members.sort_by_key(|m| m.contract.id);
-        out.push(Cluster {
-            exact: g.iter().any(|id| exact_ids.contains(id)),
-            members,
-            reasons: why,
-        });
-    }
-    out.sort_by(|a, b| {
-        b.exact
-            .cmp(&a.exact)
-            .then(a.members[0].contract.id.cmp(&b.members[0].contract.id))
-    });
-    Ok(out)
+    Ok((contracts, parties))
 }
 
 async fn docs_of<C: ConnectionTrait>(
@@ -388,7 +438,7 @@ pub fn to_xlsx(
                 9,
                 c.signed_on.map(|d| d.to_string()).unwrap_or_default(),
             )?;
-            ws.write_string(row, 10, crate::contracts::service::status_of(c).label())?;
+            ws.write_string(row, 10, m.status)?;
             ws.write_string(row, 11, &m.office)?;
             ws.write_string(row, 12, &reasons)?;
             row += 1;

@@ -1,5 +1,7 @@
-//! Integrity list import: rows of a CSV or Excel file become new entries;
-//! every bad row is reported and a file with any error writes nothing.
+//! Enterprises by credit code, as typed on a form or listed in a file, and
+//! the integrity list import: rows of a CSV or Excel file become new
+//! entries; every bad row is reported and a file with any error writes
+//! nothing.
 
 use std::collections::BTreeMap;
 
@@ -7,7 +9,9 @@ use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use techreg_entities::org::enterprise;
 
-use super::service::{NewEntry, TEXT_MAX, overlapping, validity};
+use super::model::{NewEntry, TEXT_MAX, validity};
+use super::service::overlapping;
+use crate::core::FieldErrors;
 use crate::identity::validate;
 use crate::tabular::{Row, header_positions};
 
@@ -35,12 +39,81 @@ pub struct Plan {
     pub errors: Vec<(usize, String)>,
 }
 
+/// The enterprise of a typed credit code; a message on `credit_code` when
+/// the code is invalid or nobody has it.
+pub(super) async fn enterprise_of<C: ConnectionTrait>(
+    db: &C,
+    input: &str,
+    errors: &mut FieldErrors,
+) -> Result<Option<enterprise::Model>, DbErr> {
+    let code = match validate::credit_code(input) {
+        Ok(c) => c,
+        Err(m) => {
+            errors.add("credit_code", m);
+            return Ok(None);
+        }
+    };
+    let found = enterprise::Entity::find()
+        .filter(enterprise::Column::CreditCode.eq(&code))
+        .one(db)
+        .await?;
+    if found.is_none() {
+        errors.add("credit_code", "该统一社会信用代码的单位尚未在系统中建档");
+    }
+    Ok(found)
+}
+
 /// A date cell: `2026-01-01`, `2026/1/1` or an Excel date.
 fn date_cell(cell: &str) -> Option<NaiveDate> {
     let cell = cell.split_whitespace().next().unwrap_or("");
     ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d"]
         .iter()
         .find_map(|f| NaiveDate::parse_from_str(cell, f).ok())
+}
+
+/// The reason and validity cells of a row, with what is wrong with them.
+fn cells(
+    reason: &str,
+    from: &str,
+    to: &str,
+    today: NaiveDate,
+    problems: &mut Vec<String>,
+) -> (String, Option<NaiveDate>, Option<NaiveDate>) {
+    let reason = reason.to_owned();
+    if reason.is_empty() {
+        problems.push("请填写列入原因".into());
+    } else if reason.chars().count() > TEXT_MAX {
+        problems.push(format!("列入原因不能超过 {TEXT_MAX} 个字"));
+    }
+    let from = match from {
+        "" => Some(today),
+        c => {
+            let d = date_cell(c);
+            if d.is_none() {
+                problems.push(format!("有效期起“{c}”不是有效日期（年-月-日）"));
+            }
+            d
+        }
+    };
+    let to = match to {
+        "" | "长期" => None,
+        c => {
+            let d = date_cell(c);
+            if d.is_none() {
+                problems.push(format!("有效期止“{c}”不是有效日期（年-月-日）"));
+            }
+            d
+        }
+    };
+    if let (Some(f), Some(t)) = (from, to)
+        && t < f
+    {
+        problems.push("有效期止不能早于有效期起".into());
+    }
+    if to.is_some_and(|t| t < today) {
+        problems.push("有效期止已过，无需列入".into());
+    }
+    (reason, from, to)
 }
 
 /// Checks every row against the header and the database; never writes.
@@ -90,40 +163,7 @@ pub async fn plan<C: ConnectionTrait>(
         {
             problems.push(format!("统一社会信用代码与第 {first} 行重复"));
         }
-        let reason = cell(1).to_owned();
-        if reason.is_empty() {
-            problems.push("请填写列入原因".into());
-        } else if reason.chars().count() > TEXT_MAX {
-            problems.push(format!("列入原因不能超过 {TEXT_MAX} 个字"));
-        }
-        let from = match cell(2) {
-            "" => Some(today),
-            c => {
-                let d = date_cell(c);
-                if d.is_none() {
-                    problems.push(format!("有效期起“{c}”不是有效日期（年-月-日）"));
-                }
-                d
-            }
-        };
-        let to = match cell(3) {
-            "" | "长期" => None,
-            c => {
-                let d = date_cell(c);
-                if d.is_none() {
-                    problems.push(format!("有效期止“{c}”不是有效日期（年-月-日）"));
-                }
-                d
-            }
-        };
-        if let (Some(f), Some(t)) = (from, to)
-            && t < f
-        {
-            problems.push("有效期止不能早于有效期起".into());
-        }
-        if to.is_some_and(|t| t < today) {
-            problems.push("有效期止已过，无需列入".into());
-        }
+        let (reason, from, to) = cells(cell(1), cell(2), cell(3), today, &mut problems);
         let found = if code.is_empty() {
             None
         } else {

@@ -1,24 +1,96 @@
-//! Reading and changing the integrity library and anomaly records. Every
-//! change is one transaction with an enterprise history row and an audit
-//! row; open cases of the enterprise follow a change of the list.
+//! What other parts ask of the integrity library and anomaly records:
+//! whether an enterprise is listed or has anomalies in force on a day (one
+//! or a page of enterprises), the marks on a case, and what a submission
+//! meets (F28, F30): the listing, and the blocking anomalies with the
+//! reason the applicant reads. Also the city-scope rule of the screens.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::Expr;
+use chrono::NaiveDate;
+use sea_orm::sea_query::{Expr, Query, SelectStatement};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
-    EntityTrait, QueryFilter, QueryOrder,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
 };
-use serde_json::json;
-use techreg_entities::contract::contract;
 use techreg_entities::org::{enterprise, enterprise_anomaly, integrity_entry};
+use techreg_entities::system::dictionary_entry;
 
-use crate::audit::{self, Actor, Entry, Outcome};
-use crate::contracts::queues::OPEN;
+use super::Integrity;
+use super::model::validity;
+use crate::core::clock::shanghai_date;
+use crate::core::{Caller, DomainError, DomainResult, FieldErrors, Scope};
+use crate::dictionary::DICT_ANOMALY_TYPE;
+use crate::security::rbac::perm;
 
-/// Longest reason, description or source text.
-pub const TEXT_MAX: usize = 500;
+/// The screens and the reinstatement of refusals need `integrity.manage`
+/// with the city-wide scope.
+pub fn require_manage(caller: &Caller) -> DomainResult<()> {
+    caller.require(perm::INTEGRITY_MANAGE)?;
+    if caller
+        .grants
+        .0
+        .iter()
+        .any(|g| g.permissions.contains(perm::INTEGRITY_MANAGE) && g.scope == Scope::All)
+    {
+        Ok(())
+    } else {
+        Err(DomainError::Forbidden(
+            "integrity.manage without the city scope",
+        ))
+    }
+}
+
+/// Today in Shanghai: what "in force" is measured against.
+pub fn today(cx: &Integrity) -> NaiveDate {
+    shanghai_date(cx.core.now())
+}
+
+/// Writes the enterprise's history row of a change to its listing or
+/// records, inside the caller's transaction.
+pub(super) async fn history<C: ConnectionTrait>(
+    db: &C,
+    enterprise_id: i64,
+    actor: &str,
+    kind: &str,
+    change: serde_json::Value,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), DbErr> {
+    crate::org::enterprise_history(db, enterprise_id, actor, kind, change, now).await?;
+    Ok(())
+}
+
+/// A form's own check added to what the service found: the checked value
+/// when there was nothing wrong with it.
+pub(super) fn merge<T>(errors: &mut FieldErrors, checked: Result<T, FieldErrors>) -> Option<T> {
+    match checked {
+        Ok(v) => Some(v),
+        Err(found) => {
+            for (field, message) in found.iter() {
+                errors.add(field, message);
+            }
+            None
+        }
+    }
+}
+
+/// Enterprises matching a name or credit-code search, as a subquery.
+pub(super) fn matching_enterprises(q: &str) -> Option<SelectStatement> {
+    let q = q.trim();
+    if q.is_empty() {
+        return None;
+    }
+    let code = crate::core::text::normalize_code(q);
+    Some(
+        Query::select()
+            .column(enterprise::Column::Id)
+            .from(enterprise::Entity)
+            .cond_where(
+                Condition::any()
+                    .add(enterprise::Column::Name.like(format!("%{q}%")))
+                    .add(enterprise::Column::CreditCode.like(format!("{code}%"))),
+            )
+            .to_owned(),
+    )
+}
 
 /// Entries in force on `on`.
 pub fn entry_active(on: NaiveDate) -> Condition {
@@ -105,32 +177,6 @@ pub async fn marks<C: ConnectionTrait>(
     Ok((listed, anomalous))
 }
 
-/// Why a new entry cannot be added.
-#[derive(Debug, thiserror::Error)]
-pub enum ListError {
-    #[error("该企业已在诚信企业库中（{0}），请勿重复列入")]
-    AlreadyListed(String),
-    #[error(transparent)]
-    Db(#[from] DbErr),
-}
-
-/// `2026-01-01 至 长期` / `2026-01-01 至 2027-12-31`
-pub fn validity(from: NaiveDate, to: Option<NaiveDate>) -> String {
-    match to {
-        Some(t) => format!("{from} 至 {t}"),
-        None => format!("{from} 至 长期"),
-    }
-}
-
-/// A checked new entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewEntry {
-    pub enterprise_id: i64,
-    pub reason: String,
-    pub valid_from: NaiveDate,
-    pub valid_to: Option<NaiveDate>,
-}
-
 /// An entry not removed whose validity meets the new one's, `from` to
 /// `to` (open-ended when `None`).
 pub async fn overlapping<C: ConnectionTrait>(
@@ -154,23 +200,6 @@ pub async fn overlapping<C: ConnectionTrait>(
     select.one(db).await
 }
 
-/// Sets `integrity_listed` of the enterprise's open cases to whether it is
-/// listed on `on`.
-pub async fn sync_open_cases<C: ConnectionTrait>(
-    db: &C,
-    enterprise_id: i64,
-    on: NaiveDate,
-) -> Result<(), DbErr> {
-    let listed = listing(db, enterprise_id, on).await?.is_some();
-    contract::Entity::update_many()
-        .col_expr(contract::Column::IntegrityListed, Expr::value(listed))
-        .filter(contract::Column::EnterpriseId.eq(enterprise_id))
-        .filter(contract::Column::Status.is_in(OPEN.map(|s| s.as_str())))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
 /// Takes the enterprise's row lock for the rest of the transaction, so two
 /// city officers adding for one enterprise at once check one after the
 /// other (PostgreSQL; SQLite writes one transaction at a time anyway).
@@ -181,260 +210,6 @@ pub async fn lock_enterprise<C: ConnectionTrait>(db: &C, enterprise_id: i64) -> 
         .exec(db)
         .await?;
     Ok(())
-}
-
-/// Adds entries (one or an imported list) inside the caller's transaction.
-pub async fn add_entries<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
-    entries: &[NewEntry],
-    source: &str,
-    today: NaiveDate,
-    now: DateTime<Utc>,
-) -> Result<Vec<i64>, ListError> {
-    let mut ids = Vec::with_capacity(entries.len());
-    for e in entries {
-        lock_enterprise(db, e.enterprise_id).await?;
-        if let Some(old) = overlapping(db, e.enterprise_id, e.valid_from, e.valid_to).await? {
-            return Err(ListError::AlreadyListed(validity(
-                old.valid_from,
-                old.valid_to,
-            )));
-        }
-        let row = integrity_entry::ActiveModel {
-            enterprise_id: Set(e.enterprise_id),
-            reason: Set(e.reason.clone()),
-            valid_from: Set(e.valid_from),
-            valid_to: Set(e.valid_to),
-            source: Set(source.to_owned()),
-            added_by: Set(actor.name.clone()),
-            added_at: Set(now),
-            ..Default::default()
-        }
-        .insert(db)
-        .await?;
-        let change = json!({
-            "entry": row.id, "reason": e.reason,
-            "valid_from": e.valid_from.to_string(),
-            "valid_to": e.valid_to.map(|d| d.to_string()), "source": source,
-        });
-        crate::org::enterprise_history(
-            db,
-            e.enterprise_id,
-            &actor.name,
-            "integrity_add",
-            change,
-            now,
-        )
-        .await?;
-        sync_open_cases(db, e.enterprise_id, today).await?;
-        ids.push(row.id);
-    }
-    audit::record(
-        db,
-        now,
-        actor,
-        Entry {
-            action: "integrity.add",
-            object_type: Some("integrity_entry"),
-            object_id: (ids.len() == 1).then(|| ids[0].to_string()),
-            outcome: Outcome::Success,
-            detail: json!({ "entries": ids, "source": source }),
-        },
-    )
-    .await?;
-    Ok(ids)
-}
-
-/// Removes an entry in force or scheduled; `false` when it was already
-/// removed (a second click).
-pub async fn remove_entry<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
-    id: i64,
-    reason: &str,
-    today: NaiveDate,
-    now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    let Some(e) = integrity_entry::Entity::find_by_id(id).one(db).await? else {
-        return Ok(false);
-    };
-    let n = integrity_entry::Entity::update_many()
-        .col_expr(integrity_entry::Column::RemovedAt, Expr::value(Some(now)))
-        .col_expr(
-            integrity_entry::Column::RemovedBy,
-            Expr::value(Some(actor.name.clone())),
-        )
-        .col_expr(
-            integrity_entry::Column::RemovalReason,
-            Expr::value(Some(reason.to_owned())),
-        )
-        .filter(integrity_entry::Column::Id.eq(id))
-        .filter(integrity_entry::Column::RemovedAt.is_null())
-        .exec(db)
-        .await?
-        .rows_affected;
-    if n == 0 {
-        return Ok(false);
-    }
-    crate::org::enterprise_history(
-        db,
-        e.enterprise_id,
-        &actor.name,
-        "integrity_remove",
-        json!({ "entry": id, "reason": reason }),
-        now,
-    )
-    .await?;
-    sync_open_cases(db, e.enterprise_id, today).await?;
-    audit::record(
-        db,
-        now,
-        actor,
-        Entry {
-            action: "integrity.remove",
-            object_type: Some("integrity_entry"),
-            object_id: Some(id.to_string()),
-            outcome: Outcome::Success,
-            detail: json!({ "enterprise_id": e.enterprise_id, "reason": reason }),
-        },
-    )
-    .await?;
-    Ok(true)
-}
-
-/// A checked new anomaly record.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewAnomaly {
-    pub enterprise_id: i64,
-    pub type_code: String,
-    pub description: String,
-    pub source: String,
-    pub recorded_on: NaiveDate,
-    pub valid_from: NaiveDate,
-    pub valid_to: Option<NaiveDate>,
-    pub blocking: bool,
-}
-
-/// Whether a record with the same content is already there and not lifted.
-pub async fn same_anomaly<C: ConnectionTrait>(db: &C, a: &NewAnomaly) -> Result<bool, DbErr> {
-    use enterprise_anomaly::Column as C;
-    lock_enterprise(db, a.enterprise_id).await?;
-    Ok(enterprise_anomaly::Entity::find()
-        .filter(C::EnterpriseId.eq(a.enterprise_id))
-        .filter(C::TypeCode.eq(&a.type_code))
-        .filter(C::Description.eq(&a.description))
-        .filter(C::ValidFrom.eq(a.valid_from))
-        .filter(C::LiftedAt.is_null())
-        .one(db)
-        .await?
-        .is_some())
-}
-
-pub async fn add_anomaly<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
-    a: &NewAnomaly,
-    now: DateTime<Utc>,
-) -> Result<i64, DbErr> {
-    let row = enterprise_anomaly::ActiveModel {
-        enterprise_id: Set(a.enterprise_id),
-        type_code: Set(a.type_code.clone()),
-        description: Set(a.description.clone()),
-        source: Set(a.source.clone()),
-        recorded_on: Set(a.recorded_on),
-        valid_from: Set(a.valid_from),
-        valid_to: Set(a.valid_to),
-        blocking: Set(a.blocking),
-        added_by: Set(actor.name.clone()),
-        added_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    let detail = json!({
-        "anomaly": row.id, "type": a.type_code, "description": a.description,
-        "source": a.source, "recorded_on": a.recorded_on.to_string(),
-        "valid_from": a.valid_from.to_string(),
-        "valid_to": a.valid_to.map(|d| d.to_string()), "blocking": a.blocking,
-    });
-    crate::org::enterprise_history(
-        db,
-        a.enterprise_id,
-        &actor.name,
-        "anomaly_add",
-        detail.clone(),
-        now,
-    )
-    .await?;
-    audit::record(
-        db,
-        now,
-        actor,
-        Entry {
-            action: "anomaly.add",
-            object_type: Some("enterprise_anomaly"),
-            object_id: Some(row.id.to_string()),
-            outcome: Outcome::Success,
-            detail,
-        },
-    )
-    .await?;
-    Ok(row.id)
-}
-
-/// Lifts a record; `false` when it was already lifted.
-pub async fn lift_anomaly<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
-    id: i64,
-    reason: &str,
-    now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    let Some(a) = enterprise_anomaly::Entity::find_by_id(id).one(db).await? else {
-        return Ok(false);
-    };
-    let n = enterprise_anomaly::Entity::update_many()
-        .col_expr(enterprise_anomaly::Column::LiftedAt, Expr::value(Some(now)))
-        .col_expr(
-            enterprise_anomaly::Column::LiftedBy,
-            Expr::value(Some(actor.name.clone())),
-        )
-        .col_expr(
-            enterprise_anomaly::Column::LiftReason,
-            Expr::value(Some(reason.to_owned())),
-        )
-        .filter(enterprise_anomaly::Column::Id.eq(id))
-        .filter(enterprise_anomaly::Column::LiftedAt.is_null())
-        .exec(db)
-        .await?
-        .rows_affected;
-    if n == 0 {
-        return Ok(false);
-    }
-    crate::org::enterprise_history(
-        db,
-        a.enterprise_id,
-        &actor.name,
-        "anomaly_lift",
-        json!({ "anomaly": id, "reason": reason }),
-        now,
-    )
-    .await?;
-    audit::record(
-        db,
-        now,
-        actor,
-        Entry {
-            action: "anomaly.lift",
-            object_type: Some("enterprise_anomaly"),
-            object_id: Some(id.to_string()),
-            outcome: Outcome::Success,
-            detail: json!({ "enterprise_id": a.enterprise_id, "reason": reason }),
-        },
-    )
-    .await?;
-    Ok(true)
 }
 
 /// Enterprises by id, for the names on list pages.
@@ -455,4 +230,117 @@ pub async fn enterprises_by_id<C: ConnectionTrait>(
         }
     }
     Ok(out)
+}
+
+/// Lines for a case's header: the enterprise's integrity listing and
+/// anomalies in force on `on`. `listed_at_submission` is what the case
+/// remembered when it was submitted.
+pub async fn case_marks<C: ConnectionTrait>(
+    db: &C,
+    enterprise_id: Option<i64>,
+    listed_at_submission: bool,
+    on: NaiveDate,
+) -> Result<Vec<(&'static str, String)>, DbErr> {
+    let Some(e) = enterprise_id else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    if let Some(l) = listing(db, e, on).await? {
+        out.push((
+            "诚信企业",
+            format!(
+                "诚信企业库在库企业（{}），优先办理",
+                validity(l.valid_from, l.valid_to)
+            ),
+        ));
+    } else if listed_at_submission {
+        out.push(("诚信企业", "提交时为诚信企业库在库企业，优先办理".into()));
+    }
+    let found = anomalies(db, e, on).await?;
+    if !found.is_empty() {
+        let text: Vec<String> = found
+            .iter()
+            .map(|a| {
+                format!(
+                    "{}{}（{}）",
+                    if a.blocking { "【限制受理】" } else { "" },
+                    a.description,
+                    a.source
+                )
+            })
+            .collect();
+        out.push(("异常信息", text.join("；")));
+    }
+    Ok(out)
+}
+
+/// What a submission by an enterprise meets on a day: whether it is
+/// listed (its case is marked for priority, F28), and the blocking
+/// anomalies in force (the system does not accept it, F30).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Standing {
+    pub listed: bool,
+    pub blocking: Option<Blocking>,
+}
+
+/// The blocking anomalies in force, and the reason the applicant reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Blocking {
+    pub anomaly_ids: Vec<i64>,
+    pub reason: String,
+}
+
+/// The enterprise's standing on `on`, read in the caller's transaction.
+pub async fn standing<C: ConnectionTrait>(
+    db: &C,
+    enterprise_id: i64,
+    on: NaiveDate,
+) -> Result<Standing, DbErr> {
+    let listed = listing(db, enterprise_id, on).await?.is_some();
+    let found: Vec<_> = anomalies(db, enterprise_id, on)
+        .await?
+        .into_iter()
+        .filter(|a| a.blocking)
+        .collect();
+    let blocking = if found.is_empty() {
+        None
+    } else {
+        Some(Blocking {
+            anomaly_ids: found.iter().map(|a| a.id).collect(),
+            reason: refusal_reason(db, &found).await?,
+        })
+    };
+    Ok(Standing { listed, blocking })
+}
+
+async fn type_label<C: ConnectionTrait>(db: &C, code: &str) -> Result<String, DbErr> {
+    Ok(dictionary_entry::Entity::find()
+        .filter(dictionary_entry::Column::DictionaryCode.eq(DICT_ANOMALY_TYPE))
+        .filter(dictionary_entry::Column::Code.eq(code))
+        .one(db)
+        .await?
+        .map(|e| e.label)
+        .unwrap_or_else(|| code.to_owned()))
+}
+
+/// The reason the applicant reads: every blocking record in force.
+async fn refusal_reason<C: ConnectionTrait>(
+    db: &C,
+    blocking: &[enterprise_anomaly::Model],
+) -> Result<String, DbErr> {
+    let mut parts = Vec::new();
+    for a in blocking {
+        parts.push(format!(
+            "{}（{}；来源：{}；认定日期：{}；有效期：{}）",
+            type_label(db, &a.type_code).await?,
+            a.description,
+            a.source,
+            a.recorded_on,
+            validity(a.valid_from, a.valid_to)
+        ));
+    }
+    Ok(format!(
+        "系统自动不予受理：申请单位存在限制受理的异常信息——{}。如有异议，请联系上海市技术市场管理办公室。",
+        parts.join("；")
+    ))
 }

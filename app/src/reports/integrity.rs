@@ -27,7 +27,7 @@ use crate::contracts::queues::OPEN;
 use crate::contracts::state::Status;
 use crate::core::Caller;
 use crate::core::Coverage;
-use crate::integrity::service::{enterprises_by_id, validity};
+use crate::integrity::{enterprises_by_id, validity};
 use crate::web::{Ctx, WebError};
 
 pub fn routes(route: Route) -> Route {

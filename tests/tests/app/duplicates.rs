@@ -656,7 +656,7 @@ async fn the_batch_check_lists_a_planted_cluster_and_exports_it() {
         .all(&app.state.core.db)
         .await
         .unwrap();
-    let n = techreg::duplicates::index::rebuild(&app.state.core.db, false)
+    let n = techreg::contracts::rebuild_duplicate_index(&app.state.core.db, false)
         .await
         .unwrap();
     assert_eq!(n as usize, before.len());
