@@ -1,13 +1,16 @@
 //! Technology contract registration: the application, the review, the
 //! state machine and the categories.
 
+pub mod actions;
 pub mod application;
 pub mod apply_routes;
 pub mod auto_accept;
+pub mod case;
 pub mod casework;
 pub mod categories;
 pub mod certificate;
 pub mod diff;
+pub mod drafts;
 mod duplicate_cases;
 pub mod effects;
 pub mod legacy;
@@ -19,8 +22,10 @@ mod refusals;
 pub mod reminders;
 pub mod review_routes;
 mod routes;
+pub mod routing;
 pub mod service;
 pub mod state;
+pub mod submission;
 
 pub use duplicate_cases::{DuplicateStatuses, rebuild_duplicate_index, subject_of};
 pub use queues::open_statuses;
