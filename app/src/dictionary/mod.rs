@@ -15,6 +15,7 @@ pub mod routes;
 pub mod seed;
 pub mod service;
 
+pub use districts::{SHANGHAI, name_of as district_name};
 pub use service::{
     DICT_ANOMALY_TYPE, DICT_DISTRICT, DICT_IP_TYPE, DICT_LEGAL_FORM, DICT_NON_ACCEPT_REASON,
     DICT_REFUSAL_REASON, DICT_RETURN_REASON, DICT_SOCIO_GOAL, DICT_TECH_FIELD, Dictionaries, Entry,
