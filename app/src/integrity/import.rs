@@ -8,7 +8,6 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use techreg_entities::org::enterprise;
 
 use super::service::{NewEntry, TEXT_MAX, overlapping, validity};
-use crate::identity::validate;
 use crate::tabular::{Row, header_positions};
 
 /// Accepted header labels per column, canonical label first.
@@ -78,7 +77,7 @@ pub async fn plan<C: ConnectionTrait>(
                 .unwrap_or("")
         };
         let mut problems: Vec<String> = Vec::new();
-        let code = match validate::credit_code(cell(0)) {
+        let code = match crate::identity::credit_code(cell(0)) {
             Ok(c) => c,
             Err(m) => {
                 problems.push(m.to_owned());

@@ -129,7 +129,7 @@ async fn enterprise_of(
     ctx: &Ctx,
     form: &mut FormState,
 ) -> Result<Option<enterprise::Model>, WebError> {
-    let code = match crate::identity::validate::credit_code(form.value("credit_code")) {
+    let code = match crate::identity::credit_code(form.value("credit_code")) {
         Ok(c) => c,
         Err(m) => {
             form.add_error("credit_code", m);

@@ -16,8 +16,7 @@ use techreg_entities::org::{enterprise, office};
 use super::enterprises::{self, ReassignError};
 use super::service::{self, STATUS_ACTIVE};
 use crate::dictionary::districts::SHANGHAI;
-use crate::identity::register::ENTERPRISE_UNVERIFIED;
-use crate::identity::validate;
+use crate::identity::ENTERPRISE_UNVERIFIED;
 use crate::tabular::{Row, header_positions};
 
 /// Accepted header labels per column, canonical label first.
@@ -130,7 +129,7 @@ pub async fn plan<C: ConnectionTrait>(
                 .unwrap_or("")
         };
         let mut problems: Vec<String> = Vec::new();
-        let credit_code = match validate::credit_code(cell(0)) {
+        let credit_code = match crate::identity::credit_code(cell(0)) {
             Ok(c) => c,
             Err(m) => {
                 problems.push(m.to_owned());

@@ -133,7 +133,7 @@ fn source_label(source: &str) -> &'static str {
 }
 
 fn status_label(status: &str) -> &'static str {
-    if status == crate::identity::register::ENTERPRISE_VERIFIED {
+    if status == crate::identity::ENTERPRISE_VERIFIED {
         "已认证"
     } else {
         "未认证"
@@ -615,7 +615,7 @@ async fn detail_view(
         .await?
         .into_iter()
         .map(|u| UserRow {
-            status: crate::identity::routes::status_label(&u.status).to_owned(),
+            status: crate::identity::user_status_label(&u.status).to_owned(),
             username: u.username,
             display_name: u.display_name,
             is_admin: u.is_enterprise_admin,

@@ -4,11 +4,14 @@
 pub mod enterprise_import;
 pub mod enterprise_routes;
 pub mod enterprises;
+mod for_identity;
 pub mod routes;
 pub mod service;
 pub mod service_points;
 pub mod staff;
 pub mod staff_service;
+
+pub use for_identity::OfficesForIdentity;
 
 /// The org domain's handle (offices, enterprises and their assignments, staff, service points): what its services need, built
 /// at boot and given to its handlers as `Data<&Org>`.

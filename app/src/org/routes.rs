@@ -574,7 +574,7 @@ async fn industry_list_post(
         if line.trim().is_empty() {
             continue;
         }
-        match crate::identity::validate::credit_code(line) {
+        match crate::identity::credit_code(line) {
             Ok(c) => {
                 codes.insert(c);
             }

@@ -30,7 +30,7 @@ use super::staff_service::{
 };
 use crate::core::Caller;
 use crate::core::{ObjectScope, Scope};
-use crate::identity::users::{KIND_STAFF, STATUS_DISABLED, find_by_username};
+use crate::identity::{KIND_STAFF, STATUS_DISABLED, find_by_username};
 use crate::security::rbac::perm;
 use crate::web::form::from_pairs as form_from;
 use crate::web::{Ctx, WebError};

@@ -20,7 +20,7 @@ use techreg_entities::org::{service_point, staff_posting};
 use crate::audit::{self, Actor, Entry, Outcome};
 use crate::boot::AppState;
 use crate::core::{Grants, ObjectScope, Scope};
-use crate::identity::roles::{self, AssignError, load_grants};
+use crate::identity::{AssignError, assign_role, load_grants};
 use crate::security::keys::{KeyName, KeyProvider};
 use crate::security::rbac::{perm, permission_tag, tag_matches};
 use crate::web::WebError;
@@ -410,7 +410,7 @@ pub async fn grant(
             "该用户已担任此岗位，可能已由他人处理，请刷新后查看。".into(),
         ));
     }
-    roles::assign(
+    assign_role(
         &txn,
         state.keys.as_ref(),
         change.user_id,
@@ -591,7 +591,7 @@ pub async fn move_staff(state: &AppState, actor: &Actor, m: &Move<'_>) -> Result
         if holds(&txn, m.user_id, code, to).await? {
             continue;
         }
-        roles::assign(
+        assign_role(
             &txn,
             state.keys.as_ref(),
             m.user_id,
