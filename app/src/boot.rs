@@ -16,8 +16,7 @@ use crate::core::db;
 use crate::dictionary::Dictionaries;
 use crate::duplicates::Duplicates;
 use crate::files::FileStore;
-use crate::identity::Identity;
-use crate::identity::session_store::SessionStore;
+use crate::identity::{Identity, SessionStore};
 use crate::integrations::sms::{self, SmsGateway};
 use crate::integrity::Integrity;
 use crate::org::Org;
@@ -32,7 +31,6 @@ pub struct AppState {
     pub dictionaries: Dictionaries,
     pub calendar: Calendar,
     pub keys: Arc<dyn KeyProvider>,
-    pub sessions: SessionStore,
     pub sms: Arc<dyn SmsGateway>,
     pub assets: AssetUrls,
     pub files: FileStore,
@@ -131,7 +129,7 @@ pub async fn boot(config: Config, mode: RunMode) -> Result<Arc<AppState>, BootEr
             .map_err(|e| BootError::Refused(e.to_string()))?,
         ),
     };
-    crate::identity::roles::ensure_built_in(&db, keys.as_ref())
+    crate::identity::ensure_built_in_roles(&db, keys.as_ref())
         .await
         .map_err(BootError::Database)?;
     crate::dictionary::ensure_built_in(&db)
@@ -153,9 +151,10 @@ pub async fn boot(config: Config, mode: RunMode) -> Result<Arc<AppState>, BootEr
         core: core.clone(),
         settings: settings.clone(),
         keys: keys.clone(),
-        sessions: sessions.clone(),
+        sessions,
         sms: sms.clone(),
         files: files.clone(),
+        offices: Arc::new(crate::org::OfficesForIdentity),
     };
     let org = Org {
         core: core.clone(),
@@ -215,7 +214,6 @@ pub async fn boot(config: Config, mode: RunMode) -> Result<Arc<AppState>, BootEr
         dictionaries,
         calendar,
         keys,
-        sessions,
         assets,
     });
     if mode == RunMode::Demo {

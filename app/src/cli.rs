@@ -302,8 +302,8 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
             let conn = db::connect(config.database_url.expose()).await?;
             db::migrate(&conn).await?;
             let (keys, _) = LocalKeyFiles::open(&config.data_dir, false)?;
-            crate::identity::roles::ensure_built_in(&conn, &keys).await?;
-            let created = crate::identity::bootstrap::run(
+            crate::identity::ensure_built_in_roles(&conn, &keys).await?;
+            let created = crate::identity::bootstrap_admins(
                 &conn,
                 &keys,
                 config.security.pbkdf2_iterations,

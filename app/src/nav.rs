@@ -52,7 +52,7 @@ impl Chrome for Navigation {
 fn menu(user: &Caller, path: &str, unread: Option<u64>, work: Option<u64>) -> Vec<NavItem> {
     use crate::security::rbac::perm;
     let mut items: Vec<(&str, &str)> = vec![("工作台", "/my"), ("消息中心", "/messages")];
-    if user.user.kind == crate::identity::users::KIND_ENTERPRISE {
+    if user.user.kind == crate::identity::KIND_ENTERPRISE {
         items.push(("单位认领核验", "/my/claim"));
     }
     if user.grants.has(perm::CONTRACT_APPLY) {

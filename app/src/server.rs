@@ -9,7 +9,7 @@ use poem::middleware::CatchPanic;
 use poem::{Endpoint, EndpointExt, IntoResponse, Route, Server, get};
 
 use crate::boot::AppState;
-use crate::identity::auth::SessionAuthenticator;
+use crate::identity::SessionAuthenticator;
 use crate::nav::Navigation;
 use crate::showcase;
 use crate::web::auth::Authentication;
@@ -22,11 +22,7 @@ pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
         .at("/readyz", get(health::readyz))
         .at("/assets/*path", get(assets::asset));
     let routes = showcase::routes::routes(routes);
-    let routes = crate::identity::routes::routes(routes);
-    let routes = crate::identity::admin::routes(routes);
-    let routes = crate::identity::claims::routes(routes);
-    let routes = crate::identity::policy::routes(routes);
-    let routes = crate::identity::members::routes(routes);
+    let routes = crate::identity::routes(routes);
     let routes = crate::org::routes(routes);
     let routes = crate::dictionary::routes(routes);
     let routes = crate::calendar::routes(routes);
@@ -73,7 +69,7 @@ pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
         .data(state.contracts.clone())
         .data(state.reports.clone())
         .data(Authentication(Arc::new(SessionAuthenticator(
-            state.clone(),
+            state.identity.clone(),
         ))))
         .data(Site {
             core: state.core.clone(),

@@ -67,7 +67,7 @@ pub async fn auth_user(app: &TestApp, username: &str) -> Caller {
         .unwrap()
         .unwrap();
     let (grants, tampered) =
-        techreg::identity::roles::load_grants(&app.state.core.db, app.state.keys.as_ref(), user.id)
+        techreg::identity::load_grants(&app.state.core.db, app.state.keys.as_ref(), user.id)
             .await
             .unwrap();
     assert!(tampered.is_empty());

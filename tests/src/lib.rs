@@ -250,18 +250,18 @@ impl TestApp {
         must_change_password: bool,
     ) -> i64 {
         use sea_orm::TransactionTrait;
-        use techreg::identity::{roles, users};
+        use techreg::identity;
         let now = self.state.core.clock.now();
         let txn = self.state.core.db.begin().await.unwrap();
-        let user = users::create(
+        let user = identity::create_user(
             &txn,
             self.state.keys.as_ref(),
             self.state.core.config.security.pbkdf2_iterations,
-            users::NewUser {
+            identity::NewUser {
                 username,
                 display_name: username,
-                kind: users::KIND_STAFF,
-                status: users::STATUS_ACTIVE,
+                kind: identity::KIND_STAFF,
+                status: identity::STATUS_ACTIVE,
                 enterprise_id: None,
                 is_enterprise_admin: false,
                 mobile: Some(mobile),
@@ -273,7 +273,7 @@ impl TestApp {
         )
         .await
         .unwrap();
-        roles::assign(
+        identity::assign_role(
             &txn,
             self.state.keys.as_ref(),
             user.id,
@@ -329,10 +329,7 @@ impl TestApp {
         c.htmx_post("/register/sms-code", &[("mobile", mobile)])
             .await;
         let sms = self.last_sms_code(mobile).await;
-        let code = format!(
-            "{base17}{}",
-            techreg::identity::validate::credit_check_char(base17)
-        );
+        let code = format!("{base17}{}", techreg::identity::credit_check_char(base17));
         let r = c
             .post_form(
                 "/register/enterprise",

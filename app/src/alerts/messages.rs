@@ -176,7 +176,7 @@ pub async fn send_with_sms<C: ConnectionTrait>(
     let user = app_user::Entity::find_by_id(m.user_id).one(db).await?;
     let Some(mobile) = user
         .as_ref()
-        .and_then(|u| crate::identity::login::mobile_of(state, u))
+        .and_then(|u| crate::identity::mobile_of(state.keys.as_ref(), u))
     else {
         return Ok(Sent {
             message_id,
@@ -191,7 +191,7 @@ pub async fn send_with_sms<C: ConnectionTrait>(
     };
     let fields = state.keys.fields();
     let sms = sms_message::ActiveModel {
-        mobile_index: Set(crate::identity::sms::mobile_index(state, &mobile)),
+        mobile_index: Set(crate::identity::mobile_index(state.keys.as_ref(), &mobile)),
         mobile_enc: Set(fields.encrypt(&mobile)),
         purpose: Set(SMS_PURPOSE.into()),
         body_enc: Set(fields.encrypt(&body)),

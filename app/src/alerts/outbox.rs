@@ -308,7 +308,7 @@ async fn system_admins<C: ConnectionTrait>(db: &C) -> Result<Vec<i64>, DbErr> {
         .collect();
     Ok(app_user::Entity::find()
         .filter(app_user::Column::Id.is_in(ids))
-        .filter(app_user::Column::Status.eq(crate::identity::users::STATUS_ACTIVE))
+        .filter(app_user::Column::Status.eq(crate::identity::STATUS_ACTIVE))
         .order_by_asc(app_user::Column::Id)
         .all(db)
         .await?

@@ -8,7 +8,6 @@ use std::collections::BTreeSet;
 use chrono::NaiveDate;
 
 use super::categories::{self, RULES_2026};
-use crate::identity::validate;
 
 pub const STEPS: [(u8, &str); 6] = [
     (1, "基本信息"),
@@ -133,7 +132,7 @@ pub fn check_parties(
             Some(_) => {}
             None => {
                 if let Some(code) = &party.credit_code
-                    && let Err(m) = validate::credit_code(code)
+                    && let Err(m) = crate::identity::credit_code(code)
                 {
                     p.push(problem(2, f("credit_code"), m));
                 }
@@ -407,7 +406,7 @@ mod tests {
     fn parties_need_both_sides_valid_codes_and_must_differ() {
         let code = format!(
             "91310115000000001{}",
-            validate::credit_check_char("91310115000000001")
+            crate::identity::credit_check_char("91310115000000001")
         );
         let region: BTreeSet<String> = ["310115".to_string()].into();
         let forms: BTreeSet<String> = ["150".to_string()].into();

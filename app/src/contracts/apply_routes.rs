@@ -753,7 +753,10 @@ async fn after_registration(
             "只有已登记的合同可以申请变更或注销；已有申请在审核中时请等待结果。".into(),
         ));
     }
-    let mut form = crate::identity::register::form_from(&fields);
+    let mut form = FormState {
+        values: fields.clone(),
+        ..FormState::default()
+    };
     let (key, what) = if action == Action::RequestChange {
         ("reason_change", "变更")
     } else {

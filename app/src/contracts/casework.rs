@@ -69,7 +69,7 @@ pub async fn holders<C: ConnectionTrait>(
     }
     Ok(app_user::Entity::find()
         .filter(app_user::Column::Id.is_in(ids))
-        .filter(app_user::Column::Status.eq(crate::identity::users::STATUS_ACTIVE))
+        .filter(app_user::Column::Status.eq(crate::identity::STATUS_ACTIVE))
         .order_by_asc(app_user::Column::DisplayName)
         .all(db)
         .await?

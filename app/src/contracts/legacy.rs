@@ -173,7 +173,7 @@ pub async fn plan<C: ConnectionTrait>(db: &C, rows: &[Row], rules: &str) -> Resu
         };
         let credit = |i: usize, problems: &mut Vec<String>| match cell(i) {
             "" => None,
-            c => match crate::identity::validate::credit_code(c) {
+            c => match crate::identity::credit_code(c) {
                 Ok(c) => Some(c),
                 Err(m) => {
                     problems.push(m.to_owned());

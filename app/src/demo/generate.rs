@@ -241,10 +241,7 @@ fn credit_code(g: &mut Gen, n: u64) -> String {
         (n * 7_919 + g.below(1000)) % 1_000_000_000_000
     );
     let base: String = base.chars().take(17).collect();
-    format!(
-        "{base}{}",
-        crate::identity::validate::credit_check_char(&base)
-    )
+    format!("{base}{}", crate::identity::credit_check_char(&base))
 }
 
 fn summary(g: &mut Gen, topic: &str, object: &str) -> String {

@@ -12,12 +12,10 @@ use techreg_entities::system::system_marker::{self, DEMO_DATA};
 
 use crate::core::Scope;
 use crate::core::config::Config;
-use crate::identity::register::ENTERPRISE_VERIFIED;
-use crate::identity::roles;
-use crate::identity::users::{
-    self, KIND_ENTERPRISE, KIND_INDIVIDUAL, KIND_STAFF, NewUser, STATUS_ACTIVE,
+use crate::identity::{
+    ENTERPRISE_VERIFIED, KIND_ENTERPRISE, KIND_INDIVIDUAL, KIND_STAFF, NewUser, STATUS_ACTIVE,
+    assign_role, create_user, credit_check_char, find_by_username, id_card_check_char,
 };
-use crate::identity::validate::{credit_check_char, id_card_check_char};
 use crate::security::keys::KeyProvider;
 use crate::settings::store_value;
 
@@ -266,7 +264,7 @@ pub async fn seed(
             "service_point_staff" => (KIND_STAFF, None, Scope::ServicePoint(service_point.id)),
             _ => (KIND_STAFF, None, Scope::All),
         };
-        let user = users::create(
+        let user = create_user(
             &txn,
             keys,
             config.security.pbkdf2_iterations,
@@ -285,7 +283,7 @@ pub async fn seed(
             now,
         )
         .await?;
-        roles::assign(&txn, keys, user.id, a.role, scope, None, now)
+        assign_role(&txn, keys, user.id, a.role, scope, None, now)
             .await
             .map_err(|e| DbErr::Custom(e.to_string()))?;
         crate::alerts::messages::send(
@@ -377,7 +375,7 @@ async fn ensure_staff_demo(db: &DatabaseConnection, now: DateTime<Utc>) -> Resul
         .iter()
         .filter(|a| a.role.starts_with("office_") || a.role == "service_point_staff")
     {
-        let Some(user) = users::find_by_username(&txn, a.username).await? else {
+        let Some(user) = find_by_username(&txn, a.username).await? else {
             continue;
         };
         let Some(r) = role::Entity::find()
@@ -492,7 +490,7 @@ async fn seed_enterprises<C: sea_orm::ConnectionTrait>(
             name: Set(format!("{name}（{:03}）", i + 1)),
             district_code: Set(Some(district.code.into())),
             status: Set(if i % 4 == 0 {
-                crate::identity::register::ENTERPRISE_UNVERIFIED.into()
+                crate::identity::ENTERPRISE_UNVERIFIED.into()
             } else {
                 ENTERPRISE_VERIFIED.into()
             }),

@@ -7,8 +7,10 @@ use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use serde_json::json;
 use techreg_entities::identity::{role, role_assignment};
 
-use super::users::{self, KIND_STAFF, NewUser, STATUS_ACTIVE};
-use super::{roles, validate};
+use super::model::{KIND_STAFF, STATUS_ACTIVE};
+use super::roles::assign_role;
+use super::users::{NewUser, create_user};
+use super::validate;
 use crate::audit::{self, Actor, Entry, Outcome};
 use crate::core::Scope;
 use crate::security::keys::KeyProvider;
@@ -43,7 +45,9 @@ pub fn one_time_password() -> String {
     chars.into_iter().collect()
 }
 
-pub async fn run(
+/// Creates the three admins (once) and returns username, role label and
+/// one-time password of each.
+pub async fn bootstrap_admins(
     db: &DatabaseConnection,
     keys: &dyn KeyProvider,
     iterations: u32,
@@ -77,7 +81,7 @@ pub async fn run(
         let mobile = validate::mobile(mobile)
             .map_err(|e| BootstrapError::Mobile(format!("{mobile}: {e}")))?;
         let password = one_time_password();
-        let user = users::create(
+        let user = create_user(
             &txn,
             keys,
             iterations,
@@ -96,7 +100,7 @@ pub async fn run(
             now,
         )
         .await?;
-        roles::assign(&txn, keys, user.id, role_code, Scope::All, None, now)
+        assign_role(&txn, keys, user.id, role_code, Scope::All, None, now)
             .await
             .map_err(|e| DbErr::Custom(e.to_string()))?;
         audit::record(

@@ -1,35 +1,24 @@
-//! The role matrix (system admin) and the security policy (security admin).
+//! The role matrix (system admin) and the security policy (security
+//! admin). The matrix keeps the three admin duties apart (三员分立) and
+//! never leaves an admin permission on no role.
 
 use std::collections::BTreeSet;
 
-use poem::http::StatusCode;
-use poem::web::Form;
-use poem::{Response, Route, get, handler};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 use techreg_entities::identity::{role, role_permission};
-use techreg_views::components::{Crumb, Flash, FlashKind};
-use techreg_views::pages::admin::{self as pages, MatrixRole, PolicyRow};
 
-use super::roles;
+use super::Identity;
+use super::model::{MatrixForm, PolicyForm};
+use super::roles::grant_permission;
 use crate::audit::{self, Entry, Outcome};
-use crate::core::Caller;
-use crate::core::Duty;
+use crate::core::{Caller, DomainError, DomainResult, Duty, FieldErrors};
 use crate::security::keys::KeyName;
 use crate::security::rbac::perm;
-use crate::settings;
-use crate::web::{Ctx, WebError};
-
-type Fields = Form<Vec<(String, String)>>;
-
-pub fn routes(route: Route) -> Route {
-    route
-        .at("/admin/roles", get(matrix_page).post(matrix_post))
-        .at("/admin/security", get(policy_page).post(policy_post))
-}
+use crate::settings::{self, SettingDef};
 
 /// The duty a permission belongs to, if it is an admin permission.
-pub fn duty_of(permission: &str) -> Duty {
+fn duty_of(permission: &str) -> Duty {
     match permission {
         perm::USER_MANAGE
         | perm::ROLE_MANAGE
@@ -43,115 +32,74 @@ pub fn duty_of(permission: &str) -> Duty {
     }
 }
 
-fn crumbs(label: &str) -> Vec<Crumb> {
-    vec![
-        Crumb {
-            label: "工作台".into(),
-            href: Some("/my".into()),
-        },
-        Crumb {
-            label: label.into(),
-            href: None,
-        },
-    ]
+/// Every role and what it is granted, as "permission|role code".
+pub struct Matrix {
+    pub roles: Vec<role::Model>,
+    pub granted: BTreeSet<String>,
 }
 
-async fn matrix_view(
-    ctx: &Ctx,
-    user: &Caller,
-    message: Option<&str>,
-    status: StatusCode,
-) -> Result<Response, WebError> {
-    let all_roles = role::Entity::find()
+pub async fn matrix(id: &Identity, caller: &Caller) -> DomainResult<Matrix> {
+    caller.require(perm::ROLE_MANAGE)?;
+    let roles = role::Entity::find()
         .order_by_asc(role::Column::Id)
-        .all(&ctx.state.core.db)
+        .all(&id.core.db)
         .await?;
     let mut granted = BTreeSet::new();
-    for p in role_permission::Entity::find()
-        .all(&ctx.state.core.db)
-        .await?
-    {
-        if let Some(r) = all_roles.iter().find(|r| r.id == p.role_id) {
+    for p in role_permission::Entity::find().all(&id.core.db).await? {
+        if let Some(r) = roles.iter().find(|r| r.id == p.role_id) {
             granted.insert(format!("{}|{}", p.permission, r.code));
         }
     }
-    let roles: Vec<MatrixRole> = all_roles
-        .into_iter()
-        .map(|r| MatrixRole {
-            code: r.code,
-            name: r.name,
-        })
-        .collect();
-    let body = pages::role_matrix(&ctx.csrf_token, perm::ALL, &roles, &granted, message);
-    Ok(ctx
-        .work_with_status(status, user, "角色与权限", &crumbs("角色与权限"), body)
-        .await)
+    Ok(Matrix { roles, granted })
 }
 
-#[handler]
-async fn matrix_page(ctx: Ctx, user: Caller) -> Result<Response, WebError> {
-    user.require(perm::ROLE_MANAGE)?;
-    matrix_view(&ctx, &user, None, StatusCode::OK).await
-}
-
-#[handler]
-async fn matrix_post(ctx: Ctx, user: Caller, Form(fields): Fields) -> Result<Response, WebError> {
-    user.require(perm::ROLE_MANAGE)?;
-    let wanted: BTreeSet<(String, String)> = fields
-        .iter()
-        .filter(|(k, _)| k == "grant")
-        .filter_map(|(_, v)| v.split_once('|').map(|(p, r)| (p.to_owned(), r.to_owned())))
-        .collect();
-    let all_roles = role::Entity::find().all(&ctx.state.core.db).await?;
-    for (p, r) in &wanted {
-        let Some(role) = all_roles.iter().find(|x| &x.code == r) else {
-            return matrix_view(
-                &ctx,
-                &user,
-                Some("角色不存在"),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+/// Why the ticked matrix may not be saved, if it may not.
+fn refusal(wanted: &BTreeSet<(String, String)>, roles: &[role::Model]) -> Option<String> {
+    for (p, r) in wanted {
+        let Some(role) = roles.iter().find(|x| &x.code == r) else {
+            return Some("角色不存在".into());
         };
         if !perm::ALL.iter().any(|(code, _)| code == p) {
-            return matrix_view(
-                &ctx,
-                &user,
-                Some("权限不存在"),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            return Some("权限不存在".into());
         }
         let needed = duty_of(p);
         if needed != Duty::None && Duty::parse(&role.duty) != needed {
-            let msg = format!(
+            return Some(format!(
                 "三员分立：权限 {p} 只能授予对应的管理员角色，不能授予“{}”",
                 role.name
-            );
-            return matrix_view(&ctx, &user, Some(&msg), StatusCode::UNPROCESSABLE_ENTITY).await;
+            ));
         }
     }
     // Nobody may lock the administrators out.
-    for p in [
+    [
         perm::USER_MANAGE,
         perm::ROLE_MANAGE,
         perm::SECURITY_MANAGE,
         perm::SESSION_MANAGE,
         perm::AUDIT_VIEW,
-    ] {
-        if !wanted.iter().any(|(wp, _)| wp == p) {
-            let msg = format!("权限 {p} 必须至少保留在一个角色上，否则将无人能管理系统");
-            return matrix_view(&ctx, &user, Some(&msg), StatusCode::UNPROCESSABLE_ENTITY).await;
-        }
+    ]
+    .into_iter()
+    .find(|p| !wanted.iter().any(|(wp, _)| wp == p))
+    .map(|p| format!("权限 {p} 必须至少保留在一个角色上，否则将无人能管理系统"))
+}
+
+/// Stores the matrix as ticked: removed grants deleted, new ones tagged.
+/// A refusal is the message the matrix shows.
+pub async fn save_matrix(id: &Identity, caller: &Caller, form: &MatrixForm) -> DomainResult<()> {
+    caller.require(perm::ROLE_MANAGE)?;
+    let wanted = form.wanted();
+    let roles = role::Entity::find().all(&id.core.db).await?;
+    if let Some(message) = refusal(&wanted, &roles) {
+        return Err(DomainError::Rejected(message));
     }
-    let now = ctx.state.core.clock.now();
-    let key = ctx.state.keys.secret(KeyName::Integrity).to_vec();
-    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
+    let now = id.core.now();
+    let key = id.keys.secret(KeyName::Integrity).to_vec();
+    let txn = id.core.begin().await?;
     let current = role_permission::Entity::find().all(&txn).await?;
     let mut added = Vec::new();
     let mut removed = Vec::new();
     for row in &current {
-        let code = all_roles
+        let code = roles
             .iter()
             .find(|r| r.id == row.role_id)
             .map(|r| r.code.clone())
@@ -165,19 +113,19 @@ async fn matrix_post(ctx: Ctx, user: Caller, Form(fields): Fields) -> Result<Res
         }
     }
     for (p, r) in &wanted {
-        let role = all_roles.iter().find(|x| &x.code == r).expect("checked");
+        let role = roles.iter().find(|x| &x.code == r).expect("checked");
         if !current
             .iter()
             .any(|row| row.role_id == role.id && &row.permission == p)
         {
-            roles::grant_permission(&txn, &key, role.id, p).await?;
+            grant_permission(&txn, &key, role.id, p).await?;
             added.push(format!("{p}|{r}"));
         }
     }
     audit::record(
         &txn,
         now,
-        &user.actor(),
+        &caller.actor(),
         Entry {
             action: "role.permissions_change",
             object_type: Some("role"),
@@ -188,93 +136,54 @@ async fn matrix_post(ctx: Ctx, user: Caller, Form(fields): Fields) -> Result<Res
     )
     .await?;
     txn.commit().await?;
-    Ok(ctx.redirect(
-        "/admin/roles",
-        Some(Flash {
-            kind: FlashKind::Success,
-            message: "已保存。".into(),
-        }),
-    ))
+    Ok(())
 }
 
-async fn policy_rows(ctx: &Ctx) -> Result<Vec<PolicyRow>, WebError> {
-    let mut rows = Vec::new();
-    for def in settings::definitions()
+fn security_settings() -> impl Iterator<Item = &'static SettingDef> {
+    settings::definitions()
         .iter()
         .filter(|d| d.key.starts_with("security."))
-    {
-        let value = ctx
-            .state
+}
+
+/// The security policy: each setting with its current value as text.
+pub async fn policy(
+    id: &Identity,
+    caller: &Caller,
+) -> DomainResult<Vec<(&'static SettingDef, String)>> {
+    caller.require(perm::SECURITY_MANAGE)?;
+    let mut rows = Vec::new();
+    for def in security_settings() {
+        let value = id
             .settings
             .get(def.key)
             .await
-            .map_err(|e| WebError::Internal(anyhow::anyhow!(e.to_string())))?;
-        rows.push(PolicyRow {
-            key: def.key,
-            label: def.label,
-            value: value
-                .as_str()
-                .map(str::to_owned)
-                .unwrap_or_else(|| value.to_string()),
-            error: None,
-        });
+            .map_err(|e| DomainError::Internal(anyhow::anyhow!(e.to_string())))?;
+        let shown = value
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| value.to_string());
+        rows.push((def, shown));
     }
     Ok(rows)
 }
 
-#[handler]
-async fn policy_page(ctx: Ctx, user: Caller) -> Result<Response, WebError> {
-    user.require(perm::SECURITY_MANAGE)?;
-    let rows = policy_rows(&ctx).await?;
-    Ok(ctx
-        .work(
-            &user,
-            "安全策略",
-            &crumbs("安全策略"),
-            pages::security_policy(&ctx.csrf_token, &rows),
-        )
-        .await)
-}
-
-#[handler]
-async fn policy_post(ctx: Ctx, user: Caller, Form(fields): Fields) -> Result<Response, WebError> {
-    user.require(perm::SECURITY_MANAGE)?;
-    let mut rows = policy_rows(&ctx).await?;
+/// Stores the policy as typed, every value checked (a wrong one is its
+/// field's error, keyed by the setting); one audit row.
+pub async fn save_policy(id: &Identity, caller: &Caller, form: &PolicyForm) -> DomainResult<()> {
+    policy(id, caller).await?;
+    let mut errors = FieldErrors::new();
     let mut changes = Vec::new();
-    for row in rows.iter_mut() {
-        let input = fields
-            .iter()
-            .find(|(k, _)| k == row.key)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default();
-        let def = settings::find(row.key).expect("listed");
-        match def.parse(&input) {
-            Ok(v) => changes.push((row.key, v)),
-            Err(e) => row.error = Some(e),
+    for def in security_settings() {
+        match def.parse(form.value(def.key)) {
+            Ok(v) => changes.push((def.key, v)),
+            Err(e) => errors.add(def.key, e),
         }
-        row.value = input;
     }
-    if rows.iter().any(|r| r.error.is_some()) {
-        let body = pages::security_policy(&ctx.csrf_token, &rows);
-        return Ok(ctx
-            .work_with_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &user,
-                "安全策略",
-                &crumbs("安全策略"),
-                body,
-            )
-            .await);
+    if !errors.is_empty() {
+        return Err(DomainError::Invalid(errors));
     }
-    ctx.state
-        .settings
-        .store_form(ctx.state.core.clock.now(), &user.actor(), None, &changes)
+    id.settings
+        .store_form(id.core.now(), &caller.actor(), None, &changes)
         .await?;
-    Ok(ctx.redirect(
-        "/admin/security",
-        Some(Flash {
-            kind: FlashKind::Success,
-            message: "安全策略已保存，各节点数秒内生效。".into(),
-        }),
-    ))
+    Ok(())
 }

@@ -16,7 +16,10 @@ use crate::security::keys::{KeyName, KeyProvider};
 use crate::security::rbac::{BUILT_IN_ROLES, assignment_tag, permission_tag, tag_matches};
 
 /// Creates the built-in roles and their permissions when missing.
-pub async fn ensure_built_in(db: &DatabaseConnection, keys: &dyn KeyProvider) -> Result<(), DbErr> {
+pub async fn ensure_built_in_roles(
+    db: &DatabaseConnection,
+    keys: &dyn KeyProvider,
+) -> Result<(), DbErr> {
     let key = keys.secret(KeyName::Integrity);
     let txn = crate::core::db::begin(db).await?;
     for r in BUILT_IN_ROLES {
@@ -76,7 +79,7 @@ pub enum AssignError {
 }
 
 /// Gives `user_id` a role within `scope`, inside the caller's transaction.
-pub async fn assign<C: ConnectionTrait>(
+pub async fn assign_role<C: ConnectionTrait>(
     db: &C,
     keys: &dyn KeyProvider,
     user_id: i64,
@@ -208,4 +211,29 @@ pub async fn load_grants<C: ConnectionTrait>(
         }
     }
     Ok((Grants(grants), tampered))
+}
+
+/// Whether the user holds the role in exactly this scope.
+pub async fn holds_role<C: ConnectionTrait>(
+    db: &C,
+    user_id: i64,
+    role_code: &str,
+    scope: Scope,
+) -> Result<bool, DbErr> {
+    let Some(r) = role::Entity::find()
+        .filter(role::Column::Code.eq(role_code))
+        .one(db)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let mut held = role_assignment::Entity::find()
+        .filter(role_assignment::Column::UserId.eq(user_id))
+        .filter(role_assignment::Column::RoleId.eq(r.id))
+        .filter(role_assignment::Column::ScopeKind.eq(scope.kind()));
+    held = match scope.id() {
+        Some(id) => held.filter(role_assignment::Column::ScopeId.eq(id)),
+        None => held.filter(role_assignment::Column::ScopeId.is_null()),
+    };
+    Ok(held.one(db).await?.is_some())
 }

@@ -36,6 +36,12 @@ pub struct SessionData {
 #[error("session store unavailable: {0}")]
 pub struct StoreError(pub String);
 
+impl From<StoreError> for crate::core::DomainError {
+    fn from(e: StoreError) -> Self {
+        crate::core::DomainError::Unavailable(e.to_string())
+    }
+}
+
 /// Cheap to clone: every clone shares the one cache or connection.
 #[derive(Clone)]
 pub enum SessionStore {

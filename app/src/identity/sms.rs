@@ -7,14 +7,14 @@ use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
 };
 use techreg_entities::identity::sms_message;
 
-use crate::boot::AppState;
+use super::Identity;
+use crate::core::{DomainError, DomainResult, FieldErrors, RunMode};
 use crate::security::crypto::{ct_eq, hmac_sm3};
-use crate::security::keys::KeyName;
+use crate::security::keys::{KeyName, KeyProvider};
 use crate::security::rate_limit;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,9 +58,20 @@ pub enum SmsError {
     Db(#[from] DbErr),
 }
 
-fn code_hash(state: &AppState, purpose: Purpose, mobile: &str, code: &str) -> String {
+impl SmsError {
+    /// What to tell the user when a code was not sent; a database error
+    /// goes up instead.
+    pub fn told(self) -> DomainResult<String> {
+        match self {
+            SmsError::Db(e) => Err(e.into()),
+            e => Ok(e.to_string()),
+        }
+    }
+}
+
+fn code_hash(id: &Identity, purpose: Purpose, mobile: &str, code: &str) -> String {
     hex::encode(hmac_sm3(
-        state.keys.secret(KeyName::Index),
+        id.keys.secret(KeyName::Index),
         &[
             b"sms-code\0",
             purpose.as_str().as_bytes(),
@@ -72,20 +83,21 @@ fn code_hash(state: &AppState, purpose: Purpose, mobile: &str, code: &str) -> St
     ))
 }
 
-pub fn mobile_index(state: &AppState, mobile: &str) -> String {
-    state.keys.fields().blind_index("mobile", mobile)
+/// The blind index a mobile is found by (it is stored encrypted).
+pub fn mobile_index(keys: &dyn KeyProvider, mobile: &str) -> String {
+    keys.fields().blind_index("mobile", mobile)
 }
 
 /// Sends a 6-digit one-time code, within the per-mobile and per-IP limits.
 pub async fn send_code(
-    state: &AppState,
+    id: &Identity,
     purpose: Purpose,
     mobile: &str,
     client_ip: &str,
 ) -> Result<(), SmsError> {
-    let now = state.core.clock.now();
-    let db = &state.core.db;
-    let idx = mobile_index(state, mobile);
+    let now = id.core.now();
+    let db = &id.core.db;
+    let idx = mobile_index(id.keys.as_ref(), mobile);
     if !rate_limit::hit(
         db,
         &format!("sms:min:{}:{idx}", purpose.as_str()),
@@ -111,23 +123,19 @@ pub async fn send_code(
     {
         return Err(SmsError::IpLimit);
     }
-    let minutes = state
-        .settings
-        .get_i64("security.sms_code_minutes")
-        .await
-        .unwrap_or(5);
+    let minutes = id.number("security.sms_code_minutes", 5).await;
     let code = format!("{:06}", rand::rng().random_range(0..1_000_000));
     let body = format!(
         "【上海技术合同登记】您的{}验证码为 {code}，{minutes} 分钟内有效。请勿告诉他人。",
         purpose.label()
     );
-    let fields = state.keys.fields();
+    let fields = id.keys.fields();
     let row = sms_message::ActiveModel {
         mobile_index: Set(idx),
         mobile_enc: Set(fields.encrypt(mobile)),
         purpose: Set(purpose.as_str().to_owned()),
         body_enc: Set(fields.encrypt(&body)),
-        code_hash: Set(Some(code_hash(state, purpose, mobile, &code))),
+        code_hash: Set(Some(code_hash(id, purpose, mobile, &code))),
         expires_at: Set(Some(now + Duration::minutes(minutes))),
         used_at: Set(None),
         attempts: Set(0),
@@ -137,17 +145,17 @@ pub async fn send_code(
     }
     .insert(db)
     .await?;
-    let status = match state.sms.deliver(mobile, &body).await {
+    let status = match id.sms.deliver(mobile, &body).await {
         Ok(()) => "sent",
         Err(e) => {
-            tracing::warn!(error = %e, gateway = state.sms.name(), "SMS delivery failed");
+            tracing::warn!(error = %e, gateway = id.sms.name(), "SMS delivery failed");
             "failed"
         }
     };
     let mut m: sms_message::ActiveModel = row.into();
     m.status = Set(status.into());
     if status == "sent" {
-        m.sent_at = Set(Some(state.core.clock.now()));
+        m.sent_at = Set(Some(id.core.now()));
     }
     m.update(db).await?;
     if status == "failed" {
@@ -159,15 +167,15 @@ pub async fn send_code(
 /// Checks a code: the latest unused, unexpired code for this mobile and
 /// purpose; it works once, and at most 5 tries.
 pub async fn check_code(
-    state: &AppState,
-    db: &DatabaseConnection,
+    id: &Identity,
     purpose: Purpose,
     mobile: &str,
     code: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
+    let db = &id.core.db;
     let latest = sms_message::Entity::find()
-        .filter(sms_message::Column::MobileIndex.eq(mobile_index(state, mobile)))
+        .filter(sms_message::Column::MobileIndex.eq(mobile_index(id.keys.as_ref(), mobile)))
         .filter(sms_message::Column::Purpose.eq(purpose.as_str()))
         .filter(sms_message::Column::CodeHash.is_not_null())
         .order_by_desc(sms_message::Column::Id)
@@ -179,7 +187,7 @@ pub async fn check_code(
     let matches = msg.code_hash.as_deref().is_some_and(|h| {
         ct_eq(
             h.as_bytes(),
-            code_hash(state, purpose, mobile, code.trim()).as_bytes(),
+            code_hash(id, purpose, mobile, code.trim()).as_bytes(),
         )
     });
     let ok = usable && matches;
@@ -201,26 +209,54 @@ pub async fn check_code(
     Ok(ok && changed == 1)
 }
 
-/// The messages of the log driver, newest first, for the demo inbox.
-pub async fn recent(
-    state: &AppState,
-    limit: u64,
-) -> Result<Vec<(DateTime<Utc>, String, String)>, DbErr> {
+/// A message of the demo inbox: when, to whom, what.
+pub struct Sent {
+    pub at: DateTime<Utc>,
+    pub mobile: String,
+    pub body: String,
+}
+
+/// The last 50 messages sent, codes included: demo mode only (not found
+/// otherwise).
+pub async fn demo_inbox(id: &Identity) -> DomainResult<Vec<Sent>> {
     use sea_orm::QuerySelect;
+    if id.core.mode != RunMode::Demo {
+        return Err(DomainError::NotFound);
+    }
     let rows = sms_message::Entity::find()
         .order_by_desc(sms_message::Column::Id)
-        .limit(limit)
-        .all(&state.core.db)
+        .limit(50)
+        .all(&id.core.db)
         .await?;
-    let fields = state.keys.fields();
+    let fields = id.keys.fields();
     Ok(rows
         .into_iter()
         .filter_map(|r| {
-            Some((
-                r.created_at,
-                fields.decrypt(&r.mobile_enc).ok()?,
-                fields.decrypt(&r.body_enc).ok()?,
-            ))
+            Some(Sent {
+                at: r.created_at,
+                mobile: fields.decrypt(&r.mobile_enc).ok()?,
+                body: fields.decrypt(&r.body_enc).ok()?,
+            })
         })
         .collect())
+}
+
+/// Sends a registration code to the mobile typed in; the answer is the
+/// line shown beside it, a problem is the mobile field's error.
+pub async fn send_registration_code(
+    id: &Identity,
+    mobile: &str,
+    client_ip: &str,
+) -> DomainResult<String> {
+    let mobile = match super::validate::mobile(mobile) {
+        Ok(m) => m,
+        Err(e) => return FieldErrors::one("mobile", e),
+    };
+    match send_code(id, Purpose::Register, &mobile, client_ip).await {
+        Ok(()) => Ok(format!(
+            "验证码已发送至 {}",
+            super::validate::mask_mobile(&mobile)
+        )),
+        Err(e) => FieldErrors::one("mobile", e.told()?),
+    }
 }

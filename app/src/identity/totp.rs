@@ -13,7 +13,7 @@ use sea_orm::{
 use techreg_entities::identity::{app_user, recovery_code};
 use totp_rs::{Builder, Totp};
 
-use crate::boot::AppState;
+use super::Identity;
 use crate::security::crypto::hmac_sm3;
 use crate::security::keys::KeyName;
 
@@ -65,14 +65,14 @@ pub fn step_of(secret: &[u8], code: &str, now: DateTime<Utc>) -> Option<i64> {
     t.check(code, now.timestamp() as u64).map(|s| s as i64)
 }
 
-fn recovery_hash(state: &AppState, user_id: i64, code: &str) -> String {
+fn recovery_hash(id: &Identity, user_id: i64, code: &str) -> String {
     let normalized: String = code
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())
         .collect::<String>()
         .to_ascii_uppercase();
     hex::encode(hmac_sm3(
-        state.keys.secret(KeyName::Index),
+        id.keys.secret(KeyName::Index),
         &[
             b"recovery\0",
             user_id.to_string().as_bytes(),
@@ -85,7 +85,7 @@ fn recovery_hash(state: &AppState, user_id: i64, code: &str) -> String {
 /// Ten new recovery codes (replacing any old ones), shown once.
 pub async fn new_recovery_codes<C: ConnectionTrait>(
     db: &C,
-    state: &AppState,
+    id: &Identity,
     user_id: i64,
 ) -> Result<Vec<String>, DbErr> {
     recovery_code::Entity::delete_many()
@@ -101,7 +101,7 @@ pub async fn new_recovery_codes<C: ConnectionTrait>(
         let shown = format!("{}-{}", &raw[..5], &raw[5..]);
         recovery_code::ActiveModel {
             user_id: Set(user_id),
-            code_hash: Set(recovery_hash(state, user_id, &shown)),
+            code_hash: Set(recovery_hash(id, user_id, &shown)),
             used_at: Set(None),
             ..Default::default()
         }
@@ -114,7 +114,7 @@ pub async fn new_recovery_codes<C: ConnectionTrait>(
 
 /// An authenticator code (never the same step twice) or a recovery code.
 pub async fn verify_login(
-    state: &AppState,
+    id: &Identity,
     user: &app_user::Model,
     code: &str,
     now: DateTime<Utc>,
@@ -122,7 +122,7 @@ pub async fn verify_login(
     let secret = user
         .totp_secret_enc
         .as_deref()
-        .and_then(|s| state.keys.fields().decrypt(s).ok())
+        .and_then(|s| id.keys.fields().decrypt(s).ok())
         .and_then(|hex_secret| hex::decode(hex_secret).ok());
     if let Some(secret) = secret
         && code.len() == 6
@@ -140,7 +140,7 @@ pub async fn verify_login(
                             .add(app_user::Column::TotpLastStep.is_null())
                             .add(app_user::Column::TotpLastStep.lt(step)),
                     )
-                    .exec(&state.core.db)
+                    .exec(&id.core.db)
                     .await?
                     .rows_affected;
                 Ok(changed == 1)
@@ -148,12 +148,12 @@ pub async fn verify_login(
             _ => Ok(false),
         };
     }
-    let hash = recovery_hash(state, user.id, code);
+    let hash = recovery_hash(id, user.id, code);
     let found = recovery_code::Entity::find()
         .filter(recovery_code::Column::UserId.eq(user.id))
         .filter(recovery_code::Column::CodeHash.eq(hash))
         .filter(recovery_code::Column::UsedAt.is_null())
-        .one(&state.core.db)
+        .one(&id.core.db)
         .await?;
     match found {
         Some(rc) => {
@@ -161,13 +161,26 @@ pub async fn verify_login(
                 .col_expr(recovery_code::Column::UsedAt, Expr::value(Some(now)))
                 .filter(recovery_code::Column::Id.eq(rc.id))
                 .filter(recovery_code::Column::UsedAt.is_null())
-                .exec(&state.core.db)
+                .exec(&id.core.db)
                 .await?
                 .rows_affected;
             Ok(changed == 1)
         }
         None => Ok(false),
     }
+}
+
+/// What the enrolment page shows for a new secret: the QR code (inline
+/// SVG) and the secret in base32 for typing in by hand.
+pub fn enrolment(secret: &[u8], account: &str) -> (String, String) {
+    let url = url(secret, account);
+    let b32 = url
+        .split("secret=")
+        .nth(1)
+        .and_then(|s| s.split('&').next())
+        .unwrap_or("")
+        .to_owned();
+    (qr_svg(&url), b32)
 }
 
 /// The code an authenticator app shows for a base32 secret (as displayed

@@ -1,4 +1,5 @@
-//! Creating users and changing passwords.
+//! Account rows: creating users, setting passwords (with their history),
+//! finding a user by name. Each runs inside the caller's transaction.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -7,19 +8,9 @@ use sea_orm::{
 };
 use techreg_entities::identity::{app_user, password_history};
 
+use super::model::MFA_SMS;
 use crate::security::crypto::{hash_password, verify_password};
 use crate::security::keys::KeyProvider;
-
-pub const KIND_ENTERPRISE: &str = "enterprise";
-pub const KIND_INDIVIDUAL: &str = "individual";
-pub const KIND_STAFF: &str = "staff";
-
-pub const STATUS_ACTIVE: &str = "active";
-pub const STATUS_PENDING: &str = "pending_verification";
-pub const STATUS_DISABLED: &str = "disabled";
-
-pub const MFA_SMS: &str = "sms";
-pub const MFA_TOTP: &str = "totp";
 
 pub struct NewUser<'a> {
     pub username: &'a str,
@@ -35,7 +26,8 @@ pub struct NewUser<'a> {
     pub must_change_password: bool,
 }
 
-pub async fn create<C: ConnectionTrait>(
+/// Creates a user with their first password.
+pub async fn create_user<C: ConnectionTrait>(
     db: &C,
     keys: &dyn KeyProvider,
     iterations: u32,

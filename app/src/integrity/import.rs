@@ -12,7 +12,6 @@ use techreg_entities::org::enterprise;
 use super::model::{NewEntry, TEXT_MAX, validity};
 use super::service::overlapping;
 use crate::core::FieldErrors;
-use crate::identity::validate;
 use crate::tabular::{Row, header_positions};
 
 /// Accepted header labels per column, canonical label first.
@@ -46,7 +45,7 @@ pub(super) async fn enterprise_of<C: ConnectionTrait>(
     input: &str,
     errors: &mut FieldErrors,
 ) -> Result<Option<enterprise::Model>, DbErr> {
-    let code = match validate::credit_code(input) {
+    let code = match crate::identity::credit_code(input) {
         Ok(c) => c,
         Err(m) => {
             errors.add("credit_code", m);
@@ -151,7 +150,7 @@ pub async fn plan<C: ConnectionTrait>(
                 .unwrap_or("")
         };
         let mut problems: Vec<String> = Vec::new();
-        let code = match validate::credit_code(cell(0)) {
+        let code = match crate::identity::credit_code(cell(0)) {
             Ok(c) => c,
             Err(m) => {
                 problems.push(m.to_owned());

@@ -24,8 +24,7 @@ use crate::core::clock::shanghai_date;
 use crate::core::{Caller, DomainError, DomainResult};
 use crate::dictionary::DICT_LEGAL_FORM;
 use crate::dictionary::SHANGHAI;
-use crate::identity::register::ENTERPRISE_UNVERIFIED;
-use crate::identity::validate;
+use crate::identity::ENTERPRISE_UNVERIFIED;
 use crate::tabular::{self, Row, header_positions};
 
 /// Accepted header labels per column, canonical label first.
@@ -168,7 +167,7 @@ fn check_row(
             .unwrap_or("")
     };
     let mut problems: Vec<String> = Vec::new();
-    let credit_code = match validate::credit_code(cell(0)) {
+    let credit_code = match crate::identity::credit_code(cell(0)) {
         Ok(c) => c,
         Err(m) => {
             problems.push(m.to_owned());

@@ -11,6 +11,7 @@
 
 mod assignments;
 mod enterprises;
+mod for_identity;
 mod import;
 mod model;
 mod offices;
@@ -28,6 +29,7 @@ use sea_orm::DbErr;
 
 pub use assignments::{assign, assign_new, district_office, responsible_office};
 pub use enterprises::enterprise_history;
+pub use for_identity::OfficesForIdentity;
 pub use model::{KIND_DISTRICT, KIND_INDUSTRY, Marks, STATUS_ACTIVE};
 pub use offices::{NewOffice, create_office};
 pub use postings::{holds, open_posting, open_posting_for_scope};

@@ -212,7 +212,7 @@ impl IndustryListForm {
             if line.trim().is_empty() {
                 continue;
             }
-            match crate::identity::validate::credit_code(line) {
+            match crate::identity::credit_code(line) {
                 Ok(c) => {
                     codes.insert(c);
                 }

@@ -18,8 +18,8 @@ use super::postings::{self, holds, holds_everywhere};
 use crate::audit::{self, Entry, Outcome};
 use crate::core::clock::shanghai_date;
 use crate::core::{Caller, DomainError, DomainResult, FieldErrors, Scope};
-use crate::identity::roles::{self, AssignError};
-use crate::identity::users::{KIND_STAFF, STATUS_DISABLED, find_by_username};
+use crate::identity::{AssignError, assign_role};
+use crate::identity::{KIND_STAFF, STATUS_DISABLED, find_by_username};
 use crate::security::rbac::perm;
 
 /// Every office by code (the selectors; inactive ones are marked there).
@@ -238,7 +238,7 @@ pub(super) async fn grant_position(
     }
     let keys = org.keys.as_ref();
     let (user, code, scope) = (change.user_id, change.role_code, change.scope);
-    roles::assign(&txn, keys, user, code, scope, actor.user_id, now)
+    assign_role(&txn, keys, user, code, scope, actor.user_id, now)
         .await
         .map_err(assign_failed)?;
     postings::open_posting_for_scope(&txn, user, code, scope, change.reason, &actor.name, now)

@@ -16,7 +16,7 @@ use techreg_entities::identity::{role, role_assignment, role_permission};
 use techreg_entities::org::{service_point, staff_posting};
 
 use crate::core::{Grants, ObjectScope, Scope};
-use crate::identity::roles::load_grants;
+use crate::identity::load_grants;
 use crate::security::keys::{KeyName, KeyProvider};
 use crate::security::rbac::{perm, permission_tag, tag_matches};
 

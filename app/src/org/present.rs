@@ -130,20 +130,10 @@ pub fn source_label(source: &str) -> &'static str {
 }
 
 pub fn enterprise_status_label(status: &str) -> &'static str {
-    if status == crate::identity::register::ENTERPRISE_VERIFIED {
+    if status == crate::identity::ENTERPRISE_VERIFIED {
         "已认证"
     } else {
         "未认证"
-    }
-}
-
-fn user_status_label(status: &str) -> &'static str {
-    use crate::identity::users::{STATUS_ACTIVE, STATUS_DISABLED, STATUS_PENDING};
-    match status {
-        STATUS_ACTIVE => "正常",
-        STATUS_PENDING => "待核验",
-        STATUS_DISABLED => "已停用",
-        _ => "未知",
     }
 }
 
@@ -317,7 +307,7 @@ pub fn enterprise_detail(d: &DetailData) -> EnterpriseDetail {
             .users
             .iter()
             .map(|u| UserRow {
-                status: user_status_label(&u.status).to_owned(),
+                status: crate::identity::user_status_label(&u.status).to_owned(),
                 username: u.username.clone(),
                 display_name: u.display_name.clone(),
                 is_admin: u.is_enterprise_admin,

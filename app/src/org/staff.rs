@@ -27,7 +27,6 @@ use super::postings::{
 use crate::audit;
 use crate::core::clock::shanghai_date;
 use crate::core::{Caller, DomainError, DomainResult, FieldErrors, Scope};
-use crate::identity::roles;
 use crate::security::rbac::perm;
 
 /// The office positions with their current permissions, in display order.
@@ -416,7 +415,7 @@ pub async fn move_staff(org: &Org, caller: &Caller, form: &MoveForm) -> DomainRe
         if holds(&txn, m.user_id, code, to).await? {
             continue;
         }
-        roles::assign(
+        crate::identity::assign_role(
             &txn,
             org.keys.as_ref(),
             m.user_id,

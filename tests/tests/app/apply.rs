@@ -53,7 +53,7 @@ async fn verified_enterprise(
     let mut e: enterprise::ActiveModel = e.into();
     e.status = Set("verified".into());
     e.update(db).await.unwrap();
-    techreg::identity::roles::assign(
+    techreg::identity::assign_role(
         db,
         app.state.keys.as_ref(),
         user.id,
@@ -120,10 +120,7 @@ async fn remove_upload(c: &TestClient, id: i64, version: &str, aid: i64) -> Resp
 }
 
 fn credit(base17: &str) -> String {
-    format!(
-        "{base17}{}",
-        techreg::identity::validate::credit_check_char(base17)
-    )
+    format!("{base17}{}", techreg::identity::credit_check_char(base17))
 }
 
 #[tokio::test]

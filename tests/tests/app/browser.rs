@@ -99,10 +99,7 @@ async fn an_enterprise_registers_is_verified_by_staff_and_signs_in_with_a_code()
     // Registration, with the SMS code button driven by htmx.
     d.goto(app.url("/register/enterprise")).await.unwrap();
     let base = "91310106MA1BRW001";
-    let credit = format!(
-        "{base}{}",
-        techreg::identity::validate::credit_check_char(base)
-    );
+    let credit = format!("{base}{}", techreg::identity::credit_check_char(base));
     fill(d, "credit_code", &credit).await;
     fill(d, "enterprise_name", "上海浏览器测试有限公司").await;
     d.find(By::Css("select[name=district] option[value='310106']"))

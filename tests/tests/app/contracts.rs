@@ -12,7 +12,7 @@ use techreg::contracts::service::{self, ActInput, SubmitError};
 use techreg::contracts::state::{Action, Status};
 use techreg::core::Caller;
 use techreg::core::Scope;
-use techreg::identity::validate::credit_check_char;
+use techreg::identity::credit_check_char;
 use techreg::web::WebError;
 use techreg_entities::contract::{contract, event, snapshot};
 use techreg_entities::identity::app_user;
@@ -43,7 +43,7 @@ async fn auth(app: &TestApp, user_id: i64) -> Caller {
         .unwrap()
         .unwrap();
     let (grants, _) =
-        techreg::identity::roles::load_grants(&app.state.core.db, app.state.keys.as_ref(), user_id)
+        techreg::identity::load_grants(&app.state.core.db, app.state.keys.as_ref(), user_id)
             .await
             .unwrap();
     Caller {
@@ -62,7 +62,7 @@ fn code(base17: &str) -> String {
 /// An enterprise in `district` with its admin, who may apply.
 async fn applicant(app: &TestApp, n: u32, district: &str) -> Caller {
     use sea_orm::{ActiveModelTrait, ActiveValue::Set};
-    use techreg::identity::{roles, users};
+    use techreg::identity;
     let now = app.state.core.clock.now();
     let e = techreg_entities::org::enterprise::ActiveModel {
         credit_code: Set(code(&format!("91{district}00000{n:04}"))),
@@ -85,15 +85,15 @@ async fn applicant(app: &TestApp, n: u32, district: &str) -> Caller {
     )
     .await
     .unwrap();
-    let u = users::create(
+    let u = identity::create_user(
         &app.state.core.db,
         app.state.keys.as_ref(),
         app.state.core.config.security.pbkdf2_iterations,
-        users::NewUser {
+        identity::NewUser {
             username: &format!("ent{n}"),
             display_name: "申请人",
-            kind: users::KIND_ENTERPRISE,
-            status: users::STATUS_ACTIVE,
+            kind: identity::KIND_ENTERPRISE,
+            status: identity::STATUS_ACTIVE,
             enterprise_id: Some(e.id),
             is_enterprise_admin: true,
             mobile: Some(&format!("1390014{n:04}")),
@@ -105,7 +105,7 @@ async fn applicant(app: &TestApp, n: u32, district: &str) -> Caller {
     )
     .await
     .unwrap();
-    roles::assign(
+    identity::assign_role(
         &app.state.core.db,
         app.state.keys.as_ref(),
         u.id,

@@ -40,10 +40,7 @@ async fn world() -> World {
         app.create_user(username, mobile, role, scope, false).await;
     }
     let base17 = "91310110MA1DUPW01";
-    let credit_code = format!(
-        "{base17}{}",
-        techreg::identity::validate::credit_check_char(base17)
-    );
+    let credit_code = format!("{base17}{}", techreg::identity::credit_check_char(base17));
     let ent = app
         .register_enterprise(
             "seller_d",
@@ -280,10 +277,7 @@ async fn other_applicants_and_other_offices_cases_stay_hidden() {
 
     // Another enterprise files its own contract with the same scan.
     let base17 = "91310110MA1DUPW02";
-    let code_e = format!(
-        "{base17}{}",
-        techreg::identity::validate::credit_check_char(base17)
-    );
+    let code_e = format!("{base17}{}", techreg::identity::credit_check_char(base17));
     let ent = app
         .register_enterprise(
             "seller_e",

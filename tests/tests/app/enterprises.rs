@@ -6,7 +6,7 @@
 use chrono::{Days, NaiveDate};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use techreg::core::Scope;
-use techreg::identity::validate::credit_check_char;
+use techreg::identity::credit_check_char;
 use techreg::org::{self, responsible_office};
 use techreg_entities::org::{enterprise, enterprise_assignment, enterprise_history};
 use techreg_tests::{PASSWORD, TestApp, TestClient};

@@ -3,7 +3,7 @@
 
 use chrono::Duration;
 use techreg::core::Scope;
-use techreg::identity::validate::{credit_check_char, id_card_check_char};
+use techreg::identity::{credit_check_char, id_card_check_char};
 use techreg_tests::{PASSWORD, TestApp};
 
 fn credit(base17: &str) -> String {
@@ -569,7 +569,7 @@ async fn switching_to_an_authenticator_app_needs_the_current_factor_and_codes_do
     assert!(page.body.contains("<svg"), "QR code shown");
     let secret = page.text_of("#totp-secret").expect("secret shown");
     let now = app.state.core.clock.now();
-    let app_code = techreg::identity::totp::code_for_base32(&secret, now).unwrap();
+    let app_code = techreg::identity::code_for_base32(&secret, now).unwrap();
     // Without the current factor (SMS) it is refused.
     let r = c
         .post_form(
@@ -607,8 +607,7 @@ async fn switching_to_an_authenticator_app_needs_the_current_factor_and_codes_do
         "same time step as at enrolment: replay refused"
     );
     app.state.core.clock.advance(Duration::seconds(30));
-    let next =
-        techreg::identity::totp::code_for_base32(&secret, app.state.core.clock.now()).unwrap();
+    let next = techreg::identity::code_for_base32(&secret, app.state.core.clock.now()).unwrap();
     let r = c.post_form("/login/verify", &[("code", &next)]).await;
     assert_eq!(r.status, 303);
     assert_eq!(c.get("/my").await.status, 200);

@@ -55,10 +55,7 @@ struct World {
 }
 
 fn code_of(base17: &str) -> String {
-    format!(
-        "{base17}{}",
-        techreg::identity::validate::credit_check_char(base17)
-    )
+    format!("{base17}{}", techreg::identity::credit_check_char(base17))
 }
 
 fn mobile_of(username: &str) -> &'static str {

@@ -249,10 +249,7 @@ async fn an_application_goes_from_the_first_step_to_a_verified_certificate_and_i
     // The enterprise registers, sends its proof, and the city office
     // approves the claim: now it may apply.
     let base17 = "91310110MA1JRNY01";
-    let credit_code = format!(
-        "{base17}{}",
-        techreg::identity::validate::credit_check_char(base17)
-    );
+    let credit_code = format!("{base17}{}", techreg::identity::credit_check_char(base17));
     let ent = app
         .register_enterprise("j_seller", ENT_MOBILE, base17, ENTERPRISE, YANGPU)
         .await;

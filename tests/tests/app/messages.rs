@@ -508,15 +508,15 @@ async fn a_user_without_a_mobile_gets_only_the_message() {
     let app = TestApp::spawn().await;
     let now = app.state.core.clock.now();
     let txn = techreg::core::db::begin(&app.state.core.db).await.unwrap();
-    let user = techreg::identity::users::create(
+    let user = techreg::identity::create_user(
         &txn,
         app.state.keys.as_ref(),
         app.state.core.config.security.pbkdf2_iterations,
-        techreg::identity::users::NewUser {
+        techreg::identity::NewUser {
             username: "nomobile",
             display_name: "无手机用户",
-            kind: techreg::identity::users::KIND_STAFF,
-            status: techreg::identity::users::STATUS_ACTIVE,
+            kind: techreg::identity::KIND_STAFF,
+            status: techreg::identity::STATUS_ACTIVE,
             enterprise_id: None,
             is_enterprise_admin: false,
             mobile: None,

@@ -67,10 +67,7 @@ async fn world() -> World {
         app.create_user(username, mobile, role, scope, false).await;
     }
     let base17 = "91310110MA1RECW01";
-    let credit_code = format!(
-        "{base17}{}",
-        techreg::identity::validate::credit_check_char(base17)
-    );
+    let credit_code = format!("{base17}{}", techreg::identity::credit_check_char(base17));
     let ent = app
         .register_enterprise(
             "seller",

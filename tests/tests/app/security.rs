@@ -250,10 +250,7 @@ async fn personal_data_never_appears_in_clear_at_rest() {
     let app = TestApp::spawn().await;
     let mobile = "13987650123";
     let base = "31010519770707123";
-    let id_card = format!(
-        "{base}{}",
-        techreg::identity::validate::id_card_check_char(base)
-    );
+    let id_card = format!("{base}{}", techreg::identity::id_card_check_char(base));
     let c = app.client();
     c.get("/register/individual").await;
     c.htmx_post("/register/sms-code", &[("mobile", mobile)])

@@ -7,16 +7,16 @@ use techreg_tests::{PASSWORD, TestApp, TestClient};
 
 /// A staff account without any position yet.
 async fn bare_staff(app: &TestApp, username: &str, mobile: &str) -> i64 {
-    use techreg::identity::users;
-    users::create(
+    use techreg::identity;
+    identity::create_user(
         &app.state.core.db,
         app.state.keys.as_ref(),
         app.state.core.config.security.pbkdf2_iterations,
-        users::NewUser {
+        identity::NewUser {
             username,
             display_name: username,
-            kind: users::KIND_STAFF,
-            status: users::STATUS_ACTIVE,
+            kind: identity::KIND_STAFF,
+            status: identity::STATUS_ACTIVE,
             enterprise_id: None,
             is_enterprise_admin: false,
             mobile: Some(mobile),
@@ -291,11 +291,10 @@ async fn a_system_admin_grants_revokes_and_moves_staff_with_dated_history() {
         r.header("location"),
         Some(format!("/admin/staff?office={b}").as_str())
     );
-    let grants =
-        techreg::identity::roles::load_grants(&app.state.core.db, app.state.keys.as_ref(), wang)
-            .await
-            .unwrap()
-            .0;
+    let grants = techreg::identity::load_grants(&app.state.core.db, app.state.keys.as_ref(), wang)
+        .await
+        .unwrap()
+        .0;
     let mut held: Vec<_> = grants
         .0
         .iter()
@@ -468,7 +467,7 @@ async fn an_office_head_manages_only_their_own_office_within_their_rights() {
             .await
             .unwrap()
             .unwrap();
-        techreg::identity::roles::grant_permission(
+        techreg::identity::grant_permission(
             &app.state.core.db,
             app.state.keys.secret(KeyName::Integrity),
             large.id,

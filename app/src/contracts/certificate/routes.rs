@@ -107,7 +107,7 @@ async fn verify_certificate(
     Path(number): Path<String>,
     Query(q): Query<CodeQuery>,
 ) -> Result<Response, WebError> {
-    let ip = crate::identity::auth::client_ip(req);
+    let ip = crate::web::client_ip::of(req);
     let number = crate::core::text::normalize_code(&number);
     let found = lookup(&ctx.state, &ip, &number, q.code.as_deref()).await?;
     let shown_number = if service::valid_number(&number) {
@@ -172,7 +172,7 @@ async fn certificate_api(
     Path(number): Path<String>,
     Query(q): Query<CodeQuery>,
 ) -> Result<Response, WebError> {
-    let ip = crate::identity::auth::client_ip(req);
+    let ip = crate::web::client_ip::of(req);
     let number = crate::core::text::normalize_code(&number);
     Ok(
         match lookup(&ctx.state, &ip, &number, q.code.as_deref()).await? {
