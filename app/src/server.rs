@@ -35,7 +35,7 @@ pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
     let routes = crate::calendar::routes(routes);
     let routes = crate::audit::routes::routes(routes);
     let routes = crate::reports::routes::routes(routes);
-    let routes = crate::alerts::routes::routes(routes);
+    let routes = crate::alerts::routes(routes);
     let routes = crate::contracts::certificate::routes::routes(routes);
     let routes = crate::contracts::certificate::download::routes(routes);
     let routes = crate::contracts::reclassify::routes(routes);

@@ -13,7 +13,7 @@ use super::certificate::canonical::{CertifiedData, PartyRef};
 use super::certificate::service::{self as certificates, CertError};
 use super::service::Full;
 use super::state::{Action, Status};
-use crate::alerts::messages::{self, Kind, NewMessage};
+use crate::alerts::{self, Kind, NewMessage};
 use crate::boot::AppState;
 use crate::web::WebError;
 
@@ -159,9 +159,9 @@ pub async fn notify<C: ConnectionTrait>(
                 after.approval_code,
                 to.label()
             );
-            messages::send_with_sms(db, state, &m, &sms, now).await?;
+            alerts::send_with_sms(db, &state.alerts, &m, &sms, now).await?;
         } else {
-            messages::send(db, &m, now).await?;
+            alerts::send(db, &m, now).await?;
         }
     }
     if let Some(u) = after.assigned_user_id
@@ -175,7 +175,7 @@ pub async fn notify<C: ConnectionTrait>(
             to.label()
         );
         let review_link = format!("/review/contracts/{}", after.id);
-        messages::send(
+        alerts::send(
             db,
             &NewMessage {
                 user_id: u,

@@ -288,11 +288,11 @@ pub async fn seed(
         roles::assign(&txn, keys, user.id, a.role, scope, None, now)
             .await
             .map_err(|e| DbErr::Custom(e.to_string()))?;
-        crate::alerts::messages::send(
+        crate::alerts::send(
             &txn,
-            &crate::alerts::messages::NewMessage {
+            &crate::alerts::NewMessage {
                 user_id: user.id,
-                kind: crate::alerts::messages::Kind::System,
+                kind: crate::alerts::Kind::System,
                 title: "欢迎使用消息中心",
                 body: "申请的办理进度、分派给您的工作和系统通知都会出现在这里；最终结果另发短信。",
                 link: None,

@@ -9,7 +9,7 @@ use sea_orm::ConnectionTrait;
 use techreg_entities::contract::contract;
 
 use super::submission::display_name;
-use crate::alerts::messages::{self, Kind, NewMessage};
+use crate::alerts::{self, Kind, NewMessage};
 use crate::contracts::service::status_of;
 use crate::contracts::state::{Action, Status};
 use crate::web::WebError;
@@ -65,7 +65,7 @@ pub async fn after_transition<C: ConnectionTrait>(
         return Ok(());
     };
     let title = format!("{TITLE_PREFIX}：{name}");
-    messages::send(
+    alerts::send(
         db,
         &NewMessage {
             user_id,

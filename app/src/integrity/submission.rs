@@ -13,7 +13,7 @@ use techreg_entities::org::enterprise_anomaly;
 use techreg_entities::system::dictionary_entry;
 
 use super::service::{anomalies, listing, validity};
-use crate::alerts::messages::{self, Kind, NewMessage};
+use crate::alerts::{self, Kind, NewMessage};
 use crate::audit::Actor;
 use crate::boot::AppState;
 use crate::contracts::service::{ActInput, record_event};
@@ -146,9 +146,9 @@ pub async fn on_submit<C: ConnectionTrait>(
         "您的技术合同登记申请（{}）因存在限制受理的异常信息，系统自动不予受理。详情请登录系统查看。",
         refused.approval_code
     );
-    messages::send_with_sms(
+    alerts::send_with_sms(
         txn,
-        state,
+        &state.alerts,
         &NewMessage {
             user_id: refused.applicant_user_id,
             kind: Kind::Status,

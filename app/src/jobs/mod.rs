@@ -56,7 +56,7 @@ async fn work(state: &AppState, name: &str) -> Result<u64, String> {
         "auto_accept" => crate::contracts::auto_accept::run(state)
             .await
             .map_err(|e| format!("{e:?}")),
-        "sms_outbox" => crate::alerts::outbox::deliver_pending(state)
+        "sms_outbox" => crate::alerts::deliver_pending(&state.alerts)
             .await
             .map(|d| d.sent + d.retrying + d.failed)
             .map_err(|e| e.to_string()),

@@ -434,7 +434,7 @@ async fn the_system_admins_are_warned_once_at_the_quotas_share() {
         .unwrap();
     // The login codes of the users created so far count too.
     let before =
-        techreg::alerts::outbox::sent_this_year(&app.state.core.db, app.state.core.clock.now())
+        techreg::alerts::sent_this_year(&app.state.core.db, app.state.core.clock.now())
             .await
             .unwrap();
     assert!(before < 16, "{before}");
@@ -442,7 +442,7 @@ async fn the_system_admins_are_warned_once_at_the_quotas_share() {
         format!("message WHERE user_id = {sys} AND kind = 'system' AND title LIKE '%80%'");
     let warned = || app.count(&warning);
     let mut n = 0;
-    while techreg::alerts::outbox::sent_this_year(&app.state.core.db, app.state.core.clock.now())
+    while techreg::alerts::sent_this_year(&app.state.core.db, app.state.core.clock.now())
         .await
         .unwrap()
         < 15
