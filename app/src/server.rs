@@ -34,7 +34,7 @@ pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
     let routes = crate::dictionary::routes::routes(routes);
     let routes = crate::calendar::routes(routes);
     let routes = crate::audit::routes::routes(routes);
-    let routes = crate::reports::routes::routes(routes);
+    let routes = crate::reports::routes(routes);
     let routes = crate::alerts::routes(routes);
     let routes = crate::contracts::certificate::routes::routes(routes);
     let routes = crate::contracts::certificate::download::routes(routes);
@@ -44,7 +44,6 @@ pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
     let routes = crate::contracts::apply_routes::routes(routes);
     let routes = crate::contracts::review_routes::routes(routes);
     let routes = crate::integrity::routes::routes(routes);
-    let routes = crate::reports::integrity::routes(routes);
     let routes = crate::duplicates::routes::routes(routes);
     routes
         .with(CatchPanic::new().with_handler(|_| {
