@@ -27,9 +27,7 @@ use techreg_entities::identity::{app_user, role, role_assignment, sms_message};
 
 use super::Alerts;
 use super::messages;
-use super::model::{
-    Kind, NewMessage, SMS_FAILED, SMS_PENDING, SMS_PURPOSE, SMS_SENDING, SMS_SENT,
-};
+use super::model::{Kind, NewMessage, SMS_FAILED, SMS_PENDING, SMS_PURPOSE, SMS_SENDING, SMS_SENT};
 use crate::integrations::sms::DeliveryError;
 
 /// Attempts before a notice is given up as `failed`.

@@ -215,4 +215,3 @@ pub async fn integrity_report<C: ConnectionTrait>(
     });
     Ok(Report { lines })
 }
-

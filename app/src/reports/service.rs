@@ -177,11 +177,7 @@ pub async fn growth(cx: &Reports, caller: &Caller, q: &GrowthQuery) -> DomainRes
     Ok(enterprise_growth(&cx.core.db, asked.period, &asked.coverage).await?)
 }
 
-pub async fn growth_export(
-    cx: &Reports,
-    caller: &Caller,
-    q: &GrowthQuery,
-) -> DomainResult<Export> {
+pub async fn growth_export(cx: &Reports, caller: &Caller, q: &GrowthQuery) -> DomainResult<Export> {
     let Asked {
         period, coverage, ..
     } = growth_asked(cx, caller, q).await?;

@@ -52,9 +52,7 @@ pub(super) async fn integrity_page(
         period_label: report.as_ref().map(|(p, _)| p.label()),
         rows: &rows,
         total,
-        xlsx_href: report
-            .as_ref()
-            .map(|(p, _)| present::integrity_href(p, &q)),
+        xlsx_href: report.as_ref().map(|(p, _)| present::integrity_href(p, &q)),
     });
     Ok(ctx
         .work_with_status(status, &caller, TITLE, &trail(&[]), body)
