@@ -21,7 +21,7 @@ pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
         .at("/healthz", get(health::healthz))
         .at("/readyz", get(health::readyz))
         .at("/assets/*path", get(assets::asset));
-    let routes = showcase::routes::routes(routes);
+    let routes = showcase::routes(routes);
     let routes = crate::identity::routes::routes(routes);
     let routes = crate::identity::admin::routes(routes);
     let routes = crate::identity::claims::routes(routes);

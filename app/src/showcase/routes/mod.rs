@@ -1,10 +1,16 @@
+//! The public pages: home, guide, the verification form, and the old
+//! system's start page.
+
 use poem::http::StatusCode;
 use poem::web::Query;
 use poem::{Response, Route, get, handler};
-use serde::Deserialize;
 use techreg_views::pages::portal::{self, VerifyForm, VerifyOutcome};
 
+use super::model::VerifyQuery;
+use crate::core::FieldErrors;
 use crate::web::Ctx;
+
+const VERIFY: &str = "证明核验";
 
 pub fn routes(route: Route) -> Route {
     route
@@ -30,41 +36,11 @@ async fn guide_page(ctx: Ctx) -> Response {
     ctx.public("办事指南", portal::guide()).await
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct VerifyQuery {
-    number: Option<String>,
-    code: Option<String>,
-}
-
-/// Registration numbers are digits (national 14/16-digit forms) or the
-/// configurable local format: letters, digits and hyphens.
-fn check_number(number: &str) -> Option<&'static str> {
-    if number.is_empty() {
-        Some("请填写登记编号")
-    } else if number.chars().count() > 40
-        || !number
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-')
-    {
-        Some("登记编号只能包含数字、字母和连字符，请对照登记证明填写")
-    } else {
-        None
-    }
-}
-
-fn check_code(code: &str) -> Option<&'static str> {
-    if code.is_empty() {
-        Some("请填写核验码")
-    } else if code.chars().count() > 32 || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
-        Some("核验码只能包含数字和字母")
-    } else {
-        None
-    }
-}
-
+/// The form, blank at first; with both fields valid, the certificate's own
+/// page answers, so the QR code and this form lead to the same URL.
 #[handler]
 async fn verify_page(ctx: Ctx, Query(q): Query<VerifyQuery>) -> Response {
-    if q.number.is_none() && q.code.is_none() {
+    if q.is_blank() {
         let form = VerifyForm {
             number: "",
             code: "",
@@ -72,29 +48,24 @@ async fn verify_page(ctx: Ctx, Query(q): Query<VerifyQuery>) -> Response {
             code_error: None,
         };
         return ctx
-            .public("证明核验", portal::verify(&form, &VerifyOutcome::Blank))
+            .public(VERIFY, portal::verify(&form, &VerifyOutcome::Blank))
             .await;
     }
-    // Full-width digits and letters are normalised, as everywhere else.
-    let number = crate::core::text::normalize_code(q.number.as_deref().unwrap_or(""));
-    let code = crate::core::text::normalize_code(q.code.as_deref().unwrap_or(""));
+    match q.check() {
+        Ok(v) => ctx.redirect(&format!("/verify/{}?code={}", v.number, v.code), None),
+        Err(errors) => invalid(&ctx, &q, &errors).await,
+    }
+}
+
+async fn invalid(ctx: &Ctx, q: &VerifyQuery, errors: &FieldErrors) -> Response {
+    let v = q.normalized();
     let form = VerifyForm {
-        number: &number,
-        code: &code,
-        number_error: check_number(&number),
-        code_error: check_code(&code),
+        number: &v.number,
+        code: &v.code,
+        number_error: errors.get("number"),
+        code_error: errors.get("code"),
     };
-    if form.number_error.is_some() || form.code_error.is_some() {
-        return ctx
-            .public_with_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "证明核验",
-                portal::verify(&form, &VerifyOutcome::Blank),
-            )
-            .await;
-    }
-    // Both fields checked: the certificate's own page answers, so the QR
-    // code and this form lead to the same URL. Both values are ASCII
-    // letters, digits and hyphens here, safe in a path and a query.
-    ctx.redirect(&format!("/verify/{number}?code={code}"), None)
+    let body = portal::verify(&form, &VerifyOutcome::Blank);
+    ctx.public_with_status(StatusCode::UNPROCESSABLE_ENTITY, VERIFY, body)
+        .await
 }
