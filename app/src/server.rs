@@ -39,7 +39,7 @@ pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
     let routes = crate::contracts::certificate::routes::routes(routes);
     let routes = crate::contracts::certificate::download::routes(routes);
     let routes = crate::contracts::reclassify::routes(routes);
-    let routes = crate::jobs::routes::routes(routes);
+    let routes = crate::jobs::routes(routes);
     let routes = crate::contracts::notice_routes::routes(routes);
     let routes = crate::contracts::apply_routes::routes(routes);
     let routes = crate::contracts::review_routes::routes(routes);
@@ -73,6 +73,7 @@ pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
         .data(state.integrity.clone())
         .data(state.contracts.clone())
         .data(state.reports.clone())
+        .data(state.jobs.clone())
         .data(Authentication(Arc::new(SessionAuthenticator(
             state.clone(),
         ))))
@@ -117,7 +118,7 @@ pub async fn start(state: Arc<AppState>, addr: SocketAddr) -> std::io::Result<Ru
                 .to_vec(),
         ),
     );
-    let jobs = crate::jobs::spawn(state.clone());
+    let jobs = crate::jobs::spawn(&state.jobs);
     let app = router(state);
     let task = tokio::spawn(async move {
         let result = Server::new_with_acceptor(acceptor)

@@ -2,17 +2,41 @@
 //! flow, with its parties, amounts and event history; registered ones carry
 //! a signed certificate. Written once, after the rest of the demo data.
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder,
 };
 use techreg_entities::contract::{contract, event, party};
 use techreg_entities::identity::app_user;
 use techreg_entities::org::{enterprise, enterprise_assignment, office};
 
-use crate::boot::AppState;
+use crate::calendar::Calendar;
 use crate::contracts::state::{Action, Status};
+use crate::core::Core;
+
+/// What a registered demo case needs of contracts: its registration number
+/// and its certificate (issued on `Approve`, marked on a later action).
+/// Contracts still works these out on the whole application state, which
+/// only boot holds, so boot provides them. Errors are for the log.
+#[async_trait::async_trait]
+pub trait Registrar: Send + Sync {
+    async fn registration_number(
+        &self,
+        txn: &DatabaseTransaction,
+        c: &contract::Model,
+        today: NaiveDate,
+    ) -> Result<String, String>;
+
+    async fn certificate(
+        &self,
+        txn: &DatabaseTransaction,
+        c: &contract::Model,
+        action: Action,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), String>;
+}
 
 /// The actions that lead from a draft to each demo state.
 const PATHS: &[(Status, &[Action])] = &[
@@ -90,8 +114,12 @@ const TITLES: &[(&str, &str, &str)] = &[
     ("transfer", "patent", "生物医药制剂工艺专利权转让合同"),
 ];
 
-pub async fn seed(state: &AppState) -> Result<(), DbErr> {
-    let db = &state.core.db;
+pub async fn seed(
+    core: &Core,
+    calendar: &Calendar,
+    registrar: &dyn Registrar,
+) -> Result<(), DbErr> {
+    let db = &core.db;
     if contract::Entity::find()
         .filter(contract::Column::ApprovalCode.starts_with("DEMO"))
         .count(db)
@@ -102,7 +130,7 @@ pub async fn seed(state: &AppState) -> Result<(), DbErr> {
     }
     let now = Utc::now();
     let today = crate::core::clock::shanghai_date(now);
-    let calendar = state.calendar.snapshot().await?;
+    let calendar = calendar.snapshot().await?;
     let demo_applicant = app_user::Entity::find()
         .filter(app_user::Column::Username.eq("demo_enterprise"))
         .one(db)
@@ -244,10 +272,10 @@ pub async fn seed(state: &AppState) -> Result<(), DbErr> {
             }
             let registered = path.contains(&Action::Approve);
             if registered {
-                let number =
-                    crate::contracts::service::next_registration_number(state, &txn, &c, today)
-                        .await
-                        .map_err(|e| DbErr::Custom(format!("{e:?}")))?;
+                let number = registrar
+                    .registration_number(&txn, &c, today)
+                    .await
+                    .map_err(DbErr::Custom)?;
                 let c = {
                     let mut m: contract::ActiveModel = c.into();
                     m.registration_number = Set(Some(number.clone()));
@@ -256,17 +284,11 @@ pub async fn seed(state: &AppState) -> Result<(), DbErr> {
                     m.update(&txn).await?
                 };
                 // The PDF needs the CJK font; without it the demo still runs.
-                if let Err(e) = crate::contracts::effects::certificate(
-                    &txn,
-                    state,
-                    &c,
-                    Action::Approve,
-                    "",
-                    now,
-                )
-                .await
+                if let Err(e) = registrar
+                    .certificate(&txn, &c, Action::Approve, "", now)
+                    .await
                 {
-                    tracing::warn!(error = ?e, "demo certificate not issued");
+                    tracing::warn!(error = %e, "demo certificate not issued");
                     continue;
                 }
                 let follow = match target {
@@ -275,9 +297,10 @@ pub async fn seed(state: &AppState) -> Result<(), DbErr> {
                     _ => None,
                 };
                 if let Some(a) = follow {
-                    crate::contracts::effects::certificate(&txn, state, &c, a, "演示数据", now)
+                    registrar
+                        .certificate(&txn, &c, a, "演示数据", now)
                         .await
-                        .map_err(|e| DbErr::Custom(format!("{e:?}")))?;
+                        .map_err(DbErr::Custom)?;
                 }
             }
         }
