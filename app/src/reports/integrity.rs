@@ -79,16 +79,13 @@ impl Report {
     }
 }
 
-/// The report: entries in force at some time in the period (not removed
-/// before it began), their enterprises' applications submitted in it.
-pub async fn integrity_report<C: ConnectionTrait>(
+/// The entries in force at some time in the period (not removed before it
+/// began), of the enterprises `q` names (name or credit code) when given.
+async fn entries<C: ConnectionTrait>(
     db: &C,
     period: Period,
-    coverage: &Coverage,
-    office_filter: Option<i64>,
     q: &str,
-    today: NaiveDate,
-) -> Result<Report, DbErr> {
+) -> Result<Vec<integrity_entry::Model>, DbErr> {
     use integrity_entry::Column as E;
     let mut select = integrity_entry::Entity::find()
         .filter(E::ValidFrom.lte(period.to))
@@ -119,79 +116,36 @@ pub async fn integrity_report<C: ConnectionTrait>(
             ),
         );
     }
-    let entries = select.all(db).await?;
-    // The validity shown: every entry of the enterprise that touches the period.
-    let mut validity_of: BTreeMap<i64, Vec<String>> = BTreeMap::new();
-    for e in &entries {
-        validity_of
-            .entry(e.enterprise_id)
-            .or_default()
-            .push(validity(e.valid_from, e.valid_to));
-    }
-    let ids: Vec<i64> = validity_of.keys().copied().collect();
-    let enterprises = enterprises_by_id(db, ids.iter().copied()).await?;
-    let offices: BTreeMap<i64, office::Model> = office::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o))
-        .collect();
-    let mut lines: BTreeMap<(Option<i64>, i64), Line> = BTreeMap::new();
-    let mut with_cases: BTreeSet<i64> = BTreeSet::new();
-    for chunk in ids.chunks(500) {
-        let cases = contract::Entity::find()
-            .filter(contract::Column::EnterpriseId.is_in(chunk.iter().copied()))
-            .filter(contract::Column::SubmittedAt.gte(period.start_utc()))
-            .filter(contract::Column::SubmittedAt.lt(period.end_utc()))
-            .filter(contract::Column::OfficeId.is_not_null())
-            .all(db)
-            .await?;
-        for c in cases {
-            let Some(e) = c.enterprise_id.and_then(|e| enterprises.get(&e)) else {
-                continue;
-            };
-            with_cases.insert(e.id);
-            let line = lines.entry((c.office_id, e.id)).or_insert_with(|| {
-                Line::new(
-                    c.office_id.and_then(|o| offices.get(&o)).cloned(),
-                    e.clone(),
-                    validity_of[&e.id].join("；"),
-                )
-            });
-            line.submitted += 1;
-            let status = Status::parse(&c.status).unwrap_or(Status::Draft);
-            if c.registered_at.is_some() {
-                line.registered += 1;
-                line.tech_amount += c.approved_tech_amount.or(c.tech_amount).unwrap_or(0);
-            } else if status == Status::NotAccepted {
-                line.not_accepted += 1;
-            } else if status == Status::Refused {
-                line.refused += 1;
-            } else if OPEN.contains(&status) || status == Status::Returned {
-                line.in_progress += 1;
-            }
+    select.all(db).await
+}
+
+impl Line {
+    /// Counts one application of the line's enterprise at its office.
+    fn count(&mut self, c: &contract::Model) {
+        self.submitted += 1;
+        let status = Status::parse(&c.status).unwrap_or(Status::Draft);
+        if c.registered_at.is_some() {
+            self.registered += 1;
+            self.tech_amount += c.approved_tech_amount.or(c.tech_amount).unwrap_or(0);
+        } else if status == Status::NotAccepted {
+            self.not_accepted += 1;
+        } else if status == Status::Refused {
+            self.refused += 1;
+        } else if OPEN.contains(&status) || status == Status::Returned {
+            self.in_progress += 1;
         }
     }
-    let on = period.to.min(today);
-    for id in &ids {
-        if with_cases.contains(id) {
-            continue;
-        }
-        let Some(e) = enterprises.get(id) else {
-            continue;
-        };
-        let office_id = crate::org::service::responsible_office(db, *id, on).await?;
-        lines.insert(
-            (office_id, *id),
-            Line::new(
-                office_id.and_then(|o| offices.get(&o)).cloned(),
-                e.clone(),
-                validity_of[id].join("；"),
-            ),
-        );
-    }
+}
+
+/// The lines of the covered offices (and of the one asked for), by office
+/// code and credit code; lines without an office last.
+fn covered(
+    lines: impl IntoIterator<Item = Line>,
+    coverage: &Coverage,
+    office_filter: Option<i64>,
+) -> Vec<Line> {
     let mut lines: Vec<Line> = lines
-        .into_values()
+        .into_iter()
         .filter(|l| {
             let o = l.office.as_ref().map(|o| o.id);
             let covered = match coverage {
@@ -213,5 +167,71 @@ pub async fn integrity_report<C: ConnectionTrait>(
         };
         key(a).cmp(&key(b))
     });
-    Ok(Report { lines })
+    lines
+}
+
+/// The report: entries in force at some time in the period, their
+/// enterprises' applications submitted in it, by the handling office; an
+/// enterprise without any at the office responsible for it at the end of
+/// the period (or today).
+pub async fn integrity_report<C: ConnectionTrait>(
+    db: &C,
+    period: Period,
+    coverage: &Coverage,
+    office_filter: Option<i64>,
+    q: &str,
+    today: NaiveDate,
+) -> Result<Report, DbErr> {
+    // The validity shown: every entry of the enterprise that touches the period.
+    let mut validity_of: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    for e in entries(db, period, q).await? {
+        validity_of
+            .entry(e.enterprise_id)
+            .or_default()
+            .push(validity(e.valid_from, e.valid_to));
+    }
+    let ids: Vec<i64> = validity_of.keys().copied().collect();
+    let enterprises = enterprises_by_id(db, ids.iter().copied()).await?;
+    let offices: BTreeMap<i64, office::Model> = office::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o))
+        .collect();
+    let line = |office_id: Option<i64>, e: &enterprise::Model| {
+        Line::new(
+            office_id.and_then(|o| offices.get(&o)).cloned(),
+            e.clone(),
+            validity_of[&e.id].join("；"),
+        )
+    };
+    let mut lines: BTreeMap<(Option<i64>, i64), Line> = BTreeMap::new();
+    let mut with_cases: BTreeSet<i64> = BTreeSet::new();
+    for chunk in ids.chunks(500) {
+        let cases = contract::Entity::find()
+            .filter(contract::Column::EnterpriseId.is_in(chunk.iter().copied()))
+            .filter(contract::Column::SubmittedAt.gte(period.start_utc()))
+            .filter(contract::Column::SubmittedAt.lt(period.end_utc()))
+            .filter(contract::Column::OfficeId.is_not_null())
+            .all(db)
+            .await?;
+        for c in cases {
+            let Some(e) = c.enterprise_id.and_then(|e| enterprises.get(&e)) else {
+                continue;
+            };
+            with_cases.insert(e.id);
+            lines
+                .entry((c.office_id, e.id))
+                .or_insert_with(|| line(c.office_id, e))
+                .count(&c);
+        }
+    }
+    let on = period.to.min(today);
+    for (id, e) in enterprises.iter().filter(|(id, _)| !with_cases.contains(id)) {
+        let office_id = crate::org::service::responsible_office(db, *id, on).await?;
+        lines.insert((office_id, *id), line(office_id, e));
+    }
+    Ok(Report {
+        lines: covered(lines.into_values(), coverage, office_filter),
+    })
 }
