@@ -227,7 +227,10 @@ pub async fn integrity_report<C: ConnectionTrait>(
         }
     }
     let on = period.to.min(today);
-    for (id, e) in enterprises.iter().filter(|(id, _)| !with_cases.contains(id)) {
+    for (id, e) in enterprises
+        .iter()
+        .filter(|(id, _)| !with_cases.contains(id))
+    {
         let office_id = crate::org::service::responsible_office(db, *id, on).await?;
         lines.insert((office_id, *id), line(office_id, e));
     }
