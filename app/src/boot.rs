@@ -1,24 +1,30 @@
 //! Start-up: configuration checks, database, keys, settings, demo data.
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::DatabaseTransaction;
+use techreg_entities::contract::contract;
 use techreg_views::layout::AssetUrls;
 
 use crate::alerts::Alerts;
 use crate::audit::Audit;
 use crate::calendar::Calendar;
 use crate::contracts::Contracts;
+use crate::contracts::state::Action;
 use crate::core::Core;
 pub use crate::core::RunMode;
 use crate::core::clock::ShiftableClock;
 use crate::core::config::{Config, SmsDriver};
 use crate::core::db;
+use crate::demo::contracts::Registrar;
 use crate::dictionary::Dictionaries;
 use crate::duplicates::Duplicates;
 use crate::files::FileStore;
 use crate::identity::{Identity, SessionStore};
 use crate::integrations::sms::{self, SmsGateway};
 use crate::integrity::Integrity;
+use crate::jobs::{ContractJobs, Jobs};
 use crate::org::Org;
 use crate::reports::Reports;
 use crate::security::keys::{KeyProvider, LocalKeyFiles};
@@ -42,6 +48,7 @@ pub struct AppState {
     pub integrity: Integrity,
     pub contracts: Contracts,
     pub reports: Reports,
+    pub jobs: Jobs,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -192,7 +199,12 @@ pub async fn boot(config: Config, mode: RunMode) -> Result<Arc<AppState>, BootEr
         duplicates: duplicates.clone(),
         org: org.clone(),
     };
-    let state = Arc::new(AppState {
+    let state = Arc::new_cyclic(|this| AppState {
+        jobs: Jobs {
+            core: core.clone(),
+            alerts: alerts.clone(),
+            contracts: Arc::new(ContractWork(this.clone())),
+        },
         audit: Audit {
             core: core.clone(),
             keys: keys.clone(),
@@ -217,9 +229,67 @@ pub async fn boot(config: Config, mode: RunMode) -> Result<Arc<AppState>, BootEr
         assets,
     });
     if mode == RunMode::Demo {
-        crate::demo::contracts::seed(&state)
+        crate::demo::contracts::seed(&state.core, &state.calendar, state.as_ref())
             .await
             .map_err(BootError::Database)?;
     }
     Ok(state)
+}
+
+/// The contract jobs on the application state they still need
+/// (`jobs::ContractJobs`); the jobs hold it weakly, the state holds them.
+struct ContractWork(Weak<AppState>);
+
+impl ContractWork {
+    fn state(&self) -> Result<Arc<AppState>, String> {
+        self.0
+            .upgrade()
+            .ok_or_else(|| "the application has stopped".into())
+    }
+}
+
+#[async_trait::async_trait]
+impl ContractJobs for ContractWork {
+    async fn auto_accept(&self) -> Result<u64, String> {
+        let state = self.state()?;
+        crate::contracts::auto_accept::run(&state)
+            .await
+            .map_err(|e| format!("{e:?}"))
+    }
+
+    async fn deadline_reminders(&self) -> Result<u64, String> {
+        let state = self.state()?;
+        crate::contracts::reminders::run(&state)
+            .await
+            .map_err(|e| format!("{e:?}"))
+    }
+}
+
+/// Registration numbers and certificates of the demo contracts, which
+/// contracts still works out on the application state.
+#[async_trait::async_trait]
+impl Registrar for AppState {
+    async fn registration_number(
+        &self,
+        txn: &DatabaseTransaction,
+        c: &contract::Model,
+        today: NaiveDate,
+    ) -> Result<String, String> {
+        crate::contracts::service::next_registration_number(self, txn, c, today)
+            .await
+            .map_err(|e| format!("{e:?}"))
+    }
+
+    async fn certificate(
+        &self,
+        txn: &DatabaseTransaction,
+        c: &contract::Model,
+        action: Action,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), String> {
+        crate::contracts::effects::certificate(txn, self, c, action, reason, now)
+            .await
+            .map_err(|e| format!("{e:?}"))
+    }
 }

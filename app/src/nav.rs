@@ -26,8 +26,7 @@ impl Chrome for Navigation {
     }
 
     async fn navigation(&self, user: &Caller, path: &str) -> Vec<NavItem> {
-        let unread = match crate::alerts::messages::unread_count(&self.core.db, user.user.id).await
-        {
+        let unread = match crate::alerts::unread_count(&self.core.db, user.user.id).await {
             Ok(n) => Some(n),
             Err(e) => {
                 // The page is still worth showing without its counter.

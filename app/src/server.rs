@@ -21,24 +21,23 @@ pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
         .at("/healthz", get(health::healthz))
         .at("/readyz", get(health::readyz))
         .at("/assets/*path", get(assets::asset));
-    let routes = showcase::routes::routes(routes);
+    let routes = showcase::routes(routes);
     let routes = crate::identity::routes(routes);
     let routes = crate::org::routes(routes);
     let routes = crate::dictionary::routes(routes);
     let routes = crate::calendar::routes(routes);
     let routes = crate::audit::routes(routes);
-    let routes = crate::reports::routes::routes(routes);
-    let routes = crate::alerts::routes::routes(routes);
+    let routes = crate::reports::routes(routes);
+    let routes = crate::alerts::routes(routes);
     let routes = crate::contracts::certificate::routes::routes(routes);
     let routes = crate::contracts::certificate::download::routes(routes);
     let routes = crate::contracts::reclassify::routes(routes);
-    let routes = crate::jobs::routes::routes(routes);
+    let routes = crate::jobs::routes(routes);
     let routes = crate::contracts::notice_routes::routes(routes);
     let routes = crate::contracts::apply_routes::routes(routes);
     let routes = crate::contracts::review_routes::routes(routes);
     let routes = crate::integrity::routes(routes);
     let routes = crate::contracts::routes(routes);
-    let routes = crate::reports::integrity::routes(routes);
     let routes = crate::duplicates::routes(routes);
     routes
         .with(CatchPanic::new().with_handler(|_| {
@@ -68,6 +67,7 @@ pub fn router(state: Arc<AppState>) -> impl Endpoint + 'static {
         .data(state.integrity.clone())
         .data(state.contracts.clone())
         .data(state.reports.clone())
+        .data(state.jobs.clone())
         .data(Authentication(Arc::new(SessionAuthenticator(
             state.identity.clone(),
         ))))
@@ -112,7 +112,7 @@ pub async fn start(state: Arc<AppState>, addr: SocketAddr) -> std::io::Result<Ru
                 .to_vec(),
         ),
     );
-    let jobs = crate::jobs::spawn(state.clone());
+    let jobs = crate::jobs::spawn(&state.jobs);
     let app = router(state);
     let task = tokio::spawn(async move {
         let result = Server::new_with_acceptor(acceptor)

@@ -16,7 +16,8 @@ fn day(s: &str) -> NaiveDate {
 #[tokio::main]
 async fn main() {
     use sea_orm::ConnectionTrait;
-    use techreg::reports::{Period, growth};
+    use techreg::core::period::Period;
+    use techreg::reports::enterprise_growth;
     let app = TestApp::spawn().await;
     let districts = [
         "310101", "310104", "310105", "310106", "310107", "310109", "310110", "310112", "310113",
@@ -96,7 +97,7 @@ async fn main() {
     for (from, to) in [("2025-01-01", "2025-12-31"), ("2022-01-01", "2026-11-29")] {
         let period = Period::new(day(from), day(to)).unwrap();
         let started = std::time::Instant::now();
-        let g = growth::enterprise_growth(db, period, &techreg::core::Coverage::City)
+        let g = enterprise_growth(db, period, &techreg::core::Coverage::City)
             .await
             .unwrap();
         eprintln!(

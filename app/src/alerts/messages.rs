@@ -1,12 +1,11 @@
-//! The message center service: send messages inside the caller's
-//! transaction, count and list them, mark them read, and the SMS outbox for
-//! final results.
+//! The message store: sending inside the caller's transaction, counting,
+//! paging and marking read.
 //!
 //! SMS and "one transaction per action": `send_with_sms` writes the message
 //! and a `pending` row in `sms_message` (purpose `notice`) in the caller's
 //! transaction, so a rolled-back action sends nothing and a committed one
-//! cannot lose its SMS. After commit the caller runs
-//! `outbox::deliver_pending`, and the outbox job retries what failed.
+//! cannot lose its SMS. After commit the caller runs `deliver_pending`
+//! (`outbox`), and the outbox job retries what failed.
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::Expr;
@@ -17,84 +16,11 @@ use sea_orm::{
 use techreg_entities::alerts::message;
 use techreg_entities::identity::{app_user, sms_message};
 
-use crate::boot::AppState;
-
-/// What a message is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    /// A status change of the user's own case.
-    Status,
-    /// New work for staff (a case assigned, returned, due).
-    Work,
-    /// Anything else the system tells a user.
-    System,
-}
-
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Status => "status",
-            Kind::Work => "work",
-            Kind::System => "system",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Self> {
-        match code {
-            "status" => Some(Kind::Status),
-            "work" => Some(Kind::Work),
-            "system" => Some(Kind::System),
-            _ => None,
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Kind::Status => "办理进度",
-            Kind::Work => "待办工作",
-            Kind::System => "系统通知",
-        }
-    }
-}
-
-/// A message to one user.
-#[derive(Clone, Copy, Debug)]
-pub struct NewMessage<'a> {
-    pub user_id: i64,
-    pub kind: Kind,
-    /// At most `TITLE_MAX` characters are kept.
-    pub title: &'a str,
-    pub body: &'a str,
-    /// An in-app path such as "/my/contracts/42" (see [`is_in_app_path`]).
-    pub link: Option<&'a str>,
-    /// What the message is about, e.g. `("contract", 42)`.
-    pub object: Option<(&'a str, i64)>,
-}
-
-pub const TITLE_MAX: usize = 200;
-pub const LINK_MAX: usize = 500;
-
-pub const SMS_PURPOSE: &str = "notice";
-pub const SMS_PENDING: &str = "pending";
-pub const SMS_SENDING: &str = "sending";
-pub const SMS_SENT: &str = "sent";
-pub const SMS_FAILED: &str = "failed";
+use super::Alerts;
+use super::model::{Filter, NewMessage, SMS_PENDING, SMS_PURPOSE, Sent, TITLE_MAX, is_in_app_path};
 
 /// The carrier needs the sender's signature at the start of every SMS.
 const SMS_SIGNATURE: &str = "【上海技术合同登记】";
-
-/// A path inside this application: starts with one "/", no scheme or host,
-/// no backslash (browsers read "/\\host" as "//host"), no whitespace or
-/// control characters. Links in messages and the redirect of "open" must
-/// pass this, so a message can never send a user to another site.
-pub fn is_in_app_path(link: &str) -> bool {
-    link.starts_with('/')
-        && !link.starts_with("//")
-        && link.len() <= LINK_MAX
-        && !link
-            .chars()
-            .any(|c| c == '\\' || c.is_whitespace() || c.is_control())
-}
 
 fn row(
     m: &NewMessage<'_>,
@@ -156,27 +82,21 @@ pub async fn send_many<C: ConnectionTrait>(
     Ok(sent)
 }
 
-/// The ids of a message and of its SMS (none when the user has no mobile).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Sent {
-    pub message_id: i64,
-    pub sms_id: Option<i64>,
-}
-
 /// Sends a message and, when the user has a mobile, queues an SMS with
-/// `sms_text` in the same transaction. Run `outbox::deliver_pending` after commit.
+/// `sms_text` in the same transaction. Run `deliver_pending` after commit.
 pub async fn send_with_sms<C: ConnectionTrait>(
     db: &C,
-    state: &AppState,
+    cx: &Alerts,
     m: &NewMessage<'_>,
     sms_text: &str,
     now: DateTime<Utc>,
 ) -> Result<Sent, DbErr> {
     let message_id = send(db, m, now).await?;
     let user = app_user::Entity::find_by_id(m.user_id).one(db).await?;
+    let fields = cx.keys.fields();
     let Some(mobile) = user
         .as_ref()
-        .and_then(|u| crate::identity::mobile_of(state.keys.as_ref(), u))
+        .and_then(|u| crate::identity::mobile_of(cx.keys.as_ref(), u))
     else {
         return Ok(Sent {
             message_id,
@@ -189,9 +109,8 @@ pub async fn send_with_sms<C: ConnectionTrait>(
     } else {
         format!("{SMS_SIGNATURE}{text}")
     };
-    let fields = state.keys.fields();
     let sms = sms_message::ActiveModel {
-        mobile_index: Set(crate::identity::mobile_index(state.keys.as_ref(), &mobile)),
+        mobile_index: Set(crate::identity::mobile_index(cx.keys.as_ref(), &mobile)),
         mobile_enc: Set(fields.encrypt(&mobile)),
         purpose: Set(SMS_PURPOSE.into()),
         body_enc: Set(fields.encrypt(&body)),
@@ -219,13 +138,6 @@ pub async fn unread_count<C: ConnectionTrait>(db: &C, user_id: i64) -> Result<u6
         .filter(message::Column::ReadAt.is_null())
         .count(db)
         .await
-}
-
-/// Which messages a list shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Filter {
-    All,
-    Unread,
 }
 
 /// One page of the user's messages, newest first: those with an id below
@@ -300,40 +212,4 @@ pub async fn mark_all_read<C: ConnectionTrait>(
         update = update.filter(message::Column::Id.lte(up_to));
     }
     Ok(update.exec(db).await?.rows_affected)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_in_app_paths_are_links() {
-        for ok in ["/my", "/my/contracts/42?tab=events", "/messages#m-3"] {
-            assert!(is_in_app_path(ok), "{ok}");
-        }
-        for bad in [
-            "",
-            "my",
-            "//evil.example",
-            "/\\evil.example",
-            "/a\\b",
-            "https://evil.example/",
-            "javascript:alert(1)",
-            " /my",
-            "/my page",
-            "/my\n",
-            "\t/my",
-        ] {
-            assert!(!is_in_app_path(bad), "{bad:?}");
-        }
-        assert!(!is_in_app_path(&format!("/{}", "a".repeat(LINK_MAX))));
-    }
-
-    #[test]
-    fn kinds_round_trip() {
-        for k in [Kind::Status, Kind::Work, Kind::System] {
-            assert_eq!(Kind::from_code(k.as_str()), Some(k));
-        }
-        assert_eq!(Kind::from_code("other"), None);
-    }
 }

@@ -1,5 +1,5 @@
 //! The SMS outbox for notices. Actions queue a `pending` row inside their
-//! own transaction (`messages::send_with_sms`); this module delivers them.
+//! own transaction (`send_with_sms`); this module delivers them.
 //!
 //! - Claiming: on PostgreSQL a batch is taken with `FOR UPDATE SKIP
 //!   LOCKED`, so nodes running at once take disjoint rows without waiting;
@@ -25,10 +25,9 @@ use sea_orm::{
 use techreg_entities::alerts::alert_once;
 use techreg_entities::identity::{app_user, role, role_assignment, sms_message};
 
-use super::messages::{
-    self, Kind, NewMessage, SMS_FAILED, SMS_PENDING, SMS_PURPOSE, SMS_SENDING, SMS_SENT,
-};
-use crate::boot::AppState;
+use super::Alerts;
+use super::messages;
+use super::model::{Kind, NewMessage, SMS_FAILED, SMS_PENDING, SMS_PURPOSE, SMS_SENDING, SMS_SENT};
 use crate::integrations::sms::DeliveryError;
 
 /// Attempts before a notice is given up as `failed`.
@@ -54,40 +53,40 @@ pub struct Delivery {
 }
 
 /// Delivers every notice that is due, oldest first, then checks the quota.
-pub async fn deliver_pending(state: &AppState) -> Result<Delivery, DbErr> {
+pub async fn deliver_pending(cx: &Alerts) -> Result<Delivery, DbErr> {
     let mut done = Delivery::default();
-    release_stale(state).await?;
+    release_stale(cx).await?;
     loop {
-        let batch = claim(state).await?;
+        let batch = claim(cx).await?;
         if batch.is_empty() {
             break;
         }
         for sms in batch {
-            deliver_one(state, &sms, &mut done).await?;
+            deliver_one(cx, &sms, &mut done).await?;
         }
     }
     if done.sent > 0 {
-        warn_on_quota(state).await?;
+        warn_on_quota(cx).await?;
     }
     Ok(done)
 }
 
-async fn release_stale(state: &AppState) -> Result<(), DbErr> {
-    let before = state.core.clock.now() - STALE_CLAIM;
+async fn release_stale(cx: &Alerts) -> Result<(), DbErr> {
+    let before = cx.core.now() - STALE_CLAIM;
     sms_message::Entity::update_many()
         .col_expr(sms_message::Column::Status, Expr::value(SMS_PENDING))
         .filter(sms_message::Column::Purpose.eq(SMS_PURPOSE))
         .filter(sms_message::Column::Status.eq(SMS_SENDING))
         .filter(sms_message::Column::ClaimedAt.lt(before))
-        .exec(&state.core.db)
+        .exec(&cx.core.db)
         .await?;
     Ok(())
 }
 
 /// Takes up to `BATCH` due rows for this node.
-async fn claim(state: &AppState) -> Result<Vec<sms_message::Model>, DbErr> {
-    let db = &state.core.db;
-    let now = state.core.clock.now();
+async fn claim(cx: &Alerts) -> Result<Vec<sms_message::Model>, DbErr> {
+    let db = &cx.core.db;
+    let now = cx.core.now();
     if db.get_database_backend() == DatabaseBackend::Postgres {
         let stmt = Statement::from_sql_and_values(
             DatabaseBackend::Postgres,
@@ -149,21 +148,21 @@ async fn claim(state: &AppState) -> Result<Vec<sms_message::Model>, DbErr> {
 }
 
 async fn deliver_one(
-    state: &AppState,
+    cx: &Alerts,
     sms: &sms_message::Model,
     done: &mut Delivery,
 ) -> Result<(), DbErr> {
-    let fields = state.keys.fields();
+    let fields = cx.keys.fields();
     let outcome = match (
         fields.decrypt(&sms.mobile_enc),
         fields.decrypt(&sms.body_enc),
     ) {
-        (Ok(mobile), Ok(body)) => state.sms.deliver(&mobile, &body).await,
+        (Ok(mobile), Ok(body)) => cx.sms.deliver(&mobile, &body).await,
         _ => Err(DeliveryError::Refused(
             "cannot decrypt the stored SMS".into(),
         )),
     };
-    let now = state.core.clock.now();
+    let now = cx.core.now();
     let update = sms_message::Entity::update_many()
         .filter(sms_message::Column::Id.eq(sms.id))
         .filter(sms_message::Column::Status.eq(SMS_SENDING));
@@ -180,7 +179,7 @@ async fn deliver_one(
                 sms = sms.id,
                 attempts = sms.attempts,
                 give_up,
-                gateway = state.sms.name(),
+                gateway = cx.sms.name(),
                 error = %e,
                 "notice SMS delivery failed"
             );
@@ -200,7 +199,7 @@ async fn deliver_one(
             }
         }
     };
-    update.exec(&state.core.db).await?;
+    update.exec(&cx.core.db).await?;
     Ok(())
 }
 
@@ -225,14 +224,14 @@ pub async fn sent_this_year<C: ConnectionTrait>(db: &C, now: DateTime<Utc>) -> R
 }
 
 /// The yearly quota and the share at which admins are warned.
-pub async fn quota(state: &AppState) -> (u64, u64) {
-    let quota = state
+pub async fn quota(cx: &Alerts) -> (u64, u64) {
+    let quota = cx
         .settings
         .get_i64("sms.yearly_quota")
         .await
         .unwrap_or(100_000)
         .clamp(1, i64::MAX) as u64;
-    let percent = state
+    let percent = cx
         .settings
         .get_i64("sms.quota_warn_percent")
         .await
@@ -242,15 +241,15 @@ pub async fn quota(state: &AppState) -> (u64, u64) {
 }
 
 /// Once per year: tells the system admins that the share has been reached.
-async fn warn_on_quota(state: &AppState) -> Result<(), DbErr> {
-    let now = state.core.clock.now();
-    let (quota, percent) = quota(state).await;
-    let sent = sent_this_year(&state.core.db, now).await?;
+async fn warn_on_quota(cx: &Alerts) -> Result<(), DbErr> {
+    let now = cx.core.now();
+    let (quota, percent) = quota(cx).await;
+    let sent = sent_this_year(&cx.core.db, now).await?;
     if sent * 100 < quota * percent {
         return Ok(());
     }
     let year = crate::core::clock::shanghai_date(now).year();
-    let txn = crate::core::db::begin(&state.core.db).await?;
+    let txn = cx.core.begin().await?;
     let first = alert_once::Entity::insert(alert_once::ActiveModel {
         key: Set(format!("sms_quota:{year}:{percent}")),
         created_at: Set(now),

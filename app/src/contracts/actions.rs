@@ -272,7 +272,7 @@ pub async fn act(
     super::effects::notify(&txn, state, &c, &after, action, actor.user_id, now).await?;
     txn.commit().await?;
     // SMS notices leave after the commit; a failed delivery stays recorded.
-    if let Err(e) = crate::alerts::outbox::deliver_pending(state).await {
+    if let Err(e) = crate::alerts::deliver_pending(&state.alerts).await {
         tracing::warn!(error = %e, "SMS delivery after a contract action failed");
     }
     Ok(after)

@@ -16,7 +16,7 @@ use super::certificate::service::{self as certificates, CertError};
 use super::refusals::AUTOMATIC;
 use super::service::{ActInput, Full, record_event, status_of};
 use super::state::{Action, Status};
-use crate::alerts::messages::{self, Kind, NewMessage};
+use crate::alerts::{self, Kind, NewMessage};
 use crate::audit::Actor;
 use crate::boot::AppState;
 use crate::integrity::Stage;
@@ -160,9 +160,9 @@ pub async fn notify<C: ConnectionTrait>(
                 after.approval_code,
                 to.label()
             );
-            messages::send_with_sms(db, state, &m, &sms, now).await?;
+            alerts::send_with_sms(db, &state.alerts, &m, &sms, now).await?;
         } else {
-            messages::send(db, &m, now).await?;
+            alerts::send(db, &m, now).await?;
         }
     }
     if let Some(u) = after.assigned_user_id
@@ -176,7 +176,7 @@ pub async fn notify<C: ConnectionTrait>(
             to.label()
         );
         let review_link = format!("/review/contracts/{}", after.id);
-        messages::send(
+        alerts::send(
             db,
             &NewMessage {
                 user_id: u,
@@ -237,7 +237,7 @@ async fn integrity_reminder<C: ConnectionTrait>(
         return Ok(());
     };
     let r = crate::integrity::reminder(stage, display_name(after), &after.approval_code);
-    messages::send(
+    alerts::send(
         db,
         &NewMessage {
             user_id,
@@ -353,9 +353,9 @@ async fn not_accepted_notice<C: ConnectionTrait>(
         "您的技术合同登记申请（{}）因存在限制受理的异常信息，系统自动不予受理。详情请登录系统查看。",
         refused.approval_code
     );
-    messages::send_with_sms(
+    alerts::send_with_sms(
         db,
-        state,
+        &state.alerts,
         &NewMessage {
             user_id: refused.applicant_user_id,
             kind: Kind::Status,

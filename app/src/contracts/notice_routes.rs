@@ -15,8 +15,7 @@ use techreg_entities::identity::{app_user, sms_message};
 use techreg_views::components::{Crumb, Flash, FlashKind};
 use techreg_views::pages::notices::{self as pages, Quota, ReminderRow, SettingRow};
 
-use crate::alerts::messages::{SMS_FAILED, SMS_PENDING, SMS_PURPOSE, SMS_SENDING, SMS_SENT};
-use crate::alerts::outbox;
+use crate::alerts::{self, SMS_FAILED, SMS_PENDING, SMS_PURPOSE, SMS_SENDING, SMS_SENT};
 use crate::core::Caller;
 use crate::core::clock::{shanghai_date, shanghai_minute};
 use crate::security::rbac::perm;
@@ -100,7 +99,7 @@ fn sms_label(status: &str) -> &'static str {
 async fn quota(ctx: &Ctx) -> Result<Quota, WebError> {
     let db = &ctx.state.core.db;
     let now = ctx.state.core.clock.now();
-    let (quota, warn_percent) = outbox::quota(&ctx.state).await;
+    let (quota, warn_percent) = alerts::quota(&ctx.state.alerts).await;
     let count = |status: &'static str| {
         sms_message::Entity::find()
             .filter(sms_message::Column::Purpose.eq(SMS_PURPOSE))
@@ -109,7 +108,7 @@ async fn quota(ctx: &Ctx) -> Result<Quota, WebError> {
     };
     Ok(Quota {
         year: shanghai_date(now).year(),
-        sent: outbox::sent_this_year(db, now).await?,
+        sent: alerts::sent_this_year(db, now).await?,
         quota,
         warn_percent,
         pending: count(SMS_PENDING).await?,

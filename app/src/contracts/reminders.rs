@@ -23,7 +23,7 @@ use sea_orm::{
 use techreg_entities::alerts::deadline_reminder;
 use techreg_entities::contract::contract;
 
-use crate::alerts::messages::{self, Kind, NewMessage};
+use crate::alerts::{self, Kind, NewMessage};
 use crate::boot::AppState;
 use crate::calendar::WorkCalendar;
 use crate::contracts::casework::holders;
@@ -143,7 +143,7 @@ pub async fn run(state: &AppState) -> Result<u64, WebError> {
         }
     }
     if sent > 0 {
-        crate::alerts::outbox::deliver_pending(state).await?;
+        alerts::deliver_pending(&state.alerts).await?;
     }
     Ok(sent)
 }
@@ -202,9 +202,9 @@ async fn remind(
     let mut sent = 0;
     for user_id in recipients(state, c).await? {
         let txn = state.core.db.begin().await?;
-        let out = messages::send_with_sms(
+        let out = alerts::send_with_sms(
             &txn,
-            state,
+            &state.alerts,
             &NewMessage {
                 user_id,
                 kind: Kind::Work,

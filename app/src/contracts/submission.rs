@@ -157,7 +157,7 @@ pub async fn submit(
             super::effects::Submitted::Proceed(after) => after,
             super::effects::Submitted::NotAccepted(after) => {
                 txn.commit().await?;
-                if let Err(e) = crate::alerts::outbox::deliver_pending(state).await {
+                if let Err(e) = crate::alerts::deliver_pending(&state.alerts).await {
                     tracing::warn!(error = %e, "SMS delivery after an automatic refusal failed");
                 }
                 return Ok(after);

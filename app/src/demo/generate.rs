@@ -14,6 +14,10 @@ use chrono::{Datelike, Duration, NaiveDate};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, PaginatorTrait};
 use techreg_entities::org::office;
 
+use super::words::{
+    CITY, FIRM, FORM, GENERIC, Gen, KIND, OBJECT, TOPIC, WORD, perturb_name, perturb_summary,
+    summary,
+};
 use crate::duplicates::{Doc, bands, party_key};
 
 /// Rates (per mille) of the kinds of generated contracts.
@@ -23,194 +27,6 @@ pub const GENERIC_PERMILLE: u64 = 150;
 /// Near-duplicates keep the original's contract number this often (per
 /// mille), so they are exact duplicates too.
 pub const SAME_NUMBER_PERMILLE: u64 = 300;
-
-/// A small deterministic generator (splitmix64): the same seed gives the
-/// same data on every platform and with every version of `rand`.
-pub struct Gen(u64);
-
-impl Gen {
-    pub fn new(seed: u64) -> Gen {
-        Gen(seed)
-    }
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n.max(1)
-    }
-    pub fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.below(xs.len() as u64) as usize]
-    }
-    pub fn permille(&mut self, p: u64) -> bool {
-        self.below(1000) < p
-    }
-    /// Uniform in [0, 1).
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
-const CITY: &[&str] = &[
-    "上海",
-    "浦江",
-    "申城",
-    "东方",
-    "华东",
-    "沪",
-    "长江",
-    "黄浦江",
-    "松江",
-    "临港",
-];
-const FIRM: &[&str] = &[
-    "智能",
-    "精密",
-    "生物",
-    "新材料",
-    "信息",
-    "电子",
-    "医药",
-    "汽车",
-    "能源",
-    "环境",
-    "软件",
-    "机器人",
-    "光电",
-    "化工",
-    "数据",
-    "半导体",
-    "航空",
-    "海洋",
-    "仪器",
-    "网络",
-];
-const WORD: &[&str] = &[
-    "恒", "源", "创", "博", "瑞", "华", "信", "达", "联", "凯", "科", "鼎", "宏", "泰", "正", "明",
-    "安", "康", "思", "远", "天", "诚", "合", "新", "德", "宇", "峰", "晟", "越", "卓",
-];
-const FORM: &[&str] = &["有限公司", "股份有限公司", "研究院", "有限责任公司"];
-const TOPIC: &[&str] = &[
-    "机器视觉",
-    "深度学习",
-    "边缘计算",
-    "数字孪生",
-    "区块链",
-    "锂电池",
-    "氢燃料",
-    "纳米涂层",
-    "基因测序",
-    "细胞培养",
-    "工业互联网",
-    "激光焊接",
-    "毫米波雷达",
-    "碳纤维",
-    "光刻胶",
-    "北斗定位",
-    "智能电网",
-    "医学影像",
-    "语音识别",
-    "自然语言处理",
-    "增材制造",
-    "柔性显示",
-    "污水处理",
-    "固废资源化",
-    "储能变流",
-    "微流控",
-    "高分子",
-    "智慧物流",
-    "车路协同",
-    "知识图谱",
-];
-const OBJECT: &[&str] = &[
-    "检测系统",
-    "控制平台",
-    "分析软件",
-    "生产工艺",
-    "监测装置",
-    "管理系统",
-    "算法模型",
-    "测试方法",
-    "制备技术",
-    "评价体系",
-    "优化方案",
-    "调度系统",
-    "识别模块",
-    "驱动电路",
-    "标定装置",
-    "仿真平台",
-];
-const KIND: &[(&str, &str, &str)] = &[
-    ("development", "entrusted", "技术开发"),
-    ("development", "cooperative", "合作开发"),
-    ("transfer", "patent", "专利权转让"),
-    ("licence", "patent", "专利实施许可"),
-    ("consulting", "consulting", "技术咨询"),
-    ("service", "service", "技术服务"),
-    ("service", "training", "技术培训"),
-];
-const GENERIC: &[&str] = &[
-    "技术服务合同",
-    "技术开发合同",
-    "技术咨询合同",
-    "技术转让合同",
-    "技术开发（委托）合同",
-    "技术服务协议",
-];
-const VERB: &[&str] = &[
-    "研制", "开发", "优化", "改进", "设计", "搭建", "验证", "部署", "升级", "评估",
-];
-const PART: &[&str] = &[
-    "数据采集",
-    "特征提取",
-    "参数标定",
-    "样机试制",
-    "中试放大",
-    "现场调试",
-    "性能测试",
-    "可靠性验证",
-    "接口开发",
-    "人员培训",
-    "文档编制",
-    "算法移植",
-    "模型训练",
-    "工艺验证",
-    "质量追溯",
-    "故障诊断",
-    "能耗分析",
-    "安全评估",
-    "系统集成",
-    "远程运维",
-];
-const DELIVER: &[&str] = &[
-    "源代码",
-    "技术报告",
-    "样机",
-    "工艺文件",
-    "图纸",
-    "测试报告",
-    "专利申请文件",
-    "操作手册",
-    "数据集",
-    "培训教材",
-];
-const SIMILAR: &[(char, char)] = &[
-    ('测', '侧'),
-    ('统', '通'),
-    ('制', '治'),
-    ('型', '形'),
-    ('技', '枝'),
-    ('术', '木'),
-    ('开', '升'),
-    ('发', '友'),
-    ('系', '糸'),
-    ('务', '各'),
-    ('服', '报'),
-    ('合', '含'),
-];
 
 struct Firm {
     id: i64,
@@ -242,79 +58,6 @@ fn credit_code(g: &mut Gen, n: u64) -> String {
     );
     let base: String = base.chars().take(17).collect();
     format!("{base}{}", crate::identity::credit_check_char(&base))
-}
-
-fn summary(g: &mut Gen, topic: &str, object: &str) -> String {
-    let mut s = format!("{}{}{}，", g.pick(VERB), topic, object);
-    let k = 3 + g.below(3);
-    for _ in 0..k {
-        s.push_str(&format!(
-            "{}{}{}，",
-            g.pick(PART),
-            g.pick(&["达到", "不低于", "提升至", "控制在", "覆盖"]),
-            match g.below(4) {
-                0 => format!("{}%", 50 + g.below(50)),
-                1 => format!("{}台套", 1 + g.below(200)),
-                2 => format!("{}毫秒", 1 + g.below(900)),
-                _ => format!("{}项指标", 2 + g.below(30)),
-            }
-        ));
-    }
-    s.push_str(&format!(
-        "{}{}，交付{}和{}。",
-        g.pick(CITY),
-        g.pick(&["现场实施", "分期验收", "联合攻关", "驻场支持", "远程协作"]),
-        g.pick(DELIVER),
-        g.pick(DELIVER)
-    ));
-    s
-}
-
-/// The perturbation model of a near-duplicate's name: one of
-/// swap two adjacent characters / substitute a look-alike character /
-/// change punctuation and spacing (brackets full↔half width, spaces,
-/// a trailing 。).
-pub fn perturb_name(g: &mut Gen, name: &str) -> String {
-    let mut chars: Vec<char> = name.chars().collect();
-    match g.below(3) {
-        0 if chars.len() > 4 => {
-            let i = 1 + g.below(chars.len() as u64 - 3) as usize;
-            chars.swap(i, i + 1);
-            chars.into_iter().collect()
-        }
-        1 => {
-            let candidates: Vec<usize> = (0..chars.len())
-                .filter(|i| SIMILAR.iter().any(|(a, _)| *a == chars[*i]))
-                .collect();
-            if let Some(i) = candidates.get(g.below(candidates.len().max(1) as u64) as usize) {
-                let to = SIMILAR
-                    .iter()
-                    .find(|(a, _)| *a == chars[*i])
-                    .map(|x| x.1)
-                    .unwrap();
-                chars[*i] = to;
-                chars.into_iter().collect()
-            } else {
-                format!("{name} ")
-            }
-        }
-        _ => {
-            let s = name.replace('（', "(").replace('）', ")");
-            let mid = s.chars().count() / 2;
-            let (a, b): (String, String) =
-                (s.chars().take(mid).collect(), s.chars().skip(mid).collect());
-            format!("{a} {b}。")
-        }
-    }
-}
-
-/// Punctuation and spacing of a near-duplicate's summary.
-fn perturb_summary(g: &mut Gen, s: &str) -> String {
-    match g.below(3) {
-        0 => s.replace('，', ", "),
-        1 => s.replace('。', ".").replace('，', "、"),
-        _ => s.to_owned(),
-    }
 }
 
 fn q(s: &str) -> String {
@@ -390,16 +133,13 @@ async fn bump_sequence<C: ConnectionTrait>(db: &C, table: &str) -> Result<(), Db
     Ok(())
 }
 
-/// Generates `n` contracts (with parties, enterprises for the sellers and
-/// the index rows) from `seed`.
-pub async fn seed_contracts<C: ConnectionTrait>(
+/// The sellers and buyers: `n` enterprises spread over the offices.
+async fn seed_firms<C: ConnectionTrait>(
     db: &C,
-    n: u64,
-    seed: u64,
-) -> Result<Report, DbErr> {
-    let mut g = Gen::new(seed);
-    let offices = ensure_offices(db).await?;
-    let firms_n = (n / 8).max(40);
+    g: &mut Gen,
+    offices: &[(i64, String)],
+    firms_n: u64,
+) -> Result<Vec<Firm>, DbErr> {
     let first_firm = next_id(db, "enterprise").await?;
     let now = ts(NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(), 0);
     let mut firms = Vec::with_capacity(firms_n as usize);
@@ -424,7 +164,7 @@ pub async fn seed_contracts<C: ConnectionTrait>(
         );
         let f = Firm {
             id: first_firm + i as i64,
-            code: credit_code(&mut g, first_firm as u64 + i),
+            code: credit_code(g, first_firm as u64 + i),
             name,
             region: crate::dictionary::SHANGHAI
                 .iter()
@@ -451,123 +191,164 @@ pub async fn seed_contracts<C: ConnectionTrait>(
         }
     }
     bump_sequence(db, "enterprise").await?;
+    Ok(firms)
+}
 
-    let first = next_id(db, "contract").await?;
-    let start = NaiveDate::from_ymd_opt(2019, 1, 1).unwrap();
-    let span = (NaiveDate::from_ymd_opt(2026, 10, 31).unwrap() - start).num_days() as u64;
-    let mut recent: Vec<Gc> = Vec::new();
-    let mut report = Report {
-        contracts: n,
-        near_duplicates: 0,
-        renewals: 0,
-        generic: 0,
-        firms: firms_n,
-    };
-    let (mut cs, mut ps, mut fs) = (Vec::new(), Vec::new(), Vec::new());
-    for i in 0..n {
-        let id = first + i as i64;
+fn near_duplicate(g: &mut Gen, id: i64, b: Gc) -> Gc {
+    let delta = 1.0 + (g.unit() * 2.0 - 1.0) * 0.009;
+    let shift = 1 + g.below(20) as i64;
+    let shift = if g.below(2) == 0 { shift } else { -shift };
+    Gc {
+        id,
+        code: format!("SEED{id}D{}", b.id),
+        name: perturb_name(g, &b.name),
+        number: if g.permille(SAME_NUMBER_PERMILLE) {
+            b.number.clone()
+        } else {
+            format!("{}-{}", b.number, 1 + g.below(9))
+        },
+        summary: perturb_summary(g, &b.summary),
+        amount: ((b.amount as f64 * delta).round() as i64).max(1),
+        signed: b.signed + Duration::days(shift),
+        ..b
+    }
+}
+
+fn renewal(g: &mut Gen, id: i64, b: Gc) -> Gc {
+    let factor = 0.85 + g.unit() * 0.4;
+    let signed = b.signed + Duration::days(335 + g.below(61) as i64);
+    Gc {
+        id,
+        code: format!("SEED{id}R{}", b.id),
+        number: format!(
+            "{}-{}",
+            b.number.split('-').next().unwrap_or("HT"),
+            signed.year()
+        ),
+        amount: ((b.amount as f64 * factor / 100.0).round() as i64) * 100,
+        signed,
+        ..b
+    }
+}
+
+/// What the contracts are drawn from: the period they are signed in, the
+/// recent originals a copy or renewal may follow, and the counts so far.
+struct Plan {
+    start: NaiveDate,
+    span: u64,
+    recent: Vec<Gc>,
+    report: Report,
+}
+
+impl Plan {
+    fn new(n: u64, firms: u64) -> Plan {
+        let start = NaiveDate::from_ymd_opt(2019, 1, 1).unwrap();
+        Plan {
+            start,
+            span: (NaiveDate::from_ymd_opt(2026, 10, 31).unwrap() - start).num_days() as u64,
+            recent: Vec::new(),
+            report: Report {
+                contracts: n,
+                near_duplicates: 0,
+                renewals: 0,
+                generic: 0,
+                firms,
+            },
+        }
+    }
+
+    /// The next contract: a near-duplicate, a renewal or an original.
+    fn next(&mut self, g: &mut Gen, id: i64) -> Gc {
         let roll = g.below(1000);
-        let pick = g.below(recent.len().max(1) as u64) as usize;
-        let base = recent.get(pick).cloned();
+        let pick = g.below(self.recent.len().max(1) as u64) as usize;
+        let base = self.recent.get(pick).cloned();
         let c = match base {
             Some(b) if roll < NEAR_DUPLICATE_PERMILLE => {
-                report.near_duplicates += 1;
-                let delta = 1.0 + (g.unit() * 2.0 - 1.0) * 0.009;
-                let shift = 1 + g.below(20) as i64;
-                let shift = if g.below(2) == 0 { shift } else { -shift };
-                Gc {
-                    id,
-                    code: format!("SEED{id}D{}", b.id),
-                    name: perturb_name(&mut g, &b.name),
-                    number: if g.permille(SAME_NUMBER_PERMILLE) {
-                        b.number.clone()
-                    } else {
-                        format!("{}-{}", b.number, 1 + g.below(9))
-                    },
-                    summary: perturb_summary(&mut g, &b.summary),
-                    amount: ((b.amount as f64 * delta).round() as i64).max(1),
-                    signed: b.signed + Duration::days(shift),
-                    ..b
-                }
+                self.report.near_duplicates += 1;
+                near_duplicate(g, id, b)
             }
             Some(b)
                 if roll < NEAR_DUPLICATE_PERMILLE + RENEWAL_PERMILLE
-                    && b.signed + Duration::days(400) < start + Duration::days(span as i64) =>
+                    && b.signed + Duration::days(400)
+                        < self.start + Duration::days(self.span as i64) =>
             {
-                report.renewals += 1;
-                let factor = 0.85 + g.unit() * 0.4;
-                let signed = b.signed + Duration::days(335 + g.below(61) as i64);
-                Gc {
-                    id,
-                    code: format!("SEED{id}R{}", b.id),
-                    number: format!(
-                        "{}-{}",
-                        b.number.split('-').next().unwrap_or("HT"),
-                        signed.year()
-                    ),
-                    amount: ((b.amount as f64 * factor / 100.0).round() as i64) * 100,
-                    signed,
-                    ..b
-                }
+                self.report.renewals += 1;
+                renewal(g, id, b)
             }
-            _ => {
-                let generic = g.permille(GENERIC_PERMILLE);
-                let seller = g.below(firms_n) as usize;
-                let mut buyer = g.below(firms_n) as usize;
-                if buyer == seller {
-                    buyer = (buyer + 1) % firms_n as usize;
-                }
-                let (cat, sub, label) = *g.pick(KIND);
-                let (topic, object) = (*g.pick(TOPIC), *g.pick(OBJECT));
-                let name = if generic {
-                    report.generic += 1;
-                    (*g.pick(GENERIC)).to_owned()
-                } else {
-                    format!("{topic}{object}{label}合同")
-                };
-                // Log-uniform from 10 000 to 10 000 000 yuan, whole hundreds.
-                let yuan = 10f64.powf(4.0 + g.unit() * 3.0);
-                let signed = start + Duration::days(g.below(span) as i64);
-                Gc {
-                    id,
-                    code: format!("SEED{id}{}", if generic { "G" } else { "B" }),
-                    status: match g.below(20) {
-                        0 => "submitted",
-                        1 | 2 => "reviewing",
-                        _ => "registered",
-                    },
-                    cat: (cat, sub),
-                    name,
-                    number: format!(
-                        "{}{}-{:05}",
-                        g.pick(&["HT", "JS", "KF", "FW"]),
-                        signed.year(),
-                        g.below(100_000)
-                    ),
-                    summary: summary(&mut g, topic, object),
-                    amount: (yuan / 100.0).round() as i64 * 100 * 100,
-                    signed,
-                    seller,
-                    buyer,
-                }
-            }
+            _ => self.original(g, id),
         };
         if c.code.contains('R') {
             // Later renewals and copies follow from this one: one renewal
             // per contract and year.
-            recent[pick] = c.clone();
+            self.recent[pick] = c.clone();
         } else if c.code.ends_with('B') || c.code.ends_with('G') {
-            if recent.len() < 20_000 {
-                recent.push(c.clone());
+            if self.recent.len() < 20_000 {
+                self.recent.push(c.clone());
             } else {
-                let k = g.below(recent.len() as u64) as usize;
-                recent[k] = c.clone();
+                let k = g.below(self.recent.len() as u64) as usize;
+                self.recent[k] = c.clone();
             }
         }
-        let (s, b) = (&firms[c.seller], &firms[c.buyer]);
+        c
+    }
+
+    fn original(&mut self, g: &mut Gen, id: i64) -> Gc {
+        let generic = g.permille(GENERIC_PERMILLE);
+        let seller = g.below(self.report.firms) as usize;
+        let mut buyer = g.below(self.report.firms) as usize;
+        if buyer == seller {
+            buyer = (buyer + 1) % self.report.firms as usize;
+        }
+        let (cat, sub, label) = *g.pick(KIND);
+        let (topic, object) = (*g.pick(TOPIC), *g.pick(OBJECT));
+        let name = if generic {
+            self.report.generic += 1;
+            (*g.pick(GENERIC)).to_owned()
+        } else {
+            format!("{topic}{object}{label}合同")
+        };
+        // Log-uniform from 10 000 to 10 000 000 yuan, whole hundreds.
+        let yuan = 10f64.powf(4.0 + g.unit() * 3.0);
+        let signed = self.start + Duration::days(g.below(self.span) as i64);
+        Gc {
+            id,
+            code: format!("SEED{id}{}", if generic { "G" } else { "B" }),
+            status: match g.below(20) {
+                0 => "submitted",
+                1 | 2 => "reviewing",
+                _ => "registered",
+            },
+            cat: (cat, sub),
+            name,
+            number: format!(
+                "{}{}-{:05}",
+                g.pick(&["HT", "JS", "KF", "FW"]),
+                signed.year(),
+                g.below(100_000)
+            ),
+            summary: summary(g, topic, object),
+            amount: (yuan / 100.0).round() as i64 * 100 * 100,
+            signed,
+            seller,
+            buyer,
+        }
+    }
+}
+
+/// Rows waiting for their multi-row INSERTs.
+#[derive(Default)]
+struct Batch {
+    contracts: Vec<String>,
+    parties: Vec<String>,
+    fingerprints: Vec<String>,
+}
+
+impl Batch {
+    fn push(&mut self, c: &Gc, firms: &[Firm]) {
+        let (id, s, b) = (c.id, &firms[c.seller], &firms[c.buyer]);
         let submitted = c.signed + Duration::days(5 + (c.id % 40));
         let registered = c.status == "registered";
-        cs.push(format!(
+        self.contracts.push(format!(
             "({id}, {}, '2026', {}, {}, {}, {}, {}, {}, {}, '{}', '{}', '{}', {}, {}, 'lump_sum', {}, {}, 0, 'seller', 63, {}, {}, {}, {}, {}, 1, {}, {}, 1)",
             q(&c.code),
             q(c.status),
@@ -593,7 +374,7 @@ pub async fn seed_contracts<C: ConnectionTrait>(
             ts(submitted, 0),
         ));
         for (seq, role, f) in [(1, "seller", s), (2, "buyer", b)] {
-            ps.push(format!(
+            self.parties.push(format!(
                 "({id}, '{role}', {seq}, {}, {}, {}, '150', '')",
                 q(&f.name),
                 q(&f.code),
@@ -610,7 +391,7 @@ pub async fn seed_contracts<C: ConnectionTrait>(
             buyer: party_key(&b.name, Some(&b.code)),
         };
         let bs = bands(&doc.shingles());
-        fs.push(format!(
+        self.fingerprints.push(format!(
             "({id}, {}, {}, {}, {}, {})",
             opt(doc.number_key()),
             opt(doc.content_key()),
@@ -618,25 +399,50 @@ pub async fn seed_contracts<C: ConnectionTrait>(
             doc.buyer,
             bs.iter().map(|b| opt(*b)).collect::<Vec<_>>().join(", ")
         ));
-        if cs.len() == 1000 || i + 1 == n {
-            db.execute_unprepared(&format!(
-                "INSERT INTO contract (id, approval_code, rule_version, status, category, subtype, five_category, five_subtype, name, contract_number, signed_on, valid_from, valid_to, deal_amount, tech_amount, payment_method, summary, enterprise_id, applicant_user_id, applicant_side, steps_done, office_id, registration_number, submitted_at, accepted_at, registered_at, round, created_at, updated_at, version) VALUES {}",
-                cs.join(",")
-            ))
-            .await?;
-            db.execute_unprepared(&format!(
-                "INSERT INTO contract_party (contract_id, role, seq, name, credit_code, region, legal_form, contact) VALUES {}",
-                ps.join(",")
-            ))
-            .await?;
-            db.execute_unprepared(&format!(
-                "INSERT INTO contract_fingerprint (contract_id, number_key, content_key, seller_key, buyer_key, b0, b1, b2, b3, b4, b5) VALUES {}",
-                fs.join(",")
-            ))
-            .await?;
-            cs.clear();
-            ps.clear();
-            fs.clear();
+    }
+
+    async fn flush<C: ConnectionTrait>(&mut self, db: &C) -> Result<(), DbErr> {
+        db.execute_unprepared(&format!(
+        "INSERT INTO contract (id, approval_code, rule_version, status, category, subtype, five_category, five_subtype, name, contract_number, signed_on, valid_from, valid_to, deal_amount, tech_amount, payment_method, summary, enterprise_id, applicant_user_id, applicant_side, steps_done, office_id, registration_number, submitted_at, accepted_at, registered_at, round, created_at, updated_at, version) VALUES {}",
+        self.contracts.join(",")
+    ))
+    .await?;
+        db.execute_unprepared(&format!(
+        "INSERT INTO contract_party (contract_id, role, seq, name, credit_code, region, legal_form, contact) VALUES {}",
+        self.parties.join(",")
+    ))
+    .await?;
+        db.execute_unprepared(&format!(
+        "INSERT INTO contract_fingerprint (contract_id, number_key, content_key, seller_key, buyer_key, b0, b1, b2, b3, b4, b5) VALUES {}",
+        self.fingerprints.join(",")
+    ))
+    .await?;
+        self.contracts.clear();
+        self.parties.clear();
+        self.fingerprints.clear();
+        Ok(())
+    }
+}
+
+/// Generates `n` contracts (with parties, enterprises for the sellers and
+/// the index rows) from `seed`.
+pub async fn seed_contracts<C: ConnectionTrait>(
+    db: &C,
+    n: u64,
+    seed: u64,
+) -> Result<Report, DbErr> {
+    let mut g = Gen::new(seed);
+    let offices = ensure_offices(db).await?;
+    let firms_n = (n / 8).max(40);
+    let firms = seed_firms(db, &mut g, &offices, firms_n).await?;
+    let first = next_id(db, "contract").await?;
+    let mut plan = Plan::new(n, firms_n);
+    let mut batch = Batch::default();
+    for i in 0..n {
+        let c = plan.next(&mut g, first + i as i64);
+        batch.push(&c, &firms);
+        if batch.contracts.len() == 1000 || i + 1 == n {
+            batch.flush(db).await?;
         }
     }
     bump_sequence(db, "contract").await?;
@@ -646,29 +452,5 @@ pub async fn seed_contracts<C: ConnectionTrait>(
         )
         .await?;
     }
-    Ok(report)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_generator_is_deterministic_and_perturbations_stay_close() {
-        let (mut a, mut b) = (Gen::new(7), Gen::new(7));
-        assert_eq!(
-            (0..5).map(|_| a.next_u64()).collect::<Vec<_>>(),
-            (0..5).map(|_| b.next_u64()).collect::<Vec<_>>()
-        );
-        let mut g = Gen::new(1);
-        for _ in 0..50 {
-            let name = "机器视觉检测系统技术开发合同";
-            let p = perturb_name(&mut g, name);
-            let (x, y) = (
-                crate::duplicates::shingles(&crate::duplicates::normalize(name), 3),
-                crate::duplicates::shingles(&crate::duplicates::normalize(&p), 3),
-            );
-            assert!(crate::duplicates::jaccard(&x, &y) >= 0.5, "{p}");
-        }
-    }
+    Ok(plan.report)
 }

@@ -1,11 +1,15 @@
 //! Demo data for `serve --demo` and `seed --demo`. It grows with every
 //! module, so a newcomer can click through everything that exists.
 
+mod accounts;
 pub mod contracts;
 pub mod generate;
+mod words;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+};
 use serde_json::json;
 use techreg_entities::org::enterprise;
 use techreg_entities::system::system_marker::{self, DEMO_DATA};
@@ -19,111 +23,7 @@ use crate::identity::{
 use crate::security::keys::KeyProvider;
 use crate::settings::store_value;
 
-/// One demo account: username, display name, role, scope kind, mobile.
-pub struct DemoAccount {
-    pub username: &'static str,
-    pub display_name: &'static str,
-    pub role: &'static str,
-    pub role_label: &'static str,
-    pub mobile: &'static str,
-}
-
-/// Every demo account shares this password (demo only).
-pub const DEMO_PASSWORD: &str = "Demo@2026";
-
-pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
-    DemoAccount {
-        username: "demo_enterprise",
-        display_name: "王经理（上海示范科技有限公司）",
-        role: "enterprise_admin",
-        role_label: "企业管理员",
-        mobile: "13900000001",
-    },
-    DemoAccount {
-        username: "demo_person",
-        display_name: "李研究员",
-        role: "applicant",
-        role_label: "个人申请人",
-        mobile: "13900000002",
-    },
-    DemoAccount {
-        username: "demo_clerk",
-        display_name: "孙受理（浦东新区登记处）",
-        role: "office_clerk",
-        role_label: "受理员",
-        mobile: "13900000011",
-    },
-    DemoAccount {
-        username: "demo_reviewer",
-        display_name: "周审查（浦东新区登记处）",
-        role: "office_reviewer",
-        role_label: "审查员",
-        mobile: "13900000012",
-    },
-    DemoAccount {
-        username: "demo_large",
-        display_name: "吴大额（浦东新区登记处）",
-        role: "office_large_approver",
-        role_label: "大额审核员",
-        mobile: "13900000013",
-    },
-    DemoAccount {
-        username: "demo_head",
-        display_name: "郑主任（浦东新区登记处）",
-        role: "office_head",
-        role_label: "登记处负责人",
-        mobile: "13900000014",
-    },
-    DemoAccount {
-        username: "demo_assistant",
-        display_name: "冯辅助（浦东新区登记处）",
-        role: "office_assistant",
-        role_label: "辅助人员",
-        mobile: "13900000015",
-    },
-    DemoAccount {
-        username: "demo_servicepoint",
-        display_name: "陈服务（张江服务点）",
-        role: "service_point_staff",
-        role_label: "服务点人员",
-        mobile: "13900000016",
-    },
-    DemoAccount {
-        username: "demo_city",
-        display_name: "赵处长（市技术市场办）",
-        role: "city_officer",
-        role_label: "市技术市场办",
-        mobile: "13900000003",
-    },
-    DemoAccount {
-        username: "demo_inspector",
-        display_name: "钱检查员",
-        role: "inspector",
-        role_label: "检查人员",
-        mobile: "13900000004",
-    },
-    DemoAccount {
-        username: "demo_sysadmin",
-        display_name: "系统管理员",
-        role: "system_admin",
-        role_label: "系统管理员",
-        mobile: "13900000005",
-    },
-    DemoAccount {
-        username: "demo_secadmin",
-        display_name: "安全管理员",
-        role: "security_admin",
-        role_label: "安全管理员",
-        mobile: "13900000006",
-    },
-    DemoAccount {
-        username: "demo_auditor",
-        display_name: "审计管理员",
-        role: "audit_admin",
-        role_label: "审计管理员",
-        mobile: "13900000007",
-    },
-];
+pub use accounts::{DEMO_ACCOUNTS, DEMO_PASSWORD, DemoAccount};
 
 pub async fn has_demo_data(db: &DatabaseConnection) -> Result<bool, DbErr> {
     Ok(system_marker::Entity::find_by_id(DEMO_DATA.to_owned())
@@ -175,11 +75,51 @@ pub async fn seed(
     }
     .insert(&txn)
     .await?;
-    // Shanghai's 16 district offices and two industry offices.
+    let (pudong, industry) = demo_offices(&txn, now).await?;
+    let service_point = techreg_entities::org::service_point::ActiveModel {
+        office_id: Set(pudong),
+        name: Set("浦东新区张江技术合同登记服务点".into()),
+        status: Set("active".into()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    crate::org::assign(
+        &txn,
+        ent.id,
+        pudong,
+        crate::core::clock::shanghai_date(now),
+        "按所在区自动分配",
+        "system",
+        now,
+    )
+    .await?;
+    seed_enterprises(&txn, &industry, now).await?;
+    // The demo enterprise is in the integrity library: its cases show the
+    // 诚信 mark and come first in the Pudong queues.
+    demo_integrity_entry(&txn, ent.id, now).await?;
+    demo_accounts(
+        &txn,
+        (keys, config),
+        (ent.id, pudong, service_point.id),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    ensure_staff_demo(db, now).await
+}
+
+/// Shanghai's 16 district offices and two industry offices: Pudong's id
+/// and the industry offices' ids.
+async fn demo_offices(
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+) -> Result<(i64, Vec<i64>), DbErr> {
     let mut pudong = None;
     for d in crate::dictionary::SHANGHAI {
         let o = crate::org::create_office(
-            &txn,
+            txn,
             crate::org::NewOffice {
                 code: &format!("SH{}", d.code),
                 name: &format!("{}技术合同登记处", d.name),
@@ -214,7 +154,7 @@ pub async fn seed(
         ),
     ] {
         let o = crate::org::create_office(
-            &txn,
+            txn,
             crate::org::NewOffice {
                 code,
                 name,
@@ -231,41 +171,30 @@ pub async fn seed(
         industry.push(o.id);
     }
     let pudong = pudong.expect("Pudong is one of the districts");
-    let service_point = techreg_entities::org::service_point::ActiveModel {
-        office_id: Set(pudong),
-        name: Set("浦东新区张江技术合同登记服务点".into()),
-        status: Set("active".into()),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    crate::org::assign(
-        &txn,
-        ent.id,
-        pudong,
-        crate::core::clock::shanghai_date(now),
-        "按所在区自动分配",
-        "system",
-        now,
-    )
-    .await?;
-    seed_enterprises(&txn, &industry, now).await?;
-    // The demo enterprise is in the integrity library: its cases show the
-    // 诚信 mark and come first in the Pudong queues.
-    demo_integrity_entry(&txn, ent.id, now).await?;
+    Ok((pudong, industry))
+}
+
+/// The demo accounts with their roles (the enterprise admin for the demo
+/// enterprise, the office staff in Pudong, the service point staff at
+/// Zhangjiang), each with a welcome message.
+async fn demo_accounts(
+    txn: &DatabaseTransaction,
+    (keys, config): (&dyn KeyProvider, &Config),
+    (ent, pudong, service_point): (i64, i64, i64),
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     let id_base = "31011519850101001";
     let id_card = format!("{id_base}{}", id_card_check_char(id_base));
     for a in DEMO_ACCOUNTS {
         let (kind, enterprise_id, scope) = match a.role {
-            "enterprise_admin" => (KIND_ENTERPRISE, Some(ent.id), Scope::Enterprise(ent.id)),
+            "enterprise_admin" => (KIND_ENTERPRISE, Some(ent), Scope::Enterprise(ent)),
             "applicant" => (KIND_INDIVIDUAL, None, Scope::SelfOnly),
             r if r.starts_with("office_") => (KIND_STAFF, None, Scope::Office(pudong)),
-            "service_point_staff" => (KIND_STAFF, None, Scope::ServicePoint(service_point.id)),
+            "service_point_staff" => (KIND_STAFF, None, Scope::ServicePoint(service_point)),
             _ => (KIND_STAFF, None, Scope::All),
         };
         let user = create_user(
-            &txn,
+            txn,
             keys,
             config.security.pbkdf2_iterations,
             NewUser {
@@ -283,14 +212,14 @@ pub async fn seed(
             now,
         )
         .await?;
-        assign_role(&txn, keys, user.id, a.role, scope, None, now)
+        assign_role(txn, keys, user.id, a.role, scope, None, now)
             .await
             .map_err(|e| DbErr::Custom(e.to_string()))?;
-        crate::alerts::messages::send(
-            &txn,
-            &crate::alerts::messages::NewMessage {
+        crate::alerts::send(
+            txn,
+            &crate::alerts::NewMessage {
                 user_id: user.id,
-                kind: crate::alerts::messages::Kind::System,
+                kind: crate::alerts::Kind::System,
                 title: "欢迎使用消息中心",
                 body: "申请的办理进度、分派给您的工作和系统通知都会出现在这里；最终结果另发短信。",
                 link: None,
@@ -300,8 +229,7 @@ pub async fn seed(
         )
         .await?;
     }
-    txn.commit().await?;
-    ensure_staff_demo(db, now).await
+    Ok(())
 }
 
 /// Service points: a second one for Pudong, two each for Xuhui and Minhang.

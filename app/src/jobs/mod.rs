@@ -8,7 +8,8 @@
 //! `pending` → `sending` update on SQLite), and a deadline reminder is
 //! written under a unique key, in the transaction that sends it.
 
-pub mod routes;
+mod routes;
+mod service;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,7 +18,30 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, DbErr};
 use techreg_entities::system::job_run;
 
-use crate::boot::AppState;
+use crate::alerts::Alerts;
+use crate::core::Core;
+
+pub use routes::routes;
+
+/// What the jobs run on, built at boot: the core (the run records), the
+/// alerts (the SMS outbox) and the contract jobs.
+#[derive(Clone)]
+pub struct Jobs {
+    pub core: Core,
+    pub alerts: Alerts,
+    pub contracts: Arc<dyn ContractJobs>,
+}
+
+/// Automatic acceptance and the deadline reminders. Contracts still runs
+/// them on the whole application state, which only boot holds, so boot
+/// provides them here.
+#[async_trait::async_trait]
+pub trait ContractJobs: Send + Sync + 'static {
+    /// Accepts the applications past their acceptance limit; how many.
+    async fn auto_accept(&self) -> Result<u64, String>;
+    /// Sends today's deadline reminders; how many.
+    async fn deadline_reminders(&self) -> Result<u64, String>;
+}
 
 pub struct JobDef {
     pub name: &'static str,
@@ -51,38 +75,34 @@ pub fn node_name() -> String {
     format!("{host}#{}", std::process::id())
 }
 
-async fn work(state: &AppState, name: &str) -> Result<u64, String> {
+async fn work(jobs: &Jobs, name: &str) -> Result<u64, String> {
     match name {
-        "auto_accept" => crate::contracts::auto_accept::run(state)
-            .await
-            .map_err(|e| format!("{e:?}")),
-        "sms_outbox" => crate::alerts::outbox::deliver_pending(state)
+        "auto_accept" => jobs.contracts.auto_accept().await,
+        "sms_outbox" => crate::alerts::deliver_pending(&jobs.alerts)
             .await
             .map(|d| d.sent + d.retrying + d.failed)
             .map_err(|e| e.to_string()),
-        "deadline_reminders" => crate::contracts::reminders::run(state)
-            .await
-            .map_err(|e| format!("{e:?}")),
+        "deadline_reminders" => jobs.contracts.deadline_reminders().await,
         other => Err(format!("unknown job {other}")),
     }
 }
 
 /// Runs one job now and records the run.
-pub async fn run(state: &AppState, name: &str) -> Result<job_run::Model, DbErr> {
+pub async fn run(jobs: &Jobs, name: &str) -> Result<job_run::Model, DbErr> {
     let started = job_run::ActiveModel {
         job: Set(name.to_owned()),
         node: Set(node_name()),
-        started_at: Set(state.core.clock.now()),
+        started_at: Set(jobs.core.now()),
         outcome: Set("running".into()),
         rows: Set(0),
         message: Set(String::new()),
         ..Default::default()
     }
-    .insert(&state.core.db)
+    .insert(&jobs.core.db)
     .await?;
-    let result = work(state, name).await;
+    let result = work(jobs, name).await;
     let mut row: job_run::ActiveModel = started.into();
-    row.finished_at = Set(Some(state.core.clock.now()));
+    row.finished_at = Set(Some(jobs.core.now()));
     match result {
         Ok(n) => {
             row.outcome = Set("ok".into());
@@ -94,23 +114,23 @@ pub async fn run(state: &AppState, name: &str) -> Result<job_run::Model, DbErr> 
             row.message = Set(m.chars().take(1000).collect());
         }
     }
-    row.update(&state.core.db).await
+    row.update(&jobs.core.db).await
 }
 
 /// Starts every job's loop on this node (when enabled).
-pub fn spawn(state: Arc<AppState>) -> Vec<tokio::task::JoinHandle<()>> {
-    if !state.core.config.jobs.enabled {
+pub fn spawn(jobs: &Jobs) -> Vec<tokio::task::JoinHandle<()>> {
+    if !jobs.core.config.jobs.enabled {
         return Vec::new();
     }
     JOBS.iter()
         .map(|job| {
-            let state = state.clone();
+            let jobs = jobs.clone();
             tokio::spawn(async move {
                 let mut tick = tokio::time::interval(job.every);
                 tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 loop {
                     tick.tick().await;
-                    if let Err(e) = run(&state, job.name).await {
+                    if let Err(e) = run(&jobs, job.name).await {
                         tracing::warn!(job = job.name, error = %e, "job run not recorded");
                     }
                 }

@@ -1,19 +1,16 @@
 //! `/admin/jobs`: the jobs, their last and recent runs, and running one now.
 
-use poem::web::Path;
+use poem::web::{Data, Path};
 use poem::{Response, Route, get, handler, post};
-use sea_orm::{EntityTrait, QueryOrder, QuerySelect};
-use serde_json::json;
 use techreg_entities::system::job_run;
-use techreg_views::components::{Crumb, Flash, FlashKind};
+use techreg_views::components::{Flash, FlashKind, trail};
 use techreg_views::pages::jobs::{self as pages, JobRow, RunRow};
 
-use super::JOBS;
-use crate::audit::{self, Entry, Outcome};
+use super::service::{recent_runs, run_now};
+use super::{JOBS, Jobs};
 use crate::core::Caller;
 use crate::core::clock::shanghai_second;
-use crate::security::rbac::perm;
-use crate::web::{Ctx, WebError};
+use crate::web::{Ctx, WebResult};
 
 pub fn routes(route: Route) -> Route {
     route
@@ -47,14 +44,9 @@ fn row(r: &job_run::Model) -> RunRow {
 }
 
 #[handler]
-async fn jobs_page(ctx: Ctx, user: Caller) -> Result<Response, WebError> {
-    user.require(perm::JOBS_MANAGE)?;
-    let runs = job_run::Entity::find()
-        .order_by_desc(job_run::Column::Id)
-        .limit(100)
-        .all(&ctx.state.core.db)
-        .await?;
-    let jobs: Vec<JobRow> = JOBS
+async fn jobs_page(ctx: Ctx, caller: Caller, Data(jobs): Data<&Jobs>) -> WebResult<Response> {
+    let runs = recent_runs(jobs, &caller).await?;
+    let rows: Vec<JobRow> = JOBS
         .iter()
         .map(|j| JobRow {
             name: j.name,
@@ -63,49 +55,19 @@ async fn jobs_page(ctx: Ctx, user: Caller) -> Result<Response, WebError> {
             last: runs.iter().find(|r| r.job == j.name).map(row),
         })
         .collect();
-    let rows: Vec<RunRow> = runs.iter().map(row).collect();
-    let crumbs = [Crumb {
-        label: "工作台".into(),
-        href: Some("/my".into()),
-    }];
-    Ok(ctx
-        .work(
-            &user,
-            "后台任务",
-            &crumbs,
-            pages::page(&ctx.csrf_token, &jobs, &rows),
-        )
-        .await)
+    let runs: Vec<RunRow> = runs.iter().map(row).collect();
+    let body = pages::page(&ctx.csrf_token, &rows, &runs);
+    Ok(ctx.work(&caller, "后台任务", &trail(&[]), body).await)
 }
 
 #[handler]
-async fn run_post(ctx: Ctx, user: Caller, Path(name): Path<String>) -> Result<Response, WebError> {
-    user.require(perm::JOBS_MANAGE)?;
-    let job = JOBS
-        .iter()
-        .find(|j| j.name == name)
-        .ok_or(WebError::NotFound)?;
-    let run = super::run(&ctx.state, job.name).await?;
-    let now = ctx.state.core.clock.now();
-    let txn = crate::core::db::begin(&ctx.state.core.db).await?;
-    audit::record(
-        &txn,
-        now,
-        &user.actor(),
-        Entry {
-            action: "job.run",
-            object_type: Some("job"),
-            object_id: Some(job.name.to_owned()),
-            outcome: if run.outcome == "ok" {
-                Outcome::Success
-            } else {
-                Outcome::Failure
-            },
-            detail: json!({ "run": run.id, "rows": run.rows, "message": run.message }),
-        },
-    )
-    .await?;
-    txn.commit().await?;
+async fn run_post(
+    ctx: Ctx,
+    caller: Caller,
+    Data(jobs): Data<&Jobs>,
+    Path(name): Path<String>,
+) -> WebResult<Response> {
+    let (job, run) = run_now(jobs, &caller, &name).await?;
     Ok(ctx.redirect(
         "/admin/jobs",
         Some(Flash {

@@ -17,9 +17,9 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Que
 use techreg_entities::contract::contract;
 use techreg_entities::org::{enterprise, enterprise_assignment, office};
 
-use super::Period;
 use crate::core::Coverage;
 use crate::core::clock::shanghai_date;
+use crate::core::period::Period;
 
 /// The status of a registered contract (已登记).
 pub const CONTRACT_REGISTERED: &str = "registered";
@@ -297,90 +297,6 @@ pub async fn enterprise_growth<C: ConnectionTrait>(
         },
         months: month_rows,
     })
-}
-
-/// The report as an Excel workbook: one sheet per office, one per month,
-/// a title row with the period, numbers as numbers.
-pub fn to_xlsx(g: &Growth) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    use rust_xlsxwriter::{Format, FormatAlign, Workbook};
-    let title = Format::new()
-        .set_bold()
-        .set_font_size(14)
-        .set_align(FormatAlign::Center);
-    let head = Format::new()
-        .set_bold()
-        .set_background_color("F0F3F7")
-        .set_border(rust_xlsxwriter::FormatBorder::Thin);
-    let bold = Format::new().set_bold();
-    let headers = ["新增注册企业", "首次登记合同企业", "活跃企业"];
-    let numbers = |c: &Counts| [c.new_enterprises, c.first_contract, c.active];
-
-    let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name("各登记处")?;
-    ws.merge_range(
-        0,
-        0,
-        0,
-        4,
-        &format!("各登记处企业增长统计（{}）", g.period.label()),
-        &title,
-    )?;
-    for (col, h) in ["登记处编码", "登记处"]
-        .iter()
-        .chain(headers.iter())
-        .enumerate()
-    {
-        ws.write_string_with_format(1, col as u16, *h, &head)?;
-    }
-    let mut row = 2u32;
-    for r in &g.rows {
-        let (code, name) = match &r.office {
-            Some(o) => (o.code.as_str(), o.name.as_str()),
-            None => ("", UNASSIGNED),
-        };
-        ws.write_string(row, 0, code)?;
-        ws.write_string(row, 1, name)?;
-        for (i, n) in numbers(&r.counts).into_iter().enumerate() {
-            ws.write_number(row, 2 + i as u16, n as f64)?;
-        }
-        row += 1;
-    }
-    ws.write_string_with_format(row, 1, "合计", &bold)?;
-    for (i, n) in numbers(&g.total).into_iter().enumerate() {
-        ws.write_number_with_format(row, 2 + i as u16, n as f64, &bold)?;
-    }
-    ws.set_column_width(0, 14)?;
-    ws.set_column_width(1, 30)?;
-    for c in 2..5 {
-        ws.set_column_width(c, 18)?;
-    }
-
-    let ws = wb.add_worksheet();
-    ws.set_name("按月")?;
-    ws.merge_range(
-        0,
-        0,
-        0,
-        3,
-        &format!("企业增长按月统计（{}）", g.period.label()),
-        &title,
-    )?;
-    for (col, h) in ["月份"].iter().chain(headers.iter()).enumerate() {
-        ws.write_string_with_format(1, col as u16, *h, &head)?;
-    }
-    for (i, m) in g.months.iter().enumerate() {
-        let row = 2 + i as u32;
-        ws.write_string(row, 0, month_label(&m.period))?;
-        for (j, n) in numbers(&m.counts).into_iter().enumerate() {
-            ws.write_number(row, 1 + j as u16, n as f64)?;
-        }
-    }
-    ws.set_column_width(0, 12)?;
-    for c in 1..4 {
-        ws.set_column_width(c, 18)?;
-    }
-    wb.save_to_buffer()
 }
 
 /// The row label of enterprises without a responsible office.

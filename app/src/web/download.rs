@@ -25,7 +25,13 @@ const ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
 
 /// The header value for saving `name` (`attachment`).
 pub fn content_disposition(name: &str) -> String {
-    let fallback = ascii_fallback(name);
+    content_disposition_with_fallback(name, name)
+}
+
+/// As [`content_disposition`], with the ASCII name made from `fallback`
+/// (a download whose name has an English form) instead of from `name`.
+pub fn content_disposition_with_fallback(name: &str, fallback: &str) -> String {
+    let fallback = ascii_fallback(fallback);
     if fallback == name {
         format!("attachment; filename=\"{fallback}\"")
     } else {
@@ -63,9 +69,22 @@ fn ascii_fallback(name: &str) -> String {
 
 /// `bytes` to save as `name`, of `content_type`.
 pub fn attachment(bytes: Vec<u8>, content_type: &str, name: &str) -> Response {
+    attachment_with_fallback(bytes, content_type, name, name)
+}
+
+/// As [`attachment`], with the ASCII name made from `fallback`.
+pub fn attachment_with_fallback(
+    bytes: Vec<u8>,
+    content_type: &str,
+    name: &str,
+    fallback: &str,
+) -> Response {
     bytes
         .with_content_type(content_type.to_owned())
-        .with_header(header::CONTENT_DISPOSITION, content_disposition(name))
+        .with_header(
+            header::CONTENT_DISPOSITION,
+            content_disposition_with_fallback(name, fallback),
+        )
         .into_response()
 }
 
@@ -90,6 +109,18 @@ mod tests {
         assert_eq!(
             content_disposition("合同.pdf"),
             "attachment; filename=\"download.pdf\"; filename*=UTF-8''%E5%90%88%E5%90%8C.pdf"
+        );
+    }
+
+    #[test]
+    fn an_english_name_can_stand_in_for_a_chinese_one() {
+        assert_eq!(
+            content_disposition_with_fallback("统计 1.xlsx", "a-1.xlsx"),
+            "attachment; filename=\"a-1.xlsx\"; filename*=UTF-8''%E7%BB%9F%E8%AE%A1%201.xlsx"
+        );
+        assert!(
+            content_disposition_with_fallback("统计.xlsx", "a\"b.xlsx")
+                .starts_with("attachment; filename=\"a-b.xlsx\"")
         );
     }
 

@@ -10,7 +10,7 @@ use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use techreg::core::Scope;
-use techreg::reports::growth::CONTRACT_REGISTERED;
+use techreg::reports::CONTRACT_REGISTERED;
 use techreg_entities::audit::audit_log;
 use techreg_entities::contract::contract;
 use techreg_entities::org::{enterprise, enterprise_assignment};

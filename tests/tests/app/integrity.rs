@@ -1070,7 +1070,9 @@ async fn demo_data_marks_come_from_real_entries_and_records() {
     )
     .await
     .unwrap();
-    techreg::demo::contracts::seed(&app.state).await.unwrap();
+    techreg::demo::contracts::seed(&app.state.core, &app.state.calendar, app.state.as_ref())
+        .await
+        .unwrap();
     // The demo enterprise and every eleventh generated one are listed;
     // every 53rd has an anomaly, some of them blocking.
     assert_eq!(

@@ -72,7 +72,9 @@ async fn an_application_left_alone_is_accepted_the_day_after_its_limit() {
     let id = waiting(&app, 1, office, applicant, "2026-10-08").await;
     let later = waiting(&app, 2, office, applicant, "2026-10-09").await;
 
-    let run = techreg::jobs::run(&app.state, "auto_accept").await.unwrap();
+    let run = techreg::jobs::run(&app.state.jobs, "auto_accept")
+        .await
+        .unwrap();
     assert_eq!(
         (run.outcome.as_str(), run.rows),
         ("ok", 0),
@@ -81,7 +83,9 @@ async fn an_application_left_alone_is_accepted_the_day_after_its_limit() {
     assert_eq!(status(&app, id).await, "submitted");
 
     app.state.core.clock.advance(chrono::Duration::days(1));
-    let run = techreg::jobs::run(&app.state, "auto_accept").await.unwrap();
+    let run = techreg::jobs::run(&app.state.jobs, "auto_accept")
+        .await
+        .unwrap();
     assert_eq!((run.outcome.as_str(), run.rows), ("ok", 1));
     assert_eq!(status(&app, id).await, "reviewing");
     assert_eq!(status(&app, later).await, "submitted", "its limit is today");
@@ -112,7 +116,9 @@ async fn an_application_left_alone_is_accepted_the_day_after_its_limit() {
         1
     );
     // A second run finds nothing more to do.
-    let run = techreg::jobs::run(&app.state, "auto_accept").await.unwrap();
+    let run = techreg::jobs::run(&app.state.jobs, "auto_accept")
+        .await
+        .unwrap();
     assert_eq!(run.rows, 0);
 }
 
@@ -135,8 +141,8 @@ async fn two_nodes_running_at_once_accept_each_case_once() {
         .clock
         .advance(app.state.core.clock.now() - other.state.core.clock.now());
     let (a, b) = tokio::join!(
-        techreg::jobs::run(&app.state, "auto_accept"),
-        techreg::jobs::run(&other.state, "auto_accept"),
+        techreg::jobs::run(&app.state.jobs, "auto_accept"),
+        techreg::jobs::run(&other.state.jobs, "auto_accept"),
     );
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!((a.outcome.as_str(), b.outcome.as_str()), ("ok", "ok"));

@@ -12,8 +12,7 @@ use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::web::Data;
 use poem::{EndpointExt, Response, Route, Server, handler, http::StatusCode, post};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
-use techreg::alerts::messages::{self, Kind, NewMessage};
-use techreg::alerts::outbox::{self, Delivery};
+use techreg::alerts::{self, Delivery, Kind, NewMessage};
 use techreg::core::Scope;
 use techreg_entities::alerts::message;
 use techreg_tests::{PASSWORD, TestApp, TestClient};
@@ -32,7 +31,7 @@ fn notice<'a>(user_id: i64, title: &'a str, link: Option<&'a str>) -> NewMessage
 /// Sends as the contract flow will: inside a write transaction.
 async fn send(app: &TestApp, m: &NewMessage<'_>) -> i64 {
     let txn = techreg::core::db::begin(&app.state.core.db).await.unwrap();
-    let id = messages::send(&txn, m, app.state.core.clock.now())
+    let id = alerts::send(&txn, m, app.state.core.clock.now())
         .await
         .unwrap();
     txn.commit().await.unwrap();
@@ -89,7 +88,7 @@ async fn messages_reach_their_user_only_with_the_count_in_the_navigation() {
             kind: Kind::Work,
             ..notice(0, "新的待受理申请", Some("/my"))
         };
-        let n = messages::send_many(&txn, &[alice, bob, alice], &m, app.state.core.clock.now())
+        let n = alerts::send_many(&txn, &[alice, bob, alice], &m, app.state.core.clock.now())
             .await
             .unwrap();
         txn.commit().await.unwrap();
@@ -362,7 +361,7 @@ async fn opening_a_message_marks_it_read_and_goes_to_its_in_app_link_only() {
         "/\\evil.example",
     ] {
         let txn = techreg::core::db::begin(&app.state.core.db).await.unwrap();
-        let sent = messages::send(
+        let sent = alerts::send(
             &txn,
             &notice(alice, "坏链接", Some(bad)),
             app.state.core.clock.now(),
@@ -434,9 +433,9 @@ async fn a_final_result_also_goes_by_sms_after_commit() {
     // Rolled back: neither the message nor the SMS exists.
     {
         let txn = techreg::core::db::begin(&app.state.core.db).await.unwrap();
-        messages::send_with_sms(
+        alerts::send_with_sms(
             &txn,
-            &app.state,
+            &app.state.alerts,
             &notice(alice, "不会发出", None),
             "不会发出",
             now,
@@ -449,9 +448,9 @@ async fn a_final_result_also_goes_by_sms_after_commit() {
     assert_eq!(app.count("sms_message WHERE purpose = 'notice'").await, 0);
 
     let txn = techreg::core::db::begin(&app.state.core.db).await.unwrap();
-    let sent = messages::send_with_sms(
+    let sent = alerts::send_with_sms(
         &txn,
-        &app.state,
+        &app.state.alerts,
         &notice(alice, "技术合同已登记", Some("/my")),
         "您的技术合同已准予登记，请登录系统下载登记证明。",
         now,
@@ -468,7 +467,7 @@ async fn a_final_result_also_goes_by_sms_after_commit() {
         .await,
         1
     );
-    let done = outbox::deliver_pending(&app.state).await.unwrap();
+    let done = alerts::deliver_pending(&app.state.alerts).await.unwrap();
     assert_eq!(
         done,
         Delivery {
@@ -489,7 +488,7 @@ async fn a_final_result_also_goes_by_sms_after_commit() {
     );
     // Nothing left to deliver; the login code was not touched.
     assert_eq!(
-        outbox::deliver_pending(&app.state).await.unwrap(),
+        alerts::deliver_pending(&app.state.alerts).await.unwrap(),
         Delivery::default()
     );
     assert_eq!(
@@ -528,9 +527,9 @@ async fn a_user_without_a_mobile_gets_only_the_message() {
     )
     .await
     .unwrap();
-    let sent = messages::send_with_sms(
+    let sent = alerts::send_with_sms(
         &txn,
-        &app.state,
+        &app.state.alerts,
         &notice(user.id, "结果", None),
         "结果",
         now,
@@ -549,7 +548,7 @@ async fn a_user_without_a_mobile_gets_only_the_message() {
         1
     );
     assert_eq!(
-        outbox::deliver_pending(&app.state).await.unwrap(),
+        alerts::deliver_pending(&app.state.alerts).await.unwrap(),
         Delivery::default()
     );
 }
@@ -592,11 +591,11 @@ async fn start_gateway(script: Vec<u16>) -> (String, Arc<Mutex<Gateway>>) {
     (format!("http://{addr}/sms"), gw)
 }
 
-async fn send_result(app: &TestApp, user_id: i64, title: &str) -> messages::Sent {
+async fn send_result(app: &TestApp, user_id: i64, title: &str) -> alerts::Sent {
     let txn = techreg::core::db::begin(&app.state.core.db).await.unwrap();
-    let sent = messages::send_with_sms(
+    let sent = alerts::send_with_sms(
         &txn,
-        &app.state,
+        &app.state.alerts,
         &notice(user_id, title, None),
         title,
         app.state.core.clock.now(),
@@ -622,7 +621,7 @@ async fn the_outbox_survives_a_gateway_failure_without_losing_or_repeating_an_sm
         .await;
     let sent = send_result(&app, alice, "不予登记").await;
     let sms_id = sent.sms_id.unwrap();
-    let done = outbox::deliver_pending(&app.state).await.unwrap();
+    let done = alerts::deliver_pending(&app.state.alerts).await.unwrap();
     assert_eq!(
         done,
         Delivery {
@@ -650,14 +649,14 @@ async fn the_outbox_survives_a_gateway_failure_without_losing_or_repeating_an_sm
     );
     // Not before its time.
     assert_eq!(
-        outbox::deliver_pending(&app.state).await.unwrap(),
+        alerts::deliver_pending(&app.state.alerts).await.unwrap(),
         Delivery::default()
     );
     assert_eq!(gw.lock().unwrap().received.len(), 3);
 
     // A minute later the gateway answers 200: sent once, and never again.
     app.state.core.clock.advance(chrono::Duration::seconds(61));
-    let done = outbox::deliver_pending(&app.state).await.unwrap();
+    let done = alerts::deliver_pending(&app.state.alerts).await.unwrap();
     assert_eq!(
         done,
         Delivery {
@@ -666,7 +665,7 @@ async fn the_outbox_survives_a_gateway_failure_without_losing_or_repeating_an_sm
         }
     );
     assert_eq!(
-        outbox::deliver_pending(&app.state).await.unwrap(),
+        alerts::deliver_pending(&app.state.alerts).await.unwrap(),
         Delivery::default()
     );
     let received = gw.lock().unwrap().received.clone();
@@ -691,8 +690,8 @@ async fn the_outbox_survives_a_gateway_failure_without_losing_or_repeating_an_sm
         .clock
         .advance(app.state.core.clock.now() - other.state.core.clock.now());
     let (x, y) = tokio::join!(
-        outbox::deliver_pending(&app.state),
-        outbox::deliver_pending(&other.state)
+        alerts::deliver_pending(&app.state.alerts),
+        alerts::deliver_pending(&other.state.alerts)
     );
     let (x, y) = (x.unwrap(), y.unwrap());
     assert_eq!(x.sent + y.sent, 6);
@@ -731,7 +730,7 @@ async fn a_refused_sms_is_not_retried_and_a_failing_one_gives_up_after_its_attem
         .create_user("alice", "13900150072", "applicant", Scope::SelfOnly, false)
         .await;
     let refused = send_result(&app, alice, "被拒收").await.sms_id.unwrap();
-    let done = outbox::deliver_pending(&app.state).await.unwrap();
+    let done = alerts::deliver_pending(&app.state.alerts).await.unwrap();
     assert_eq!(
         done,
         Delivery {
@@ -753,11 +752,11 @@ async fn a_refused_sms_is_not_retried_and_a_failing_one_gives_up_after_its_attem
     );
 
     // A gateway down for good: attempts with growing waits, then failed.
-    gw.lock().unwrap().script = vec![500; 3 * outbox::MAX_ATTEMPTS as usize];
+    gw.lock().unwrap().script = vec![500; 3 * alerts::MAX_ATTEMPTS as usize];
     let down = send_result(&app, alice, "网关故障").await.sms_id.unwrap();
     let mut runs = Vec::new();
-    for _ in 0..outbox::MAX_ATTEMPTS {
-        runs.push(outbox::deliver_pending(&app.state).await.unwrap());
+    for _ in 0..alerts::MAX_ATTEMPTS {
+        runs.push(alerts::deliver_pending(&app.state.alerts).await.unwrap());
         app.state.core.clock.advance(chrono::Duration::minutes(61));
     }
     assert!(runs[..runs.len() - 1].iter().all(|d| d.retrying == 1));
@@ -765,18 +764,18 @@ async fn a_refused_sms_is_not_retried_and_a_failing_one_gives_up_after_its_attem
     assert_eq!(
         app.count(&format!(
             "sms_message WHERE id = {down} AND status = 'failed' AND attempts = {}",
-            outbox::MAX_ATTEMPTS
+            alerts::MAX_ATTEMPTS
         ))
         .await,
         1
     );
     assert_eq!(
-        outbox::deliver_pending(&app.state).await.unwrap(),
+        alerts::deliver_pending(&app.state.alerts).await.unwrap(),
         Delivery::default()
     );
     assert_eq!(
         gw.lock().unwrap().received.len(),
-        1 + 3 * outbox::MAX_ATTEMPTS as usize
+        1 + 3 * alerts::MAX_ATTEMPTS as usize
     );
 }
 

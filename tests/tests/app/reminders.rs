@@ -146,7 +146,7 @@ async fn office() -> Office {
 }
 
 async fn run(app: &TestApp) -> i64 {
-    let r = techreg::jobs::run(&app.state, "deadline_reminders")
+    let r = techreg::jobs::run(&app.state.jobs, "deadline_reminders")
         .await
         .unwrap();
     assert_eq!(r.outcome, "ok", "{}", r.message);
@@ -292,8 +292,8 @@ async fn two_nodes_running_the_reminders_at_once_send_each_once() {
         .clock
         .advance(app.state.core.clock.now() - other.state.core.clock.now());
     let (a, b) = tokio::join!(
-        techreg::jobs::run(&app.state, "deadline_reminders"),
-        techreg::jobs::run(&other.state, "deadline_reminders"),
+        techreg::jobs::run(&app.state.jobs, "deadline_reminders"),
+        techreg::jobs::run(&other.state.jobs, "deadline_reminders"),
     );
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!((a.outcome.as_str(), b.outcome.as_str()), ("ok", "ok"));
@@ -433,16 +433,15 @@ async fn the_system_admins_are_warned_once_at_the_quotas_share() {
         .await
         .unwrap();
     // The login codes of the users created so far count too.
-    let before =
-        techreg::alerts::outbox::sent_this_year(&app.state.core.db, app.state.core.clock.now())
-            .await
-            .unwrap();
+    let before = techreg::alerts::sent_this_year(&app.state.core.db, app.state.core.clock.now())
+        .await
+        .unwrap();
     assert!(before < 16, "{before}");
     let warning =
         format!("message WHERE user_id = {sys} AND kind = 'system' AND title LIKE '%80%'");
     let warned = || app.count(&warning);
     let mut n = 0;
-    while techreg::alerts::outbox::sent_this_year(&app.state.core.db, app.state.core.clock.now())
+    while techreg::alerts::sent_this_year(&app.state.core.db, app.state.core.clock.now())
         .await
         .unwrap()
         < 15
