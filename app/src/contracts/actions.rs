@@ -150,7 +150,7 @@ pub async fn act(
         None => Actor::system(),
     };
     if c.version != version {
-        return Err(conflict());
+        return Err(conflict().into());
     }
     // A 技术交易额 adjusted up to the threshold needs the large-contract
     // approver too; one adjusted down keeps the check it was submitted with.
@@ -255,7 +255,7 @@ pub async fn act(
         .await?
         .rows_affected;
     if n == 0 {
-        return Err(conflict());
+        return Err(conflict().into());
     }
     record_event(&txn, &actor, id, action, from, to, &input, now).await?;
     if action == Action::ApproveChange

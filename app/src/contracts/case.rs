@@ -7,9 +7,9 @@ use techreg_entities::contract::{attachment, contract, deduction, ip_item, party
 use super::application::{Amounts, Basics, IpItem, Party, Technology};
 use super::state::Status;
 use crate::core::Caller;
+use crate::core::DomainError;
 use crate::core::ObjectScope;
 use crate::security::rbac::perm;
-use crate::web::WebError;
 
 /// A contract with everything that hangs off it.
 #[derive(Debug, Clone)]
@@ -161,8 +161,8 @@ impl Full {
     }
 }
 
-pub(super) fn conflict() -> WebError {
-    WebError::Conflict("该申请已由他人处理或已在其他窗口中修改，请刷新后查看最新状态。".into())
+pub(super) fn conflict() -> DomainError {
+    DomainError::Conflict("该申请已由他人处理或已在其他窗口中修改，请刷新后查看最新状态。".into())
 }
 
 /// The applicant's own contract, or 404 (403 without the permission).
@@ -170,16 +170,16 @@ pub async fn own<C: ConnectionTrait>(
     db: &C,
     user: &Caller,
     id: i64,
-) -> Result<contract::Model, WebError> {
+) -> Result<contract::Model, DomainError> {
     user.require(perm::CONTRACT_APPLY)?;
     let c = contract::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or(WebError::NotFound)?;
+        .ok_or(DomainError::NotFound)?;
     if is_own(user, &c) {
         Ok(c)
     } else {
-        Err(WebError::NotFound)
+        Err(DomainError::NotFound)
     }
 }
 
@@ -206,7 +206,7 @@ pub async fn readable<C: ConnectionTrait>(
     db: &C,
     user: &Caller,
     id: i64,
-) -> Result<contract::Model, WebError> {
+) -> Result<contract::Model, DomainError> {
     const STAFF: [&str; 4] = [
         perm::CONTRACT_ACCEPT,
         perm::CONTRACT_REVIEW,
@@ -220,15 +220,15 @@ pub async fn readable<C: ConnectionTrait>(
     }
     if !STAFF.iter().any(|p| user.grants.has(p)) {
         return if user.grants.has(perm::CONTRACT_APPLY) {
-            Err(WebError::NotFound)
+            Err(DomainError::NotFound)
         } else {
-            Err(WebError::Forbidden("missing permission"))
+            Err(DomainError::Forbidden("missing permission"))
         };
     }
     let c = contract::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or(WebError::NotFound)?;
+        .ok_or(DomainError::NotFound)?;
     let scope = object_scope(&c);
     if STAFF
         .iter()
@@ -236,6 +236,6 @@ pub async fn readable<C: ConnectionTrait>(
     {
         Ok(c)
     } else {
-        Err(WebError::NotFound)
+        Err(DomainError::NotFound)
     }
 }

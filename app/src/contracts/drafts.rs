@@ -149,7 +149,7 @@ pub(super) async fn editable<C: ConnectionTrait>(
         ));
     }
     if c.version != version {
-        return Err(conflict());
+        return Err(conflict().into());
     }
     Ok(c)
 }
@@ -172,7 +172,7 @@ async fn touch<C: ConnectionTrait>(
         .await?
         .rows_affected;
     if n == 0 {
-        return Err(conflict());
+        return Err(conflict().into());
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod application;
 pub mod apply_routes;
+pub mod attachments;
 pub mod auto_accept;
 pub mod case;
 pub mod casework;

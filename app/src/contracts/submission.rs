@@ -40,6 +40,12 @@ impl From<WebError> for SubmitError {
     }
 }
 
+impl From<crate::core::DomainError> for SubmitError {
+    fn from(e: crate::core::DomainError) -> Self {
+        SubmitError::Web(e.into())
+    }
+}
+
 impl From<DbErr> for SubmitError {
     fn from(e: DbErr) -> Self {
         SubmitError::Web(e.into())
